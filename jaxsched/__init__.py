@@ -1,0 +1,1 @@
+"""jaxsched: learning-rate schedules for JAX, trace-safe in every hyperparameter."""
