@@ -1,8 +1,14 @@
-"""Doctest configuration for the package's docstrings."""
+"""Test configuration for tests/ and the package's doctests.
+
+Strict dtype promotion is on everywhere, so that no implicit cast hides a bug, and
+doctests see ``jaxsched``, ``jax``, ``jnp`` and ``np`` without importing them.
+"""
 
 import jax
 import numpy as np
 import pytest
+
+jax.config.update("jax_numpy_dtype_promotion", "strict")
 
 
 @pytest.fixture(autouse=True)
@@ -12,5 +18,4 @@ def _doctest_namespace(doctest_namespace):
   doctest_namespace["jax"] = jax
   doctest_namespace["jnp"] = jax.numpy
   doctest_namespace["np"] = np
-  np.set_printoptions(precision=6, suppress=True)
   yield

@@ -1,0 +1,280 @@
+"""Phase shapes and exact step arithmetic: the only place where formulas live.
+
+Every family is a composition of these few functions. They are branch-free in the
+numbers (``jnp.where``, ``jnp.clip``), safe under ``jax.grad`` (no NaN leaks from
+an unselected branch), and keep integer steps integer where exactness matters:
+
+* ``lerp(a, b, f)``: ``a + (b - a) f``
+* ``cos_anneal(a, b, f, exponent)``: ``b + (a - b) ((1 + cos(pi f)) / 2)^exponent``
+* ``poly_anneal(a, b, f, power)``: ``b + (a - b) (1 - f)^power``
+* ``exp_anneal(a, b, f)``: ``a (b / a)^f`` (geometric)
+* ``sqrt_anneal(a, b, f)``: ``b + (a - b)(1 - sqrt(f))``
+
+``f`` is a fraction of a phase in ``[0, 1]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+Array = jax.Array
+
+
+def float_dtype() -> Any:
+  """float32, or float64 when x64 is enabled."""
+  return jnp.zeros((), dtype=float).dtype
+
+
+def f(x: Any) -> Array:
+  """Converts to the default float dtype."""
+  return jnp.asarray(x, dtype=float_dtype())
+
+
+def as_step(step: Any) -> Array:
+  """A step as a JAX array of integer or float dtype (bools become int32)."""
+  k = jnp.asarray(step)
+  if k.dtype == jnp.bool_:
+    k = k.astype(jnp.int32)
+  if not (jnp.issubdtype(k.dtype, jnp.integer) or
+          jnp.issubdtype(k.dtype, jnp.floating)):
+    raise TypeError(f"a schedule's step must be a number or an array of numbers, "
+                    f"got dtype {k.dtype}.")
+  return k
+
+
+def is_int(x: Any) -> bool:
+  """Whether ``x`` has an integer dtype (static: known at trace time)."""
+  return jnp.issubdtype(jnp.asarray(x).dtype, jnp.integer)
+
+
+def _both_int(a: Any, b: Any):
+  a, b = jnp.asarray(a), jnp.asarray(b)
+  if is_int(a) and is_int(b):
+    dt = jnp.promote_types(a.dtype, b.dtype)
+    return a.astype(dt), b.astype(dt), True
+  return f(a), f(b), False
+
+
+def sub(k: Any, b: Any) -> Array:
+  """``k - b``, exact in integers when both are integers."""
+  a, b, _ = _both_int(k, b)
+  return a - b
+
+
+def ge(k: Any, b: Any) -> Array:
+  """``k >= b``, exact in integers when both are integers."""
+  a, b, _ = _both_int(k, b)
+  return a >= b
+
+
+def gt(k: Any, b: Any) -> Array:
+  """``k > b``, exact in integers when both are integers."""
+  a, b, _ = _both_int(k, b)
+  return a > b
+
+
+def floor_div(k: Any, d: Any) -> Array:
+  """``floor(k / d)`` as a float; exact integer division when both are integers.
+
+  ``d`` is clamped to at least 1 (integers) or a tiny positive number (floats).
+  """
+  a, d, ints = _both_int(k, d)
+  if ints:
+    return f(a // jnp.maximum(d, 1))
+  return jnp.floor(a / jnp.maximum(d, _tiny()))
+
+
+def mod(k: Any, d: Any) -> Array:
+  """``k mod d`` (non-negative for ``d > 0``); exact in integers when both are."""
+  a, d, ints = _both_int(k, d)
+  if ints:
+    return a % jnp.maximum(d, 1)
+  d = jnp.maximum(d, _tiny())
+  return a - d * jnp.floor(a / d)
+
+
+def searchsorted_right(boundaries: Any, k: Any) -> Array:
+  """Number of boundaries ``<= k``: a vectorised lookup (compile cost O(1)).
+
+  ``boundaries`` is 1-D and sorted; comparisons are exact in integers when both
+  ``boundaries`` and ``k`` are integers.
+  """
+  b, a, _ = _both_int(boundaries, k)
+  return jnp.searchsorted(b, a, side="right", method="compare_all"
+                          if b.shape[0] <= 16 else "scan").astype(jnp.int32)
+
+
+def searchsorted_left(boundaries: Any, k: Any) -> Array:
+  """Number of boundaries ``< k``."""
+  b, a, _ = _both_int(boundaries, k)
+  return jnp.searchsorted(b, a, side="left", method="compare_all"
+                          if b.shape[0] <= 16 else "scan").astype(jnp.int32)
+
+
+def _tiny() -> Array:
+  return f(jnp.finfo(float_dtype()).tiny)
+
+
+def safe_div(a: Array, b: Array) -> Array:
+  """``a / b`` with ``b`` clamped away from zero (``b >= 0`` expected)."""
+  return a / jnp.maximum(b, _tiny())
+
+
+def progress(elapsed: Any, length: Any) -> Array:
+  """``clip(elapsed / max(length, 1), 0, 1)``: the fraction of a phase done.
+
+  Phase lengths count steps, so a length below 1 acts as 1 (a length of 0 gives
+  an immediate jump at the phase start).
+  """
+  return jnp.clip(f(elapsed) / jnp.maximum(f(length), 1.0), 0.0, 1.0)
+
+
+def progress_float(elapsed: Any, length: Any) -> Array:
+  """``clip(elapsed / length, 0, 1)`` for lengths that may be fractional."""
+  return jnp.clip(safe_div(f(elapsed), f(length)), 0.0, 1.0)
+
+
+def safe_pow(x: Array, p: Array) -> Array:
+  """``x ** p`` for ``x >= 0``, with ``0 ** 0 = 1`` and finite gradients at 0."""
+  x, p = f(x), f(p)
+  pos = x > 0
+  xs = jnp.where(pos, x, 1.0)
+  return jnp.where(pos, jnp.exp(p * jnp.log(xs)), jnp.where(p == 0, 1.0, 0.0))
+
+
+def signed_pow(x: Array, p: Array) -> Array:
+  """``x ** p`` for any real ``x`` and an integer-valued or non-negative-base ``p``.
+
+  Used for decay factors such as ``gamma ** n`` where ``n`` counts events and
+  ``gamma`` may be negative in principle; sign follows the parity of ``p``.
+  """
+  x, p = f(x), f(p)
+  mag = safe_pow(jnp.abs(x), p)
+  odd = jnp.mod(p, 2.0) == 1.0
+  return jnp.where((x < 0) & odd, -mag, mag)
+
+
+def safe_sqrt(x: Array) -> Array:
+  """``sqrt(max(x, 0))`` with a finite gradient at 0."""
+  pos = x > 0
+  return jnp.where(pos, jnp.sqrt(jnp.where(pos, x, 1.0)), 0.0)
+
+
+def lerp(a: Any, b: Any, frac: Array) -> Array:
+  """Straight line from ``a`` (frac 0) to ``b`` (frac 1)."""
+  a, b = f(a), f(b)
+  return a + (b - a) * frac
+
+
+def cos_anneal(a: Any, b: Any, frac: Array, exponent: Any = 1.0) -> Array:
+  """Half cosine from ``a`` to ``b``: ``b + (a - b) ((1 + cos(pi f)) / 2)^e``."""
+  a, b = f(a), f(b)
+  c = 0.5 * (1.0 + jnp.cos(jnp.pi * frac))
+  return b + (a - b) * safe_pow(jnp.maximum(c, 0.0), exponent)
+
+
+def cos_anneal_raw(a: Any, b: Any, frac: Array) -> Array:
+  """Cosine from ``a`` to ``b`` with no clamping of ``frac`` (keeps oscillating)."""
+  a, b = f(a), f(b)
+  return b + (a - b) * 0.5 * (1.0 + jnp.cos(jnp.pi * frac))
+
+
+def poly_anneal(a: Any, b: Any, frac: Array, power: Any = 1.0) -> Array:
+  """Polynomial from ``a`` to ``b``: ``b + (a - b) (1 - f)^power``."""
+  a, b = f(a), f(b)
+  return b + (a - b) * safe_pow(jnp.maximum(1.0 - frac, 0.0), power)
+
+
+def exp_anneal(a: Any, b: Any, frac: Array) -> Array:
+  """Geometric from ``a`` to ``b``: ``a (b / a)^f`` (``a``, ``b`` > 0)."""
+  a, b = f(a), f(b)
+  tiny = _tiny()
+  la = jnp.log(jnp.maximum(a, tiny))
+  lb = jnp.log(jnp.maximum(b, tiny))
+  return jnp.exp(la + (lb - la) * frac)
+
+
+def sqrt_anneal(a: Any, b: Any, frac: Array) -> Array:
+  """One-minus-square-root from ``a`` to ``b``: ``b + (a - b)(1 - sqrt(f))``."""
+  a, b = f(a), f(b)
+  return b + (a - b) * (1.0 - safe_sqrt(frac))
+
+
+ANNEALS: dict[str, Callable[..., Array]] = {
+    "linear": lerp,
+    "cos": cos_anneal,
+    "cosine": cos_anneal,
+    "exponential": exp_anneal,
+    "sqrt": sqrt_anneal,
+}
+
+
+def ramp(shape: str, a: Any, b: Any, frac: Array) -> Array:
+  """A warmup ramp from ``a`` to ``b``: ``linear``, ``cosine`` or ``exponential``.
+
+  The cosine ramp rises as ``a + (b - a)(1 - cos(pi f)) / 2``.
+  """
+  if shape == "cosine":
+    return cos_anneal(b, a, 1.0 - frac)
+  return ANNEALS[shape](a, b, frac)
+
+
+def warmup_then(k: Array, warmup_steps: Any, init_value: Any,
+                main: Callable[[Array], Array], shape: str = "linear") -> Array:
+  """``ramp(init -> main(0))`` for ``k < warmup_steps``, then ``main(k - warmup)``.
+
+  ``main`` takes a step relative to the end of the warmup.
+  """
+  rel = sub(k, warmup_steps)
+  target = main(jnp.zeros((), dtype=rel.dtype))
+  frac = progress(k, warmup_steps)
+  up = ramp(shape, init_value, target, frac)
+  return jnp.where(ge(rel, 0), main(jnp.maximum(rel, 0)), up)
+
+
+def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Array, Array]:
+  """Cycle of geometric lengths ``period * mult^i``: returns ``(i, start, length)``.
+
+  ``i`` is exact at cycle boundaries: a float estimate from the logarithm is
+  corrected by one step either way by comparing with the cycle starts. With
+  integer steps and an integer ``period``, the ``mult == 1`` case uses integer
+  division. ``mult`` below 1 acts as 1; ``period`` is clamped to be positive.
+  """
+  t = jnp.maximum(f(k), 0.0)
+  p = jnp.maximum(f(period), _tiny())
+  m = jnp.maximum(f(mult), 1.0)
+  one = m == 1.0
+  ms = jnp.where(one, 2.0, m)
+
+  def start(i):
+    geo = p * (safe_pow(ms, i) - 1.0) / (ms - 1.0)
+    return jnp.where(one, p * i, geo)
+
+  est_geo = jnp.floor(jnp.log1p(t * (ms - 1.0) / p) / jnp.log(ms))
+  est_lin = jnp.floor(t / p)
+  i = jnp.maximum(jnp.where(one, est_lin, est_geo), 0.0)
+  i = jnp.where(t < start(i), i - 1.0, i)
+  i = jnp.where(t >= start(i + 1.0), i + 1.0, i)
+  i = jnp.maximum(i, 0.0)
+  s = start(i)
+  length = p * safe_pow(ms, i) * jnp.where(one, 0.0, 1.0) + jnp.where(one, p, 0.0)
+  if is_int(k) and is_int(period):
+    kk = jnp.maximum(jnp.asarray(k), 0)
+    pp = jnp.maximum(jnp.asarray(period).astype(kk.dtype), 1)
+    i_int = f(kk // pp)
+    s_int = f(kk - (kk % pp))
+    i = jnp.where(one, i_int, i)
+    s = jnp.where(one, s_int, s)
+    # the position inside the cycle, exact for integer inputs
+    pos = jnp.where(one, f(kk % pp), t - s)
+    return i, pos, length
+  return i, t - s, length
+
+
+def np_float(x: Any) -> np.ndarray:
+  """NumPy view of a concrete value (for reprs and configs)."""
+  return np.asarray(x)
