@@ -65,6 +65,12 @@ def sub(k: Any, b: Any) -> Array:
   return a - b
 
 
+def add(a: Any, b: Any) -> Array:
+  """``a + b``, kept integer when both are integers."""
+  x, y, _ = _both_int(a, b)
+  return x + y
+
+
 def ge(k: Any, b: Any) -> Array:
   """``k >= b``, exact in integers when both are integers."""
   a, b, _ = _both_int(k, b)
@@ -85,6 +91,14 @@ def floor_div(k: Any, d: Any) -> Array:
   a, d, ints = _both_int(k, d)
   if ints:
     return f(a // jnp.maximum(d, 1))
+  return jnp.floor(a / jnp.maximum(d, _tiny()))
+
+
+def floor_div_raw(k: Any, d: Any) -> Array:
+  """``floor(k / d)``, an integer array when both are integers, else a float."""
+  a, d, ints = _both_int(k, d)
+  if ints:
+    return a // jnp.maximum(d, 1)
   return jnp.floor(a / jnp.maximum(d, _tiny()))
 
 
@@ -237,7 +251,9 @@ def warmup_then(k: Array, warmup_steps: Any, init_value: Any,
 
 
 def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Array, Array]:
-  """Cycle of geometric lengths ``period * mult^i``: returns ``(i, start, length)``.
+  """Cycle of geometric lengths ``period * mult^i``: returns ``(i, pos, length)``.
+
+  ``pos`` is the position of ``k`` inside cycle ``i`` (``0 <= pos < length``).
 
   ``i`` is exact at cycle boundaries: a float estimate from the logarithm is
   corrected by one step either way by comparing with the cycle starts. With

@@ -1,0 +1,253 @@
+"""The schedule base: frozen dataclass pytrees, a registry, configs, arithmetic."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, Callable, ClassVar, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxsched import _shapes
+
+Array = jax.Array
+
+# name -> (class, factory)
+_REGISTRY: dict[str, tuple[type, Callable[..., Any]]] = {}
+
+
+def static(default: Any = dataclasses.MISSING) -> Any:
+  """A structural (static) dataclass field: part of the treedef, never traced."""
+  if default is dataclasses.MISSING:
+    return dataclasses.field(metadata={"static": True})
+  return dataclasses.field(default=default, metadata={"static": True})
+
+
+def register(name: str) -> Callable[[type], type]:
+  """Makes ``cls`` a frozen dataclass pytree and records it under ``name``.
+
+  Fields marked with :func:`static` are metadata (structure); every other field is
+  a pytree child (numbers, arrays or schedules).
+  """
+
+  def deco(cls: type) -> type:
+    cls = dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
+    fields = dataclasses.fields(cls)
+    data = [fl.name for fl in fields if not fl.metadata.get("static")]
+    meta = [fl.name for fl in fields if fl.metadata.get("static")]
+    jax.tree_util.register_dataclass(cls, data_fields=data, meta_fields=meta)
+    cls.name = name
+    _REGISTRY[name] = (cls, None)
+    return cls
+
+  return deco
+
+
+def factory(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+  """Records the public constructor of family ``name`` (used by ``from_config``)."""
+
+  def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+    cls, _ = _REGISTRY[name]
+    _REGISTRY[name] = (cls, fn)
+    return fn
+
+  return deco
+
+
+class Schedule:
+  """Base class of every jaxsched schedule: ``step -> learning rate``.
+
+  Subclasses are frozen dataclasses registered as pytrees (see :func:`register`)
+  and implement ``_value(k)`` for a step array ``k`` of integer or float dtype.
+  """
+
+  name: ClassVar[str] = "schedule"
+
+  def _value(self, k: Array) -> Array:  # pragma: no cover - abstract
+    raise NotImplementedError
+
+  def __call__(self, step: Any) -> Array:
+    """The learning rate at ``step`` (any shape), as a float array of that shape."""
+    k = _shapes.as_step(step)
+    out = _shapes.f(self._value(k))
+    shape = jnp.broadcast_shapes(out.shape, k.shape)
+    return jnp.broadcast_to(out, shape)
+
+  # -- construction ---------------------------------------------------------
+  def _args(self) -> dict[str, Any]:
+    """The constructor arguments that rebuild this schedule."""
+    return {fl.name: getattr(self, fl.name) for fl in dataclasses.fields(self)}
+
+  def replace(self, **changes: Any) -> "Schedule":
+    """A copy with some arguments changed, validated as the constructor does."""
+    _, make = _REGISTRY[self.name]
+    args = self._args()
+    unknown = set(changes) - set(args)
+    if unknown:
+      raise ValueError(
+          f"{self.name}.replace: unknown argument(s) {sorted(unknown)}; "
+          f"the arguments are {sorted(args)}.")
+    args.update(changes)
+    return make(**args)
+
+  def to_config(self) -> dict[str, Any]:
+    """A JSON-serialisable dict ``{"name": ..., **arguments}``."""
+    cfg: dict[str, Any] = {"name": self.name}
+    for key, value in self._args().items():
+      cfg[key] = _jsonable(self.name, key, value)
+    return cfg
+
+  # -- arithmetic -----------------------------------------------------------
+  def __mul__(self, other: Any) -> "Schedule":
+    from jaxsched import _combinators
+    if isinstance(other, Schedule) or callable(other):
+      return _combinators.product([self, other])
+    return _combinators.scale(self, other)
+
+  def __rmul__(self, other: Any) -> "Schedule":
+    from jaxsched import _combinators
+    if isinstance(other, Schedule) or callable(other):
+      return _combinators.product([other, self])
+    return _combinators.scale(self, other)
+
+  def __add__(self, other: Any) -> "Schedule":
+    from jaxsched import _combinators
+    return _combinators.add([self, other])
+
+  def __radd__(self, other: Any) -> "Schedule":
+    from jaxsched import _combinators
+    return _combinators.add([other, self])
+
+  # -- comparison and display ----------------------------------------------
+  def __eq__(self, other: Any) -> bool:
+    if type(self) is not type(other):
+      return NotImplemented
+    la, ta = jax.tree_util.tree_flatten(self)
+    lb, tb = jax.tree_util.tree_flatten(other)
+    if ta != tb:
+      return False
+    for a, b in zip(la, lb):
+      if isinstance(a, jax.core.Tracer) or isinstance(b, jax.core.Tracer):
+        if a is not b:
+          return False
+      elif not np.array_equal(np.asarray(a), np.asarray(b)):
+        return False
+    return True
+
+  __hash__ = object.__hash__
+
+  def __repr__(self) -> str:
+    parts = [f"{k}={_short(v)}" for k, v in self._args().items()]
+    return f"{self.name}({', '.join(parts)})"
+
+
+def _short(v: Any) -> str:
+  if isinstance(v, jax.core.Tracer):
+    return f"<traced {v.aval.str_short()}>"
+  if isinstance(v, (np.ndarray, jax.Array)):
+    arr = np.asarray(v)
+    if arr.ndim == 0:
+      return repr(arr.item())
+    if arr.size > 8:
+      head = ", ".join(repr(x) for x in arr.reshape(-1)[:3].tolist())
+      return f"[{head}, ...] (shape {arr.shape})"
+    return repr(arr.tolist())
+  if isinstance(v, (list, tuple)):
+    if len(v) > 6:
+      return f"[{_short(v[0])}, ..., {_short(v[-1])}] ({len(v)} items)"
+    return "[" + ", ".join(_short(x) for x in v) + "]"
+  return repr(v)
+
+
+def _jsonable(fn: str, key: str, v: Any) -> Any:
+  if isinstance(v, Schedule):
+    return v.to_config()
+  if isinstance(v, (list, tuple)):
+    return [_jsonable(fn, key, x) for x in v]
+  if isinstance(v, jax.core.Tracer):
+    raise ValueError(
+        f"{fn}.to_config: `{key}` is a traced value and cannot be serialised. "
+        "Call to_config outside jax.jit/jax.vmap, on concrete numbers.")
+  if isinstance(v, (np.ndarray, np.generic, jax.Array)):
+    return np.asarray(v).tolist()
+  if v is None or isinstance(v, (bool, int, float, str)):
+    return v
+  raise ValueError(
+      f"{fn}.to_config: `{key}`={v!r} is not serialisable to JSON. "
+      "Only schedules built from numbers, arrays and jaxsched schedules have a "
+      "config; wrap plain functions in code instead.")
+
+
+def is_config(x: Any) -> bool:
+  return isinstance(x, dict) and "name" in x
+
+
+def from_config(config: dict[str, Any] | str) -> Schedule:
+  """Rebuilds a schedule from :meth:`Schedule.to_config` output.
+
+  Args:
+    config: a dict ``{"name": family, **arguments}`` or a JSON string of one.
+      Arguments that are themselves configs (or lists of configs) are rebuilt
+      recursively, so composites round-trip.
+
+  Returns:
+    A schedule equal to the one that produced the config.
+
+  Example:
+    >>> s = jaxsched.warmup_cosine_decay(1e-3, 100, 1000)
+    >>> jaxsched.from_config(s.to_config()) == s
+    True
+    >>> jaxsched.from_config('{"name": "constant", "value": 0.5}')
+    constant(value=0.5)
+  """
+  if isinstance(config, str):
+    try:
+      config = json.loads(config)
+    except json.JSONDecodeError as e:
+      raise ValueError(
+          f"from_config: `config` is not valid JSON ({e.msg} at position "
+          f"{e.pos}), got config={config!r}. Pass a JSON object such as "
+          '\'{"name": "constant", "value": 0.1}\'.') from None
+  if not is_config(config):
+    raise ValueError(
+        f"from_config: `config` must be a dict with a \"name\" key, got "
+        f"config={config!r}. Pass the output of schedule.to_config().")
+  name = config["name"]
+  if name not in _REGISTRY or _REGISTRY[name][1] is None:
+    raise ValueError(
+        f"from_config: unknown family name={name!r}. "
+        f"Use one of: {', '.join(families())}.")
+  _, make = _REGISTRY[name]
+  kwargs = {k: _rebuild(v) for k, v in config.items() if k != "name"}
+  try:
+    return make(**kwargs)
+  except TypeError as e:
+    raise ValueError(f"from_config: bad arguments for {name!r}: {e}.") from None
+
+
+def _rebuild(v: Any) -> Any:
+  if is_config(v):
+    return from_config(v)
+  if isinstance(v, list) and v and all(is_config(x) for x in v):
+    return [from_config(x) for x in v]
+  return v
+
+
+def families() -> list[str]:
+  """The names of every family and combinator that has a config.
+
+  Example:
+    >>> "cosine_restarts" in jaxsched.families()
+    True
+  """
+  return sorted(n for n, (_, make) in _REGISTRY.items() if make is not None)
+
+
+def family_factory(name: str) -> Callable[..., Any]:
+  """The public constructor registered under ``name``."""
+  if name not in _REGISTRY or _REGISTRY[name][1] is None:
+    raise ValueError(f"unknown family name={name!r}. Use one of: "
+                     f"{', '.join(families())}.")
+  return _REGISTRY[name][1]

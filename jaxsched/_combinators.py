@@ -1,0 +1,438 @@
+"""Combinators: warmup, join, product, scale, sum, repeat, epochwise, stack."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jaxsched import _check
+from jaxsched import _shapes as S
+from jaxsched._base import Schedule, factory, register, static
+
+Array = jax.Array
+
+_WARMUP_SHAPES = ("linear", "cosine", "exponential")
+
+
+@register("function")
+class Function(Schedule):
+  """Wraps a plain callable ``step -> value`` (an optax schedule, a lambda)."""
+  fn: Callable[[Array], Any] = static()
+
+  def _value(self, k: Array) -> Array:
+    return S.f(self.fn(k))
+
+  def __repr__(self) -> str:
+    return f"function({getattr(self.fn, '__name__', repr(self.fn))})"
+
+
+def _as_schedule(fn: str, name: str, s: Any) -> Schedule:
+  if isinstance(s, Schedule):
+    return s
+  if callable(s):
+    return Function(s)
+  raise ValueError(f"{fn}: `{name}` must be a schedule (a callable step -> value), "
+                   f"got {name}={s!r}. Pass a jaxsched schedule or a function.")
+
+
+def _as_factor(fn: str, name: str, s: Any) -> Schedule:
+  if isinstance(s, Schedule) or callable(s):
+    return _as_schedule(fn, name, s)
+  from jaxsched._decay import constant
+  return constant(s)
+
+
+@register("warmup")
+class Warmup(Schedule):
+  schedule: Schedule
+  warmup_steps: Any
+  init_value: Any = 0.0
+  shape: str = static("linear")
+
+  def _value(self, k: Array) -> Array:
+    return S.warmup_then(k, self.warmup_steps, self.init_value, self.schedule,
+                         self.shape)
+
+
+@factory("warmup")
+def warmup(schedule: Any, warmup_steps: Any, *, init_value: Any = 0.0,
+           shape: str = "linear") -> Warmup:
+  r"""Puts a warmup in front of a schedule, which then starts at step ``W``.
+
+  .. math::
+     \eta(t) = \begin{cases} \mathrm{ramp}(v_i, s(0), t/W) & t < W \\
+     s(t - W) & t \ge W \end{cases}
+
+  with the ramp ``linear`` :math:`a + (b-a)x`, ``cosine``
+  :math:`a + (b-a)(1-\cos\pi x)/2` or ``exponential`` :math:`a (b/a)^x`
+  (``init_value`` must then be > 0; a traced value <= 0 acts as the smallest
+  positive float).
+
+  Args:
+    schedule: any schedule (or callable).
+    warmup_steps: ``W``, whole number >= 0 (``W = 0``: no warmup).
+    init_value: ``v_i``, value at step 0.
+    shape: ``"linear"``, ``"cosine"`` or ``"exponential"`` (static).
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.warmup(jaxsched.constant(1.0), 4)
+    >>> s(jnp.arange(6)).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
+  """
+  fn = "warmup"
+  shape = _check.choice(fn, "shape", shape, _WARMUP_SHAPES)
+  lo = 0.0 if shape == "exponential" else None
+  return Warmup(
+      _as_schedule(fn, "schedule", schedule),
+      _check.number(fn, "warmup_steps", warmup_steps, lo=0, integer=True,
+                    fix="Pass the warmup length in steps (0 for none)."),
+      init_value=_check.number(
+          fn, "init_value", init_value, lo=lo, lo_open=lo is not None,
+          fix="An exponential warmup needs a positive start, e.g. 1e-6."),
+      shape=shape)
+
+
+def _leaf_key(x: Any) -> tuple:
+  return (np.shape(x), "i" if S.is_int(x) else "f")
+
+
+def _structure(s: Schedule) -> tuple:
+  leaves, treedef = jax.tree_util.tree_flatten(s)
+  return (treedef, tuple(_leaf_key(x) for x in leaves))
+
+
+def _stack_leaves(xs: Sequence[Any]) -> Any:
+  if any(_check.is_traced(x) or isinstance(x, jax.Array) for x in xs):
+    arrs = [jnp.asarray(x) for x in xs]
+    dt = arrs[0].dtype
+    for a in arrs[1:]:
+      dt = jnp.promote_types(dt, a.dtype)
+    return jnp.stack([a.astype(dt) for a in arrs])
+  arr = np.stack([np.asarray(x) for x in xs])
+  return _check._int_or_float_array(arr, integer=False)
+
+
+def stack(schedules: Sequence[Schedule]) -> Schedule:
+  r"""Stacks schedules of one family and structure into one batched schedule.
+
+  Every numeric hyperparameter gets a leading axis of ``len(schedules)``, so that
+  ``jax.vmap(lambda s: s(step))(jaxsched.stack([...]))`` evaluates the whole
+  sweep with one compilation.
+
+  Args:
+    schedules: schedules with the same family, structure (static fields) and
+      hyperparameter shapes.
+
+  Returns:
+    A schedule whose leaves are stacked; call it under ``jax.vmap``.
+
+  Example:
+    >>> sweep = jaxsched.stack([jaxsched.cosine_decay(v, 10) for v in (1., 2.)])
+    >>> jax.vmap(lambda s: s(0))(sweep).tolist()
+    [1.0, 2.0]
+  """
+  schedules = list(schedules)
+  if not schedules:
+    raise ValueError("stack: `schedules` must hold at least one schedule, got []. "
+                     "Pass a list of schedules of the same family.")
+  first = _structure(schedules[0])
+  for i, s in enumerate(schedules):
+    if not isinstance(s, Schedule):
+      raise ValueError(f"stack: `schedules[{i}]` must be a jaxsched schedule, got "
+                       f"{s!r}. Build it with a jaxsched family.")
+    if _structure(s) != first:
+      raise ValueError(
+          f"stack: `schedules[{i}]` has another family or structure than "
+          f"schedules[0]: {s!r} vs {schedules[0]!r}. Stack schedules that differ "
+          "only in their numbers (same family, same static options and the same "
+          "number of boundaries).")
+  return jax.tree_util.tree_map(lambda *xs: _stack_leaves(xs), *schedules)
+
+
+def _unstack(stacked: Schedule, i: int) -> Schedule:
+  return jax.tree_util.tree_map(lambda x: _index(x, i), stacked)
+
+
+def _index(x: Any, i: int) -> Any:
+  v = x[i]
+  if isinstance(x, np.ndarray) and v.ndim == 0:
+    return v.item()
+  return v
+
+
+@register("join")
+class Join(Schedule):
+  groups: tuple
+  boundaries: Any
+  layout: tuple = static()
+
+  def _args(self) -> dict[str, Any]:
+    return {"schedules": self.schedules, "boundaries": self.boundaries}
+
+  @property
+  def schedules(self) -> list[Schedule]:
+    """The segments, in order."""
+    seen = [0] * len(self.groups)
+    out = []
+    for g in self.layout:
+      out.append(_unstack(self.groups[g], seen[g]))
+      seen[g] += 1
+    return out
+
+  def _value(self, k: Array) -> Array:
+    braw = jnp.asarray(self.boundaries)
+    idx = S.searchsorted_right(braw, k)
+    if braw.shape[0]:
+      start = jnp.where(idx > 0, braw[jnp.maximum(idx - 1, 0)],
+                        jnp.zeros((), braw.dtype))
+      rel = S.sub(k, start)
+    else:
+      rel = k
+    layout = np.asarray(self.layout, dtype=np.int32)
+    pos = np.zeros_like(layout)
+    for g in range(len(self.groups)):
+      pos[layout == g] = np.arange(int(np.sum(layout == g)))
+    out = None
+    for g, stacked in enumerate(self.groups):
+      n = int(np.sum(layout == g))
+      if n == 1:
+        val = _unstack(stacked, 0)(rel)
+      else:
+        p = jnp.asarray(pos)[idx].reshape(-1)
+        params = jax.tree_util.tree_map(lambda x, p=p: jnp.asarray(x)[p], stacked)
+        val = jax.vmap(lambda s, r: s(r))(params, rel.reshape(-1)).reshape(k.shape)
+      if out is None:
+        out = val
+      else:
+        out = jnp.where(jnp.asarray(layout)[idx] == g, val, out)
+    return out
+
+
+@factory("join")
+def join(schedules: Sequence[Any], boundaries: Any) -> Join:
+  r"""Runs schedules one after another; each sees the step relative to its start.
+
+  .. math:: \eta(t) = s_i(t - b_{i-1}), \qquad b_{i-1} \le t < b_i, \quad b_{-1} = 0
+
+  Segments of the same family and structure are stored stacked and evaluated by
+  one gathered call, so a join of a thousand cosine cycles compiles as fast as
+  a join of two.
+
+  Args:
+    schedules: ``n >= 1`` schedules (or callables).
+    boundaries: ``n - 1`` sorted steps where the next schedule takes over.
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.join([jaxsched.linear(0.0, 1.0, 2), jaxsched.constant(0.5)],
+    ...                   [2])
+    >>> s(jnp.arange(4)).tolist()
+    [0.0, 0.5, 0.5, 0.5]
+
+  References:
+    ``optax.join_schedules``; PyTorch ``SequentialLR``.
+  """
+  fn = "join"
+  if isinstance(schedules, (Schedule, str)) or not hasattr(schedules, "__len__"):
+    raise ValueError(f"join: `schedules` must be a list of schedules, got "
+                     f"schedules={schedules!r}. Pass e.g. [warmup, decay].")
+  scheds = [_as_schedule(fn, f"schedules[{i}]", s) for i, s in enumerate(schedules)]
+  if not scheds:
+    raise ValueError("join: `schedules` must hold at least one schedule, got []. "
+                     "Pass the schedules to run in order.")
+  b = _check.sequence(fn, "boundaries", boundaries, sorted_=True,
+                      fix="Pass the steps where each next schedule starts, sorted.")
+  _check.same_length(fn, "boundaries", b, "schedules", scheds, 1,
+                     fix="Pass one boundary between each pair of schedules.")
+  keys: list[tuple] = []
+  members: list[list[Schedule]] = []
+  layout = []
+  for s in scheds:
+    key = _structure(s)
+    if key not in keys:
+      keys.append(key)
+      members.append([])
+    g = keys.index(key)
+    members[g].append(s)
+    layout.append(g)
+  groups = tuple(stack(m) for m in members)
+  return Join(groups, b, layout=tuple(layout))
+
+
+@register("product")
+class Product(Schedule):
+  schedules: tuple
+
+  def _value(self, k: Array) -> Array:
+    out = None
+    for s in self.schedules:
+      v = s(k)
+      out = v if out is None else out * v
+    return out
+
+
+@factory("product")
+def product(schedules: Sequence[Any]) -> Product:
+  r"""Pointwise product of schedules: ``s * t`` (chains multiplicative schedules).
+
+  .. math:: \eta(t) = \prod_i s_i(t)
+
+  Args:
+    schedules: schedules or callables; numbers become constants.
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.linear(1.0, 0.0, 4) * jaxsched.constant(0.5)
+    >>> s(jnp.arange(3)).tolist()
+    [0.5, 0.375, 0.25]
+  """
+  items = [_as_factor("product", f"schedules[{i}]", s)
+           for i, s in enumerate(schedules)]
+  if not items:
+    raise ValueError("product: `schedules` must hold at least one schedule, got "
+                     "[]. Pass the factors.")
+  return Product(tuple(items))
+
+
+@register("sum")
+class Sum(Schedule):
+  schedules: tuple
+
+  def _value(self, k: Array) -> Array:
+    out = None
+    for s in self.schedules:
+      v = s(k)
+      out = v if out is None else out + v
+    return out
+
+
+@factory("sum")
+def add(schedules: Sequence[Any]) -> Sum:
+  r"""Pointwise sum of schedules: ``s + t`` (for example a floor under a decay).
+
+  .. math:: \eta(t) = \sum_i s_i(t)
+
+  Args:
+    schedules: schedules or callables; numbers become constants.
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.linear(1.0, 0.0, 4) + 0.1
+    >>> np.asarray(s(jnp.arange(6)), float).round(4).tolist()
+    [1.1, 0.85, 0.6, 0.35, 0.1, 0.1]
+  """
+  items = [_as_factor("add", f"schedules[{i}]", s) for i, s in enumerate(schedules)]
+  if not items:
+    raise ValueError("add: `schedules` must hold at least one schedule, got []. "
+                     "Pass the terms.")
+  return Sum(tuple(items))
+
+
+@register("scale")
+class Scale(Schedule):
+  schedule: Schedule
+  factor: Any
+
+  def _value(self, k: Array) -> Array:
+    return self.schedule(k) * S.f(self.factor)
+
+
+@factory("scale")
+def scale(schedule: Any, factor: Any) -> Scale:
+  r"""A schedule multiplied by a number: ``s * 2.0``.
+
+  .. math:: \eta(t) = c\, s(t)
+
+  Args:
+    schedule: any schedule or callable.
+    factor: ``c``, any finite number (may be traced).
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> (jaxsched.constant(0.5) * 4.0)(0).tolist()
+    2.0
+  """
+  return Scale(_as_schedule("scale", "schedule", schedule),
+               _check.number("scale", "factor", factor))
+
+
+@register("repeat")
+class Repeat(Schedule):
+  schedule: Schedule
+  period: Any
+
+  def _value(self, k: Array) -> Array:
+    return self.schedule(S.mod(k, self.period))
+
+
+@factory("repeat")
+def repeat(schedule: Any, period: Any) -> Repeat:
+  r"""Repeats a schedule every ``period`` steps.
+
+  .. math:: \eta(t) = s(t \bmod P)
+
+  Args:
+    schedule: any schedule or callable.
+    period: ``P > 0`` steps (integer steps and periods are exact; a traced value
+      <= 0 acts as 1 for integers, the smallest positive float otherwise).
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.repeat(jaxsched.linear(1.0, 0.0, 2), 3)
+    >>> s(jnp.arange(6)).tolist()
+    [1.0, 0.5, 0.0, 1.0, 0.5, 0.0]
+  """
+  return Repeat(_as_schedule("repeat", "schedule", schedule),
+                _check.number("repeat", "period", period, lo=0, lo_open=True,
+                              fix="Pass the length of one repetition in steps."))
+
+
+@register("epochwise")
+class Epochwise(Schedule):
+  schedule: Schedule
+  steps_per_epoch: Any
+
+  def _value(self, k: Array) -> Array:
+    return self.schedule(S.floor_div_raw(k, self.steps_per_epoch))
+
+
+@factory("epochwise")
+def epochwise(schedule: Any, steps_per_epoch: Any) -> Epochwise:
+  r"""Drives a per-epoch schedule with the step count.
+
+  .. math:: \eta(t) = s(\lfloor t / E \rfloor)
+
+  Args:
+    schedule: a schedule whose argument counts epochs (e.g. a PyTorch-style
+      ``StepLR`` stepped once per epoch).
+    steps_per_epoch: ``E``, whole number >= 1 (traced values below 1 act as 1).
+
+  Returns:
+    A schedule of the step.
+
+  Example:
+    >>> s = jaxsched.epochwise(jaxsched.step_decay(1.0, 1, gamma=0.5), 3)
+    >>> s(jnp.arange(7)).tolist()
+    [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25]
+  """
+  return Epochwise(
+      _as_schedule("epochwise", "schedule", schedule),
+      _check.number("epochwise", "steps_per_epoch", steps_per_epoch, lo=0,
+                    lo_open=True, integer=True,
+                    fix="Pass the number of optimizer steps per epoch."))

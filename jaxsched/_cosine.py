@@ -1,0 +1,346 @@
+"""Cosine families: decay, warm restarts (SGDR), warmup-cosine, WSD, flat-cosine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from jaxsched import _check
+from jaxsched import _shapes as S
+from jaxsched._base import Schedule, factory, register, static
+
+Array = jax.Array
+
+
+def _count(fn: str, name: str, x: Any, *, positive: bool = False,
+           fix: str = "Pass a whole number of steps.") -> Any:
+  return _check.number(fn, name, x, lo=0, lo_open=positive, integer=True, fix=fix)
+
+
+def _not_before(fn: str, later: str, a: Any, earlier: str, b: Any, fix: str) -> None:
+  """Checks ``a >= b`` when both are concrete scalars."""
+  if _check.is_traced(a) or _check.is_traced(b):
+    return
+  if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a < b:
+    raise ValueError(f"{fn}: `{later}` must be >= {earlier}={b}, got "
+                     f"{later}={a}. {fix}")
+
+
+@register("cosine_decay")
+class CosineDecay(Schedule):
+  init_value: Any
+  decay_steps: Any
+  end_value: Any = 0.0
+  exponent: Any = 1.0
+
+  def _value(self, k: Array) -> Array:
+    frac = S.progress(jnp.maximum(k, 0), self.decay_steps)
+    return S.cos_anneal(self.init_value, self.end_value, frac, self.exponent)
+
+
+@factory("cosine_decay")
+def cosine_decay(init_value: Any, decay_steps: Any, *, end_value: Any = 0.0,
+                 exponent: Any = 1.0) -> CosineDecay:
+  r"""Half-cosine decay from ``init_value`` to ``end_value``, then held.
+
+  .. math::
+     \eta(t) = v_1 + (v_0 - v_1)\left(\frac{1 + \cos(\pi\,\min(t, T)/T)}{2}
+     \right)^{e}
+
+  Args:
+    init_value: value at step 0.
+    decay_steps: ``T``, a whole number >= 1 (traced values below 1 act as 1).
+    end_value: value from step ``T`` on (absolute, not a fraction).
+    exponent: ``e >= 0``, sharpens (``> 1``) or flattens the curve.
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.cosine_decay(1.0, 4)
+    >>> np.asarray(s(jnp.arange(6)), float).round(4).tolist()
+    [1.0, 0.8536, 0.5, 0.1464, 0.0, 0.0]
+
+  References:
+    Loshchilov & Hutter (2017), SGDR; ``optax.cosine_decay_schedule`` with
+    ``alpha = end_value / init_value``.
+  """
+  fn = "cosine_decay"
+  return CosineDecay(
+      _check.number(fn, "init_value", init_value),
+      _count(fn, "decay_steps", decay_steps, positive=True,
+             fix="Pass the length of the decay in steps (>= 1)."),
+      end_value=_check.number(fn, "end_value", end_value),
+      exponent=_check.number(fn, "exponent", exponent, lo=0,
+                             fix="Pass a non-negative exponent (1.0 is the "
+                             "plain cosine)."))
+
+
+@register("cosine_restarts")
+class CosineRestarts(Schedule):
+  init_value: Any
+  period: Any
+  period_mult: Any = 1.0
+  peak_decay: Any = 1.0
+  end_value: Any = 0.0
+
+  def _value(self, k: Array) -> Array:
+    i, pos, length = S.cycle_index(k, self.period, self.period_mult)
+    frac = S.progress_float(pos, length)
+    peak = S.f(self.init_value) * S.safe_pow(self.peak_decay, i)
+    return S.cos_anneal(peak, self.end_value, frac)
+
+
+@factory("cosine_restarts")
+def cosine_restarts(init_value: Any, period: Any, *, period_mult: Any = 1.0,
+                    peak_decay: Any = 1.0, end_value: Any = 0.0) -> CosineRestarts:
+  r"""Cosine annealing with warm restarts (SGDR).
+
+  Cycle :math:`i` lasts :math:`P m^i` steps and starts at
+  :math:`S_i = P (m^i - 1)/(m - 1)` (:math:`P i` for :math:`m = 1`). Inside it,
+
+  .. math::
+     \eta(t) = v_1 + (v_0 d^{\,i} - v_1)\,\frac{1 + \cos(\pi (t - S_i)/(P m^i))}{2}
+
+  The cycle index is exact at the boundaries: a logarithm gives an estimate that
+  is corrected against the cycle starts, and integer steps with an integer
+  ``period`` and ``period_mult = 1`` use integer division. With other
+  multipliers the starts are computed in floating point, exact while they stay
+  below 2**24 in float32.
+
+  Args:
+    init_value: ``v_0``, the first peak.
+    period: ``P > 0``, length of the first cycle (may be fractional; traced values
+      <= 0 act as the smallest positive float).
+    period_mult: ``m >= 1``, growth of each cycle (a traced value below 1 acts
+      as 1).
+    peak_decay: ``d >= 0``, each cycle's peak is ``d`` times the previous one.
+    end_value: ``v_1``, the value each cycle decays to.
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.cosine_restarts(1.0, 2, period_mult=2.0)
+    >>> np.asarray(s(jnp.arange(7)), float).round(4).tolist()
+    [1.0, 0.5, 1.0, 0.8536, 0.5, 0.1464, 1.0]
+
+  References:
+    Loshchilov & Hutter (2017), "SGDR: Stochastic Gradient Descent with Warm
+    Restarts"; PyTorch ``CosineAnnealingWarmRestarts``.
+  """
+  fn = "cosine_restarts"
+  return CosineRestarts(
+      _check.number(fn, "init_value", init_value),
+      _check.number(fn, "period", period, lo=0, lo_open=True,
+                    fix="Pass the length of the first cycle in steps."),
+      period_mult=_check.number(fn, "period_mult", period_mult, lo=1,
+                                fix="Pass 1.0 for equal cycles or a growth "
+                                "factor such as 2.0."),
+      peak_decay=_check.number(fn, "peak_decay", peak_decay, lo=0,
+                               fix="Pass 1.0 for equal peaks or a factor such "
+                               "as 0.5."),
+      end_value=_check.number(fn, "end_value", end_value))
+
+
+@register("warmup_cosine_decay")
+class WarmupCosineDecay(Schedule):
+  peak_value: Any
+  warmup_steps: Any
+  total_steps: Any
+  init_value: Any = 0.0
+  end_value: Any = 0.0
+  exponent: Any = 1.0
+
+  def _value(self, k: Array) -> Array:
+    decay = S.sub(self.total_steps, self.warmup_steps)
+
+    def main(r):
+      return S.cos_anneal(self.peak_value, self.end_value, S.progress(r, decay),
+                          self.exponent)
+
+    return S.warmup_then(k, self.warmup_steps, self.init_value, main)
+
+
+@factory("warmup_cosine_decay")
+def warmup_cosine_decay(peak_value: Any, warmup_steps: Any, total_steps: Any, *,
+                        init_value: Any = 0.0, end_value: Any = 0.0,
+                        exponent: Any = 1.0) -> WarmupCosineDecay:
+  r"""Linear warmup to ``peak_value``, then cosine decay to ``end_value``.
+
+  .. math::
+     \eta(t) = \begin{cases}
+     v_i + (v_p - v_i)\, t / W & t < W \\
+     v_e + (v_p - v_e)\left(\frac{1 + \cos(\pi \min(t - W, D)/D)}{2}\right)^{e}
+     & t \ge W \end{cases}, \qquad D = \max(T - W, 1)
+
+  Args:
+    peak_value: ``v_p``, reached at step ``W``.
+    warmup_steps: ``W``, whole number >= 0.
+    total_steps: ``T >= W``: the step where ``end_value`` is reached.
+    init_value: ``v_i``, value at step 0.
+    end_value: ``v_e``, held from ``T`` on.
+    exponent: ``e >= 0`` of the cosine.
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.warmup_cosine_decay(1.0, 2, 6)
+    >>> np.asarray(s(jnp.arange(8)), float).round(4).tolist()
+    [0.0, 0.5, 1.0, 0.8536, 0.5, 0.1464, 0.0, 0.0]
+
+  References:
+    ``optax.warmup_cosine_decay_schedule`` (``decay_steps`` there is ``T``);
+    transformers' ``cosine`` schedule on ``[0, T]``.
+  """
+  fn = "warmup_cosine_decay"
+  w = _count(fn, "warmup_steps", warmup_steps)
+  t = _count(fn, "total_steps", total_steps, positive=True,
+             fix="Pass the step where the decay ends (>= warmup_steps).")
+  _not_before(fn, "total_steps", t, "warmup_steps", w,
+              "total_steps counts the warmup too.")
+  return WarmupCosineDecay(
+      _check.number(fn, "peak_value", peak_value), w, t,
+      init_value=_check.number(fn, "init_value", init_value),
+      end_value=_check.number(fn, "end_value", end_value),
+      exponent=_check.number(fn, "exponent", exponent, lo=0,
+                             fix="Pass a non-negative exponent."))
+
+
+_WSD_SHAPES = ("linear", "cosine", "sqrt")
+
+
+@register("warmup_stable_decay")
+class WarmupStableDecay(Schedule):
+  peak_value: Any
+  warmup_steps: Any
+  decay_steps: Any
+  total_steps: Any
+  init_value: Any = 0.0
+  end_value: Any = 0.0
+  decay_shape: str = static("linear")
+
+  def _value(self, k: Array) -> Array:
+    stable = S.sub(S.sub(self.total_steps, self.warmup_steps), self.decay_steps)
+    anneal = S.ANNEALS[self.decay_shape]
+
+    def main(r):
+      frac = S.progress(S.sub(r, stable), self.decay_steps)
+      return anneal(self.peak_value, self.end_value, frac)
+
+    return S.warmup_then(k, self.warmup_steps, self.init_value, main)
+
+
+@factory("warmup_stable_decay")
+def warmup_stable_decay(peak_value: Any, warmup_steps: Any, decay_steps: Any,
+                        total_steps: Any, *, init_value: Any = 0.0,
+                        end_value: Any = 0.0,
+                        decay_shape: str = "linear") -> WarmupStableDecay:
+  r"""Warmup-stable-decay (WSD): warmup, a flat stretch, a decay at the end.
+
+  With :math:`u = \mathrm{clip}((t - (T - D))/D, 0, 1)`:
+
+  .. math::
+     \eta(t) = \begin{cases} v_i + (v_p - v_i)\,t/W & t < W \\
+     v_e + (v_p - v_e)\, g(u) & t \ge W \end{cases}
+
+  where :math:`g(u)` is :math:`1 - u` (``linear``), :math:`(1 + \cos \pi u)/2`
+  (``cosine``) or :math:`1 - \sqrt{u}` (``sqrt``, the "1-sqrt" cooldown).
+
+  Args:
+    peak_value: ``v_p``, the stable value.
+    warmup_steps: ``W``, whole number >= 0.
+    decay_steps: ``D``, whole number >= 0 (traced values below 1 act as 1).
+    total_steps: ``T >= W + D``.
+    init_value: ``v_i``, value at step 0.
+    end_value: ``v_e``, reached at ``T`` and held.
+    decay_shape: ``"linear"``, ``"cosine"`` or ``"sqrt"`` (static).
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.warmup_stable_decay(1.0, 2, 2, 8)
+    >>> s(jnp.arange(9)).tolist()
+    [0.0, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.0]
+
+  References:
+    Hu et al. (2024), MiniCPM; Hägele et al. (2024), "Scaling Laws and
+    Compute-Optimal Training Beyond Fixed Training Durations";
+    ``transformers.get_wsd_schedule`` (with ``init_value = end_value =
+    min_lr_ratio * peak``).
+  """
+  fn = "warmup_stable_decay"
+  w = _count(fn, "warmup_steps", warmup_steps)
+  d = _count(fn, "decay_steps", decay_steps)
+  t = _count(fn, "total_steps", total_steps, positive=True,
+             fix="Pass the step where the decay ends.")
+  if not any(_check.is_traced(x) for x in (w, d, t)):
+    if isinstance(w, (int, float)) and isinstance(d, (int, float)) and \
+        isinstance(t, (int, float)) and t < w + d:
+      raise ValueError(
+          f"{fn}: `total_steps` must be >= warmup_steps + decay_steps = {w + d}, "
+          f"got total_steps={t}. Shorten the warmup or the decay, or train "
+          "longer.")
+  return WarmupStableDecay(
+      _check.number(fn, "peak_value", peak_value), w, d, t,
+      init_value=_check.number(fn, "init_value", init_value),
+      end_value=_check.number(fn, "end_value", end_value),
+      decay_shape=_check.choice(fn, "decay_shape", decay_shape, _WSD_SHAPES))
+
+
+@register("flat_cosine")
+class FlatCosine(Schedule):
+  value: Any
+  total_steps: Any
+  pct_start: Any = 0.75
+  end_value: Any = 0.0
+
+  def _value(self, k: Array) -> Array:
+    total = S.f(self.total_steps)
+    start = jnp.clip(S.f(self.pct_start), 0.0, 1.0) * total
+    frac = S.progress_float(S.f(k) - start, total - start)
+    return S.cos_anneal(self.value, self.end_value, frac)
+
+
+@factory("flat_cosine")
+def flat_cosine(value: Any, total_steps: Any, *, pct_start: Any = 0.75,
+                end_value: Any = 0.0) -> FlatCosine:
+  r"""Flat, then cosine anneal: the flat-cos recipe (Ranger, fastai).
+
+  With :math:`s = p T`:
+
+  .. math::
+     \eta(t) = v_e + (v - v_e)\,\frac{1 + \cos(\pi\,\mathrm{clip}(
+     (t - s)/(T - s), 0, 1))}{2}
+
+  Args:
+    value: ``v``, the flat value.
+    total_steps: ``T``, whole number >= 1: ``end_value`` from here on.
+    pct_start: ``p`` in (0, 1): fraction of ``T`` spent flat (a traced value is
+      clipped to [0, 1]).
+    end_value: ``v_e``.
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.flat_cosine(1.0, 8, pct_start=0.5)
+    >>> np.asarray(s(jnp.arange(0, 10, 2)), float).round(4).tolist()
+    [1.0, 1.0, 1.0, 0.5, 0.0]
+
+  References:
+    fastai ``fit_flat_cos``; Wright (2019), Ranger.
+  """
+  fn = "flat_cosine"
+  return FlatCosine(
+      _check.number(fn, "value", value),
+      _count(fn, "total_steps", total_steps, positive=True,
+             fix="Pass the length of the run in steps (>= 1)."),
+      pct_start=_check.in_range(fn, "pct_start", pct_start, 0.0, 1.0,
+                                "Pass the fraction of the run spent flat, "
+                                "e.g. 0.75."),
+      end_value=_check.number(fn, "end_value", end_value))

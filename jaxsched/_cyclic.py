@@ -1,0 +1,259 @@
+"""Cyclical families: cyclic (CLR), one-cycle and its momentum."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import jax
+import jax.numpy as jnp
+
+from jaxsched import _check
+from jaxsched import _shapes as S
+from jaxsched._base import Schedule, factory, register, static
+
+Array = jax.Array
+
+_CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
+_ANNEALS = ("cos", "linear")
+
+
+@register("cyclic")
+class Cyclic(Schedule):
+  base_value: Any
+  max_value: Any
+  step_size_up: Any
+  step_size_down: Any
+  gamma: Any = 1.0
+  mode: str = static("triangular")
+
+  def _value(self, k: Array) -> Array:
+    kk = jnp.maximum(k, 0)
+    total = S.add(self.step_size_up, self.step_size_down)
+    cycle = S.floor_div(kk, total)
+    pos = S.f(S.mod(kk, total))
+    up = S.f(self.step_size_up)
+    down = S.f(self.step_size_down)
+    rise = S.safe_div(pos, up)
+    fall = S.safe_div(S.f(total) - pos, down)
+    scale = jnp.clip(jnp.where(pos <= up, rise, fall), 0.0, 1.0)
+    if self.mode == "triangular":
+      amp = jnp.ones_like(scale)
+    elif self.mode == "triangular2":
+      amp = S.safe_pow(0.5, cycle)
+    else:
+      amp = S.safe_pow(self.gamma, S.f(kk))
+    base = S.f(self.base_value)
+    return base + (S.f(self.max_value) - base) * scale * amp
+
+
+@factory("cyclic")
+def cyclic(base_value: Any, max_value: Any, step_size_up: Any, *,
+           step_size_down: Any = None, mode: str = "triangular",
+           gamma: Any = 1.0) -> Cyclic:
+  r"""Cyclical learning rate (CLR): triangular waves between two values.
+
+  With :math:`L = u + d`, cycle :math:`c = \lfloor t / L \rfloor` and position
+  :math:`x = t - cL`:
+
+  .. math::
+     \eta(t) = v_b + (v_m - v_b)\, s(x)\, a, \qquad
+     s(x) = \begin{cases} x/u & x \le u \\ (L - x)/d & x > u \end{cases}
+
+  where the amplitude :math:`a` is 1 (``triangular``), :math:`2^{-c}`
+  (``triangular2``) or :math:`\gamma^{t}` (``exp_range``, per step).
+
+  Args:
+    base_value: ``v_b``, the lower value (the value at step 0).
+    max_value: ``v_m``, the upper value.
+    step_size_up: ``u > 0`` steps of the rise (may be fractional; traced values
+      <= 0 act as the smallest positive float).
+    step_size_down: ``d > 0`` steps of the fall; ``None`` means ``u``.
+    mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"`` (static).
+    gamma: per-step factor of ``exp_range`` (``> 0``; ignored by other modes).
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.cyclic(0.0, 1.0, 2, mode="triangular2")
+    >>> s(jnp.arange(9)).tolist()
+    [0.0, 0.5, 1.0, 0.5, 0.0, 0.25, 0.5, 0.25, 0.0]
+
+  References:
+    Smith (2017), "Cyclical Learning Rates for Training Neural Networks";
+    PyTorch ``CyclicLR``.
+  """
+  fn = "cyclic"
+  up = _check.number(fn, "step_size_up", step_size_up, lo=0, lo_open=True,
+                     fix="Pass the number of steps of the rising half, e.g. 2000.")
+  down = up if step_size_down is None else _check.number(
+      fn, "step_size_down", step_size_down, lo=0, lo_open=True,
+      fix="Pass the number of steps of the falling half, or None for "
+      "step_size_up.")
+  return Cyclic(
+      _check.number(fn, "base_value", base_value),
+      _check.number(fn, "max_value", max_value), up, down,
+      gamma=_check.number(fn, "gamma", gamma, lo=0, lo_open=True,
+                          fix="Pass a positive per-step factor, e.g. 0.9999."),
+      mode=_check.choice(fn, "mode", mode, _CYCLIC_MODES))
+
+
+def _phases(k: Array, total_steps: Any, pct_start: Any, values: Sequence[Array],
+            anneal: str) -> Array:
+  """PyTorch's one-cycle phases: ends at ``pT - 1``, (``2pT - 2``), ``T - 1``.
+
+  ``values`` holds the value at each phase boundary (3 for two phases, 4 for
+  three). Phase ``j`` is chosen while ``t <= end_j``; the last phase holds its
+  end value afterwards.
+  """
+  t = S.f(k)
+  total = S.f(total_steps)
+  pct = jnp.clip(S.f(pct_start), 0.0, 1.0)
+  if len(values) == 3:
+    ends = [pct * total - 1.0, total - 1.0]
+  else:
+    ends = [pct * total - 1.0, 2.0 * pct * total - 2.0, total - 1.0]
+  fn = S.cos_anneal if anneal == "cos" else S.lerp
+  starts = [jnp.zeros_like(total)] + ends[:-1]
+  out = None
+  for j in reversed(range(len(ends))):
+    span = ends[j] - starts[j]
+    frac = jnp.where(span > 0, jnp.clip(S.safe_div(t - starts[j], span), 0.0, 1.0),
+                     1.0)
+    val = fn(values[j], values[j + 1], frac)
+    out = val if out is None else jnp.where(t <= ends[j], val, out)
+  return out
+
+
+@register("one_cycle")
+class OneCycle(Schedule):
+  total_steps: Any
+  peak_value: Any
+  pct_start: Any = 0.3
+  div_factor: Any = 25.0
+  final_div_factor: Any = 1e4
+  anneal: str = static("cos")
+  three_phase: bool = static(False)
+
+  def _value(self, k: Array) -> Array:
+    peak = S.f(self.peak_value)
+    init = S.safe_div(peak, S.f(self.div_factor))
+    low = S.safe_div(init, S.f(self.final_div_factor))
+    values = ([init, peak, init, low] if self.three_phase else [init, peak, low])
+    return _phases(k, self.total_steps, self.pct_start, values, self.anneal)
+
+
+def _one_cycle_common(fn: str, total_steps: Any, pct_start: Any, anneal: str,
+                      three_phase: bool):
+  return (
+      _check.number(fn, "total_steps", total_steps, lo=0, lo_open=True,
+                    integer=True, fix="Pass the total number of training steps."),
+      _check.in_range(fn, "pct_start", pct_start, 0.0, 1.0,
+                      "Pass the fraction of the run spent rising, e.g. 0.3."),
+      _check.choice(fn, "anneal", anneal, _ANNEALS),
+      _check.flag(fn, "three_phase", three_phase))
+
+
+@factory("one_cycle")
+def one_cycle(total_steps: Any, peak_value: Any, *, pct_start: Any = 0.3,
+              div_factor: Any = 25.0, final_div_factor: Any = 1e4,
+              anneal: str = "cos", three_phase: bool = False) -> OneCycle:
+  r"""The one-cycle policy: up from ``peak/div`` to ``peak``, then far down.
+
+  With :math:`v_0 = v_p / \delta` and :math:`v_\min = v_0 / \delta_f`, the phases
+  end at steps :math:`e_1 = pT - 1` and :math:`T - 1` (three-phase:
+  :math:`pT - 1`, :math:`2pT - 2`, :math:`T - 1`), exactly as PyTorch's
+  ``OneCycleLR``; inside phase :math:`j` from :math:`a` to :math:`b`,
+  :math:`\eta = \mathrm{anneal}(a, b, (t - e_{j-1})/(e_j - e_{j-1}))` with the
+  cosine :math:`b + (a - b)(1 + \cos\pi x)/2` or the line :math:`a + (b - a)x`.
+  Two-phase: :math:`v_0 \to v_p \to v_\min`; three-phase:
+  :math:`v_0 \to v_p \to v_0 \to v_\min`. After :math:`T - 1` the value holds
+  at :math:`v_\min` (PyTorch raises there instead).
+
+  Args:
+    total_steps: ``T``, whole number >= 1.
+    peak_value: ``v_p``, the maximum learning rate.
+    pct_start: ``p`` in (0, 1), fraction of the run spent rising (a traced value
+      is clipped to [0, 1]; a phase of length <= 0 is skipped).
+    div_factor: ``delta > 0``: the initial value is ``peak / delta``.
+    final_div_factor: ``delta_f > 0``: the final value is ``initial / delta_f``.
+    anneal: ``"cos"`` or ``"linear"`` (static).
+    three_phase: use the three-phase variant (static).
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.one_cycle(10, 1.0, pct_start=0.2, div_factor=10.0,
+    ...                        final_div_factor=1.0, anneal="linear")
+    >>> np.asarray(s(jnp.array([0, 1, 5, 9])), float).round(4).tolist()
+    [0.1, 1.0, 0.55, 0.1]
+
+  References:
+    Smith & Topin (2017), "Super-Convergence"; PyTorch ``OneCycleLR``.
+  """
+  fn = "one_cycle"
+  t, p, a, three = _one_cycle_common(fn, total_steps, pct_start, anneal,
+                                     three_phase)
+  return OneCycle(
+      t, _check.number(fn, "peak_value", peak_value), p,
+      _check.number(fn, "div_factor", div_factor, lo=0, lo_open=True,
+                    fix="Pass a positive divisor, e.g. 25."),
+      _check.number(fn, "final_div_factor", final_div_factor, lo=0, lo_open=True,
+                    fix="Pass a positive divisor, e.g. 1e4."),
+      anneal=a, three_phase=three)
+
+
+@register("one_cycle_momentum")
+class OneCycleMomentum(Schedule):
+  total_steps: Any
+  base_value: Any = 0.85
+  max_value: Any = 0.95
+  pct_start: Any = 0.3
+  anneal: str = static("cos")
+  three_phase: bool = static(False)
+
+  def _value(self, k: Array) -> Array:
+    lo, hi = S.f(self.base_value), S.f(self.max_value)
+    values = [hi, lo, hi, hi] if self.three_phase else [hi, lo, hi]
+    return _phases(k, self.total_steps, self.pct_start, values, self.anneal)
+
+
+@factory("one_cycle_momentum")
+def one_cycle_momentum(total_steps: Any, *, base_value: Any = 0.85,
+                       max_value: Any = 0.95, pct_start: Any = 0.3,
+                       anneal: str = "cos",
+                       three_phase: bool = False) -> OneCycleMomentum:
+  r"""The momentum that one-cycle pairs with: ``max -> base -> max``.
+
+  Same phases as :func:`one_cycle`: :math:`m_\max \to m_b` while the learning
+  rate rises, :math:`m_b \to m_\max` while it falls (three-phase:
+  :math:`m_\max \to m_b \to m_\max`, then held at :math:`m_\max`).
+
+  Args:
+    total_steps: ``T``, whole number >= 1.
+    base_value: ``m_b``, the lowest momentum (at the learning-rate peak).
+    max_value: ``m_max``, the momentum at the start and the end.
+    pct_start: ``p`` in (0, 1), as in :func:`one_cycle`.
+    anneal: ``"cos"`` or ``"linear"`` (static).
+    three_phase: use the three-phase variant (static).
+
+  Returns:
+    A schedule (use it as ``b1`` of ``optax.inject_hyperparams(optax.adam)`` or
+    ``momentum`` of ``optax.sgd``).
+
+  Example:
+    >>> m = jaxsched.one_cycle_momentum(10, pct_start=0.2, anneal="linear")
+    >>> np.asarray(m(jnp.array([0, 1, 9])), float).round(4).tolist()
+    [0.95, 0.85, 0.95]
+
+  References:
+    Smith (2018), "A disciplined approach to neural network hyper-parameters";
+    PyTorch ``OneCycleLR(cycle_momentum=True)``.
+  """
+  fn = "one_cycle_momentum"
+  t, p, a, three = _one_cycle_common(fn, total_steps, pct_start, anneal,
+                                     three_phase)
+  return OneCycleMomentum(
+      t, _check.number(fn, "base_value", base_value),
+      _check.number(fn, "max_value", max_value), p, anneal=a, three_phase=three)

@@ -1,0 +1,387 @@
+"""Monotone decay families: constant, linear, polynomial, exponential, inverse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from jaxsched import _check
+from jaxsched import _shapes as S
+from jaxsched._base import Schedule, factory, register, static
+
+Array = jax.Array
+
+_STEPS_FIX = "Pass a whole number of steps."
+
+
+@register("constant")
+class Constant(Schedule):
+  value: Any
+
+  def _value(self, k: Array) -> Array:
+    return jnp.broadcast_to(S.f(self.value), k.shape)
+
+
+@factory("constant")
+def constant(value: Any) -> Constant:
+  r"""A constant learning rate.
+
+  .. math:: \eta(t) = v
+
+  Args:
+    value: the learning rate (any finite number).
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> jaxsched.constant(0.1)(jnp.arange(3)).tolist()
+    [0.10000000149011612, 0.10000000149011612, 0.10000000149011612]
+  """
+  return Constant(_check.number("constant", "value", value))
+
+
+@register("linear")
+class Linear(Schedule):
+  init_value: Any
+  end_value: Any
+  transition_steps: Any
+  transition_begin: Any = 0
+
+  def _value(self, k: Array) -> Array:
+    frac = S.progress(S.sub(k, self.transition_begin), self.transition_steps)
+    return S.lerp(self.init_value, self.end_value, frac)
+
+
+def _steps(fn: str, name: str, x: Any, lo: float = 0, lo_open: bool = False,
+           fix: str = _STEPS_FIX) -> Any:
+  return _check.number(fn, name, x, lo=lo, lo_open=lo_open, integer=True, fix=fix)
+
+
+@factory("linear")
+def linear(init_value: Any, end_value: Any, transition_steps: Any, *,
+           transition_begin: Any = 0) -> Linear:
+  r"""A straight line from ``init_value`` to ``end_value``, then held.
+
+  .. math::
+     \eta(t) = v_0 + (v_1 - v_0)\,\mathrm{clip}\!\left(\frac{t - b}{T}, 0, 1\right)
+
+  Args:
+    init_value: value up to ``transition_begin``.
+    end_value: value from ``transition_begin + transition_steps`` on.
+    transition_steps: length ``T`` of the line in steps (a whole number >= 1;
+      a traced value below 1 acts as 1).
+    transition_begin: step ``b`` where the line starts (a whole number >= 0).
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.linear(1.0, 0.0, 4)
+    >>> s(jnp.arange(6)).tolist()
+    [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+
+  References:
+    ``optax.linear_schedule`` (same values for ``transition_steps > 0``).
+  """
+  fn = "linear"
+  return Linear(
+      _check.number(fn, "init_value", init_value),
+      _check.number(fn, "end_value", end_value),
+      _steps(fn, "transition_steps", transition_steps, lo=0, lo_open=True,
+             fix="Pass the length of the line in steps (>= 1); use "
+             "jaxsched.constant for a flat value."),
+      transition_begin=_steps(fn, "transition_begin", transition_begin))
+
+
+@register("polynomial")
+class Polynomial(Schedule):
+  init_value: Any
+  end_value: Any
+  transition_steps: Any
+  power: Any = 1.0
+  transition_begin: Any = 0
+  cycle: bool = static(False)
+
+  def _value(self, k: Array) -> Array:
+    rel = S.sub(k, self.transition_begin)
+    if not self.cycle:
+      frac = S.progress(rel, self.transition_steps)
+    else:
+      r = jnp.maximum(S.f(rel), 0.0)
+      t = jnp.maximum(S.f(self.transition_steps), 1.0)
+      mult = jnp.where(r == 0, 1.0, jnp.ceil(r / t))
+      frac = jnp.clip(r / (t * mult), 0.0, 1.0)
+    return S.poly_anneal(self.init_value, self.end_value, frac, self.power)
+
+
+@factory("polynomial")
+def polynomial(init_value: Any, end_value: Any, transition_steps: Any, *,
+               power: Any = 1.0, transition_begin: Any = 0,
+               cycle: bool = False) -> Polynomial:
+  r"""Polynomial decay from ``init_value`` to ``end_value``, then held.
+
+  .. math::
+     \eta(t) = v_1 + (v_0 - v_1)\left(1 - \mathrm{clip}\!\left(\frac{t-b}{T},
+     0, 1\right)\right)^{p}
+
+  With ``cycle=True`` (Keras' ``PolynomialDecay(cycle=True)``), the horizon is
+  stretched to the next multiple of ``T``: :math:`T' = T\lceil (t-b)/T\rceil`
+  (and :math:`T' = T` at :math:`t = b`), so the decay restarts from a lower level.
+
+  Args:
+    init_value: value up to ``transition_begin``.
+    end_value: value from ``transition_begin + transition_steps`` on.
+    transition_steps: length ``T`` of the decay (a whole number >= 1; a traced
+      value below 1 acts as 1).
+    power: exponent ``p >= 0`` (a traced negative value gives ``inf`` at the end).
+    transition_begin: step ``b`` where the decay starts (whole number >= 0).
+    cycle: restart with a stretched horizon instead of holding (static).
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.polynomial(1.0, 0.0, 4, power=2.0)
+    >>> s(jnp.arange(6)).tolist()
+    [1.0, 0.5625, 0.25, 0.0625, 0.0, 0.0]
+
+  References:
+    ``optax.polynomial_schedule``; Keras ``PolynomialDecay``.
+  """
+  fn = "polynomial"
+  return Polynomial(
+      _check.number(fn, "init_value", init_value),
+      _check.number(fn, "end_value", end_value),
+      _steps(fn, "transition_steps", transition_steps, lo=0, lo_open=True,
+             fix="Pass the length of the decay in steps (>= 1)."),
+      power=_check.number(fn, "power", power, lo=0,
+                          fix="Pass a non-negative exponent (1.0 is linear)."),
+      transition_begin=_steps(fn, "transition_begin", transition_begin),
+      cycle=_check.flag(fn, "cycle", cycle))
+
+
+@register("exponential_decay")
+class ExponentialDecay(Schedule):
+  init_value: Any
+  decay_rate: Any
+  transition_steps: Any = 1
+  transition_begin: Any = 0
+  end_value: Any = None
+  staircase: bool = static(False)
+
+  def _value(self, k: Array) -> Array:
+    rel = jnp.maximum(S.sub(k, self.transition_begin), 0)
+    if self.staircase:
+      p = S.floor_div(rel, self.transition_steps)
+    else:
+      p = S.safe_div(S.f(rel), S.f(self.transition_steps))
+    v = S.f(self.init_value) * S.safe_pow(self.decay_rate, p)
+    if self.end_value is not None:
+      end = S.f(self.end_value)
+      v = jnp.where(S.f(self.decay_rate) < 1.0, jnp.maximum(v, end),
+                    jnp.minimum(v, end))
+    return v
+
+
+@factory("exponential_decay")
+def exponential_decay(init_value: Any, decay_rate: Any, transition_steps: Any = 1,
+                      *, transition_begin: Any = 0, staircase: bool = False,
+                      end_value: Any = None) -> ExponentialDecay:
+  r"""Exponential decay: multiplied by ``decay_rate`` every ``transition_steps``.
+
+  .. math::
+     \eta(t) = v_0\, r^{\,p}, \qquad p = \frac{\max(t - b, 0)}{T}
+     \quad(\lfloor p \rfloor \text{ with } staircase)
+
+  With ``end_value``, the value is floored at it when ``r < 1`` (capped when
+  ``r > 1``).
+
+  Args:
+    init_value: value up to ``transition_begin``.
+    decay_rate: factor ``r >= 0`` per ``transition_steps``.
+    transition_steps: ``T > 0`` steps per factor (may be fractional; a traced
+      value <= 0 acts as the smallest positive float).
+    transition_begin: step ``b`` where the decay starts (whole number >= 0).
+    staircase: decay in discrete jumps (static).
+    end_value: optional bound, or ``None`` (static: present or not).
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.exponential_decay(1.0, 0.5, 2, staircase=True)
+    >>> s(jnp.arange(6)).tolist()
+    [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+
+  References:
+    ``optax.exponential_decay``; Keras ``ExponentialDecay``; PyTorch
+    ``ExponentialLR`` (``T = 1``).
+  """
+  fn = "exponential_decay"
+  return ExponentialDecay(
+      _check.number(fn, "init_value", init_value),
+      _check.number(fn, "decay_rate", decay_rate, lo=0,
+                    fix="Pass the factor applied every transition_steps, e.g. 0.9."),
+      _check.number(fn, "transition_steps", transition_steps, lo=0, lo_open=True,
+                    fix="Pass the number of steps per decay factor, e.g. 1000."),
+      transition_begin=_steps(fn, "transition_begin", transition_begin),
+      end_value=None if end_value is None else _check.number(
+          fn, "end_value", end_value),
+      staircase=_check.flag(fn, "staircase", staircase))
+
+
+@register("inverse_time_decay")
+class InverseTimeDecay(Schedule):
+  init_value: Any
+  decay_rate: Any
+  decay_steps: Any = 1
+  staircase: bool = static(False)
+
+  def _value(self, k: Array) -> Array:
+    t = jnp.maximum(k, 0)
+    if self.staircase:
+      p = S.floor_div(t, self.decay_steps)
+    else:
+      p = S.safe_div(S.f(t), S.f(self.decay_steps))
+    return S.safe_div(S.f(self.init_value),
+                      jnp.maximum(1.0 + S.f(self.decay_rate) * p, 0.0))
+
+
+@factory("inverse_time_decay")
+def inverse_time_decay(init_value: Any, decay_rate: Any, decay_steps: Any = 1, *,
+                       staircase: bool = False) -> InverseTimeDecay:
+  r"""Time-based (inverse-time) decay.
+
+  .. math::
+     \eta(t) = \frac{v_0}{1 + r\, t / T}
+     \quad(\lfloor t/T \rfloor \text{ with } staircase)
+
+  Args:
+    init_value: value at step 0.
+    decay_rate: ``r >= 0``.
+    decay_steps: ``T > 0`` (may be fractional; traced values <= 0 act as the
+      smallest positive float).
+    staircase: use ``floor(t / T)`` (static).
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.inverse_time_decay(1.0, 1.0, 2)
+    >>> s(jnp.array([0, 2, 6])).tolist()
+    [1.0, 0.5, 0.25]
+
+  References:
+    Keras ``InverseTimeDecay``; the "time-based decay" of Keras 2's SGD.
+  """
+  fn = "inverse_time_decay"
+  return InverseTimeDecay(
+      _check.number(fn, "init_value", init_value),
+      _check.number(fn, "decay_rate", decay_rate, lo=0,
+                    fix="Pass a non-negative rate, e.g. 0.5."),
+      _check.number(fn, "decay_steps", decay_steps, lo=0, lo_open=True,
+                    fix="Pass the number of steps per unit of time, e.g. 1000."),
+      staircase=_check.flag(fn, "staircase", staircase))
+
+
+@register("inverse_scaling")
+class InverseScaling(Schedule):
+  init_value: Any
+  power: Any = 0.5
+  timescale: Any = 1.0
+
+  def _value(self, k: Array) -> Array:
+    t = jnp.maximum(S.f(k), 0.0)
+    base = 1.0 + S.safe_div(t, S.f(self.timescale))
+    return S.f(self.init_value) * S.safe_pow(base, -S.f(self.power))
+
+
+@factory("inverse_scaling")
+def inverse_scaling(init_value: Any, *, power: Any = 0.5,
+                    timescale: Any = 1.0) -> InverseScaling:
+  r"""Inverse scaling: a power-law decay.
+
+  .. math:: \eta(t) = v_0 \left(1 + \frac{t}{\tau}\right)^{-p}
+
+  Args:
+    init_value: value at step 0.
+    power: ``p >= 0`` (0.5 gives an inverse square root).
+    timescale: ``tau > 0`` steps (traced values <= 0 act as the smallest
+      positive float).
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.inverse_scaling(1.0, power=0.5, timescale=1.0)
+    >>> s(jnp.array([0, 3, 15])).tolist()
+    [1.0, 0.5, 0.25]
+
+  References:
+    scikit-learn's ``learning_rate="invscaling"`` (with ``t + 1`` in place of t).
+  """
+  fn = "inverse_scaling"
+  return InverseScaling(
+      _check.number(fn, "init_value", init_value),
+      power=_check.number(fn, "power", power, lo=0,
+                          fix="Pass a non-negative exponent, e.g. 0.5."),
+      timescale=_check.number(fn, "timescale", timescale, lo=0, lo_open=True,
+                              fix="Pass a positive number of steps."))
+
+
+@register("inverse_sqrt")
+class InverseSqrt(Schedule):
+  peak_value: Any
+  warmup_steps: Any
+  timescale: Any = None
+
+  def _value(self, k: Array) -> Array:
+    w = S.f(self.warmup_steps)
+    if self.timescale is None:
+      ts = jnp.where(w > 0, w, 10_000.0)
+    else:
+      ts = jnp.maximum(S.f(self.timescale), 1.0)
+    peak = S.f(self.peak_value)
+
+    def main(r):
+      return peak * jax.lax.rsqrt((jnp.maximum(S.f(r), 0.0) + ts) / ts)
+
+    return S.warmup_then(k, self.warmup_steps, 0.0, main)
+
+
+@factory("inverse_sqrt")
+def inverse_sqrt(peak_value: Any, warmup_steps: Any, *,
+                 timescale: Any = None) -> InverseSqrt:
+  r"""Linear warmup, then inverse square-root decay (transformers' ``inverse_sqrt``).
+
+  .. math::
+     \eta(t) = \begin{cases} v\, t / \max(W, 1) & t < W \\
+     v \big/ \sqrt{(t - W + \tau)/\tau} & t \ge W \end{cases}
+
+  Args:
+    peak_value: ``v``, reached at step ``W``.
+    warmup_steps: ``W`` (whole number >= 0).
+    timescale: ``tau`` (>= 1); ``None`` means ``W``, or 10000 when ``W = 0``,
+      as in transformers. Traced values below 1 act as 1.
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.inverse_sqrt(1.0, 4)
+    >>> s(jnp.array([0, 2, 4, 16])).tolist()
+    [0.0, 0.5, 1.0, 0.5]
+
+  References:
+    ``transformers.get_inverse_sqrt_schedule``; Vaswani et al. (2017).
+  """
+  fn = "inverse_sqrt"
+  return InverseSqrt(
+      _check.number(fn, "peak_value", peak_value),
+      _steps(fn, "warmup_steps", warmup_steps),
+      timescale=None if timescale is None else _check.number(
+          fn, "timescale", timescale, lo=1,
+          fix="Pass a number of steps >= 1, or None for warmup_steps."))

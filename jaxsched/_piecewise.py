@@ -1,0 +1,207 @@
+"""Step-wise families: step decay, multistep, piecewise constant and linear.
+
+Lookups are vectorised (``searchsorted``), so compile time does not depend on the
+number of boundaries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from jaxsched import _check
+from jaxsched import _shapes as S
+from jaxsched._base import Schedule, factory, register, static
+
+Array = jax.Array
+
+
+@register("step_decay")
+class StepDecay(Schedule):
+  init_value: Any
+  step_size: Any
+  gamma: Any = 0.1
+
+  def _value(self, k: Array) -> Array:
+    n = S.floor_div(jnp.maximum(k, 0), self.step_size)
+    return S.f(self.init_value) * S.safe_pow(self.gamma, n)
+
+
+@factory("step_decay")
+def step_decay(init_value: Any, step_size: Any, *, gamma: Any = 0.1) -> StepDecay:
+  r"""Step decay: multiplied by ``gamma`` every ``step_size`` steps.
+
+  .. math:: \eta(t) = v_0\, \gamma^{\lfloor t / s \rfloor}
+
+  Args:
+    init_value: value for the first ``step_size`` steps.
+    step_size: ``s``, a whole number >= 1 (traced values below 1 act as 1;
+      integer steps and sizes divide exactly).
+    gamma: factor ``>= 0`` per period.
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.step_decay(1.0, 2, gamma=0.5)
+    >>> s(jnp.arange(5)).tolist()
+    [1.0, 1.0, 0.5, 0.5, 0.25]
+
+  References:
+    PyTorch ``StepLR``.
+  """
+  fn = "step_decay"
+  return StepDecay(
+      _check.number(fn, "init_value", init_value),
+      _check.number(fn, "step_size", step_size, lo=0, lo_open=True, integer=True,
+                    fix="Pass the number of steps between decays (>= 1)."),
+      gamma=_check.number(fn, "gamma", gamma, lo=0,
+                          fix="Pass a non-negative factor, e.g. 0.1."))
+
+
+@register("multistep")
+class MultiStep(Schedule):
+  init_value: Any
+  milestones: Any
+  gamma: Any = 0.1
+
+  def _value(self, k: Array) -> Array:
+    n = S.searchsorted_right(self.milestones, k)
+    return S.f(self.init_value) * S.safe_pow(self.gamma, S.f(n))
+
+
+@factory("multistep")
+def multistep(init_value: Any, milestones: Any, *, gamma: Any = 0.1) -> MultiStep:
+  r"""Multiplied by ``gamma`` at each milestone (the change happens at the milestone).
+
+  .. math:: \eta(t) = v_0\, \gamma^{\#\{i : m_i \le t\}}
+
+  A milestone listed twice counts twice, as in PyTorch.
+
+  Args:
+    init_value: value before the first milestone.
+    milestones: sorted steps (non-decreasing; an array may be traced, and is then
+      assumed sorted).
+    gamma: factor ``>= 0`` per milestone.
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.multistep(1.0, [2, 4], gamma=0.5)
+    >>> s(jnp.arange(6)).tolist()
+    [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+
+  References:
+    PyTorch ``MultiStepLR``.
+  """
+  fn = "multistep"
+  return MultiStep(
+      _check.number(fn, "init_value", init_value),
+      _check.sequence(fn, "milestones", milestones, sorted_=True,
+                      fix="Pass the steps at which to decay, sorted, e.g. "
+                      "[30000, 60000]."),
+      gamma=_check.number(fn, "gamma", gamma, lo=0,
+                          fix="Pass a non-negative factor, e.g. 0.1."))
+
+
+@register("piecewise_constant")
+class PiecewiseConstant(Schedule):
+  boundaries: Any
+  values: Any
+  inclusive: bool = static(True)
+
+  def _value(self, k: Array) -> Array:
+    if self.inclusive:
+      idx = S.searchsorted_right(self.boundaries, k)
+    else:
+      idx = S.searchsorted_left(self.boundaries, k)
+    return S.f(self.values)[idx]
+
+
+@factory("piecewise_constant")
+def piecewise_constant(boundaries: Any, values: Any, *,
+                       inclusive: bool = True) -> PiecewiseConstant:
+  r"""Piecewise constant: ``values[i]`` from ``boundaries[i-1]`` on.
+
+  .. math:: \eta(t) = v_{\#\{i : b_i \le t\}}
+
+  With ``inclusive=False`` the value changes one step later: :math:`v_{\#\{i :
+  b_i < t\}}` (Keras' ``PiecewiseConstantDecay`` tests ``t <= b_i``).
+
+  Args:
+    boundaries: sorted steps (non-decreasing); traced arrays are assumed sorted.
+    values: ``len(boundaries) + 1`` values.
+    inclusive: whether ``boundaries[i-1]`` itself takes ``values[i]`` (static).
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.piecewise_constant([2, 4], [1.0, 0.5, 0.25])
+    >>> s(jnp.arange(6)).tolist()
+    [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+  """
+  fn = "piecewise_constant"
+  b = _check.sequence(fn, "boundaries", boundaries, sorted_=True,
+                      fix="Pass the steps where the value changes, sorted.")
+  v = _check.sequence(fn, "values", values, min_len=1,
+                      fix="Pass one value per interval.")
+  _check.same_length(fn, "boundaries", b, "values", v, 1,
+                     fix="Pass one more value than boundaries.")
+  return PiecewiseConstant(b, v, inclusive=_check.flag(fn, "inclusive", inclusive))
+
+
+@register("piecewise_linear")
+class PiecewiseLinear(Schedule):
+  boundaries: Any
+  values: Any
+
+  def _value(self, k: Array) -> Array:
+    b = S.f(self.boundaries)
+    v = S.f(self.values)
+    n = b.shape[0]
+    if n == 1:
+      return jnp.broadcast_to(v[0], k.shape)
+    hi = jnp.clip(S.searchsorted_right(self.boundaries, k), 1, n - 1)
+    lo = hi - 1
+    span = b[hi] - b[lo]
+    braw = jnp.asarray(self.boundaries)
+    frac = jnp.clip(S.safe_div(S.f(S.sub(k, braw[lo])), span), 0.0, 1.0)
+    frac = jnp.where(span > 0, frac, S.f(S.ge(k, braw[hi])))
+    return S.lerp(v[lo], v[hi], frac)
+
+
+@factory("piecewise_linear")
+def piecewise_linear(boundaries: Any, values: Any) -> PiecewiseLinear:
+  r"""Straight lines through the knots ``(boundaries[i], values[i])``, held outside.
+
+  .. math::
+     \eta(t) = v_i + (v_{i+1} - v_i)\frac{t - b_i}{b_{i+1} - b_i},
+     \quad b_i \le t < b_{i+1}
+
+  Before the first knot the value is ``values[0]``; after the last,
+  ``values[-1]``. Two equal boundaries make a jump.
+
+  Args:
+    boundaries: sorted knot steps (at least one; traced arrays assumed sorted).
+    values: one value per knot.
+
+  Returns:
+    A schedule.
+
+  Example:
+    >>> s = jaxsched.piecewise_linear([0, 2, 6], [0.0, 1.0, 0.0])
+    >>> s(jnp.arange(0, 8, 2)).tolist()
+    [0.0, 1.0, 0.5, 0.0]
+  """
+  fn = "piecewise_linear"
+  b = _check.sequence(fn, "boundaries", boundaries, sorted_=True, min_len=1,
+                      fix="Pass the knot steps, sorted.")
+  v = _check.sequence(fn, "values", values, min_len=1,
+                      fix="Pass one value per knot.")
+  _check.same_length(fn, "boundaries", b, "values", v, 0,
+                     fix="Pass one value per knot.")
+  return PiecewiseLinear(b, v)
