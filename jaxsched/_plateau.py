@@ -21,6 +21,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxsched import _check
 
@@ -216,7 +217,7 @@ class ReduceOnPlateau:
     building function's keyword arguments.
     """
     def num(x: Any) -> Any:
-      return jnp.asarray(x).tolist()
+      return np.asarray(x).tolist()
     common = dict(mode=self.mode, factor=num(self.factor),
                   patience=num(self.patience), threshold=num(self.threshold),
                   threshold_mode=self.threshold_mode, cooldown=num(self.cooldown),
