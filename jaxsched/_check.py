@@ -138,7 +138,7 @@ def _int_or_float_array(arr: np.ndarray, integer: bool) -> np.ndarray:
       vals == np.floor(vals)) and (vals.size == 0 or
                                    np.max(np.abs(vals)) <= _INT32_MAX):
     return arr.astype(np.int32)
-  return vals.astype(np.float32) if not jax.config.jax_enable_x64 else vals
+  return vals
 
 
 def sequence(fn: str, name: str, x: Any, *, min_len: int = 0,

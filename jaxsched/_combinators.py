@@ -68,8 +68,7 @@ def warmup(schedule: Any, warmup_steps: Any, *, init_value: Any = 0.0,
 
   with the ramp ``linear`` :math:`a + (b-a)x`, ``cosine``
   :math:`a + (b-a)(1-\cos\pi x)/2` or ``exponential`` :math:`a (b/a)^x`
-  (``init_value`` must then be > 0; a traced value <= 0 acts as the smallest
-  positive float).
+  (``init_value`` must then be > 0; a traced value <= 0 acts as 1).
 
   Args:
     schedule: any schedule (or callable).
@@ -388,7 +387,7 @@ def repeat(schedule: Any, period: Any) -> Repeat:
   Args:
     schedule: any schedule or callable.
     period: ``P > 0`` steps (integer steps and periods are exact; a traced value
-      <= 0 acts as 1 for integers, the smallest positive float otherwise).
+      <= 0 acts as 1).
 
   Returns:
     A schedule.

@@ -113,7 +113,7 @@ def cosine_restarts(init_value: Any, period: Any, *, period_mult: Any = 1.0,
   Args:
     init_value: ``v_0``, the first peak.
     period: ``P > 0``, length of the first cycle (may be fractional; traced values
-      <= 0 act as the smallest positive float).
+      <= 0 act as 1).
     period_mult: ``m >= 1``, growth of each cycle (a traced value below 1 acts
       as 1).
     peak_decay: ``d >= 0``, each cycle's peak is ``d`` times the previous one.

@@ -66,7 +66,7 @@ def cyclic(base_value: Any, max_value: Any, step_size_up: Any, *,
     base_value: ``v_b``, the lower value (the value at step 0).
     max_value: ``v_m``, the upper value.
     step_size_up: ``u > 0`` steps of the rise (may be fractional; traced values
-      <= 0 act as the smallest positive float).
+      <= 0 act as 1).
     step_size_down: ``d > 0`` steps of the fall; ``None`` means ``u``.
     mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"`` (static).
     gamma: per-step factor of ``exp_range`` (``> 0``; ignored by other modes).

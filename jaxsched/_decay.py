@@ -110,10 +110,12 @@ class Polynomial(Schedule):
     if not self.cycle:
       frac = S.progress(rel, self.transition_steps)
     else:
-      r = jnp.maximum(S.f(rel), 0.0)
-      t = jnp.maximum(S.f(self.transition_steps), 1.0)
-      mult = jnp.where(r == 0, 1.0, jnp.ceil(r / t))
-      frac = jnp.clip(r / (t * mult), 0.0, 1.0)
+      rel = jnp.maximum(rel, 0)
+      steps = S.f(self.transition_steps)
+      whole = S.f(S.floor_div_raw(rel, self.transition_steps))
+      exact = S.f(S.mod(rel, self.transition_steps)) == 0.0
+      mult = jnp.maximum(jnp.where(exact, whole, whole + 1.0), 1.0)
+      frac = jnp.clip(S.safe_div(S.f(rel), jnp.maximum(steps, 1.0) * mult), 0.0, 1.0)
     return S.poly_anneal(self.init_value, self.end_value, frac, self.power)
 
 
@@ -203,7 +205,7 @@ def exponential_decay(init_value: Any, decay_rate: Any, transition_steps: Any = 
     init_value: value up to ``transition_begin``.
     decay_rate: factor ``r >= 0`` per ``transition_steps``.
     transition_steps: ``T > 0`` steps per factor (may be fractional; a traced
-      value <= 0 acts as the smallest positive float).
+      value <= 0 acts as 1).
     transition_begin: step ``b`` where the decay starts (whole number >= 0).
     staircase: decay in discrete jumps (static).
     end_value: optional bound, or ``None`` (static: present or not).
@@ -262,8 +264,7 @@ def inverse_time_decay(init_value: Any, decay_rate: Any, decay_steps: Any = 1, *
   Args:
     init_value: value at step 0.
     decay_rate: ``r >= 0``.
-    decay_steps: ``T > 0`` (may be fractional; traced values <= 0 act as the
-      smallest positive float).
+    decay_steps: ``T > 0`` (may be fractional; traced values <= 0 act as 1).
     staircase: use ``floor(t / T)`` (static).
 
   Returns:
@@ -309,8 +310,7 @@ def inverse_scaling(init_value: Any, *, power: Any = 0.5,
   Args:
     init_value: value at step 0.
     power: ``p >= 0`` (0.5 gives an inverse square root).
-    timescale: ``tau > 0`` steps (traced values <= 0 act as the smallest
-      positive float).
+    timescale: ``tau > 0`` steps (traced values <= 0 act as 1).
 
   Returns:
     A schedule.

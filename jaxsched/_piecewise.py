@@ -169,8 +169,9 @@ class PiecewiseLinear(Schedule):
     lo = hi - 1
     span = b[hi] - b[lo]
     braw = jnp.asarray(self.boundaries)
-    frac = jnp.clip(S.safe_div(S.f(S.sub(k, braw[lo])), span), 0.0, 1.0)
-    frac = jnp.where(span > 0, frac, S.f(S.ge(k, braw[hi])))
+    pos = span > 0
+    frac = jnp.clip(S.f(S.sub(k, braw[lo])) / jnp.where(pos, span, 1.0), 0.0, 1.0)
+    frac = jnp.where(pos, frac, S.f(S.ge(k, braw[hi])))
     return S.lerp(v[lo], v[hi], frac)
 
 

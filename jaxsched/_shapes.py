@@ -86,12 +86,12 @@ def gt(k: Any, b: Any) -> Array:
 def floor_div(k: Any, d: Any) -> Array:
   """``floor(k / d)`` as a float; exact integer division when both are integers.
 
-  ``d`` is clamped to at least 1 (integers) or a tiny positive number (floats).
+  ``d`` is clamped to at least 1 (integers); a float ``d <= 0`` acts as 1.
   """
   a, d, ints = _both_int(k, d)
   if ints:
     return f(a // jnp.maximum(d, 1))
-  return jnp.floor(a / jnp.maximum(d, _tiny()))
+  return jnp.floor(a / _pos_or_one(d))
 
 
 def floor_div_raw(k: Any, d: Any) -> Array:
@@ -99,7 +99,7 @@ def floor_div_raw(k: Any, d: Any) -> Array:
   a, d, ints = _both_int(k, d)
   if ints:
     return a // jnp.maximum(d, 1)
-  return jnp.floor(a / jnp.maximum(d, _tiny()))
+  return jnp.floor(a / _pos_or_one(d))
 
 
 def mod(k: Any, d: Any) -> Array:
@@ -107,7 +107,7 @@ def mod(k: Any, d: Any) -> Array:
   a, d, ints = _both_int(k, d)
   if ints:
     return a % jnp.maximum(d, 1)
-  d = jnp.maximum(d, _tiny())
+  d = _pos_or_one(d)
   return a - d * jnp.floor(a / d)
 
 
@@ -134,8 +134,12 @@ def _tiny() -> Array:
 
 
 def safe_div(a: Array, b: Array) -> Array:
-  """``a / b`` with ``b`` clamped away from zero (``b >= 0`` expected)."""
-  return a / jnp.maximum(b, _tiny())
+  """``a / b``, with ``b <= 0`` replaced by 1 (finite values and gradients)."""
+  return a / _pos_or_one(b)
+
+
+def _pos_or_one(b: Array) -> Array:
+  return jnp.where(b > 0, b, jnp.ones_like(b))
 
 
 def progress(elapsed: Any, length: Any) -> Array:
@@ -258,10 +262,10 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Array, Array]:
   ``i`` is exact at cycle boundaries: a float estimate from the logarithm is
   corrected by one step either way by comparing with the cycle starts. With
   integer steps and an integer ``period``, the ``mult == 1`` case uses integer
-  division. ``mult`` below 1 acts as 1; ``period`` is clamped to be positive.
+  division. ``mult`` below 1 acts as 1; a ``period <= 0`` acts as 1.
   """
   t = jnp.maximum(f(k), 0.0)
-  p = jnp.maximum(f(period), _tiny())
+  p = _pos_or_one(f(period))
   m = jnp.maximum(f(mult), 1.0)
   one = m == 1.0
   ms = jnp.where(one, 2.0, m)
