@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from jaxsched._plateau import PlateauState
 from jaxsched._plateau import ReduceLROnPlateau
@@ -126,6 +127,36 @@ def test_negative_metric_behaves_like_positive_metric():
       got, [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.125])
 
 
+_metric_runs = st.lists(
+    st.one_of(st.floats(-1e3, 1e3, width=32), st.just(float("nan")),
+              st.just(float("inf")), st.just(float("-inf"))),
+    min_size=16, max_size=16)  # one shape: one compile
+
+
+@settings(max_examples=30, deadline=None)
+@given(metrics=_metric_runs, threshold_mode=st.sampled_from(["rel", "abs"]),
+       patience=st.integers(0, 3), cooldown=st.integers(0, 2))
+def test_min_on_metrics_equals_max_on_negated_metrics(metrics, threshold_mode,
+                                                      patience, cooldown):
+  # Sign symmetry of our rule (PyTorch's rel rule breaks it): "min" on m and
+  # "max" on -m take the same decisions, bit for bit, NaN and inf included.
+  kw = dict(threshold_mode=threshold_mode, patience=patience, cooldown=cooldown,
+            threshold=1e-2, factor=0.5)
+  m = np.asarray(metrics, np.float32)
+  lo = trajectory(reduce_on_plateau(mode="min", **kw), m)
+  hi = trajectory(reduce_on_plateau(mode="max", **kw), -m)
+  np.testing.assert_array_equal(lo, hi)
+  assert np.all(np.diff(np.asarray(lo)) <= 0)  # never increases
+
+
+@settings(max_examples=20, deadline=None)
+@given(metrics=_metric_runs, scale=st.sampled_from([0.25, 4.0, 1024.0]))
+def test_rel_rule_is_scale_invariant(metrics, scale):
+  m = np.asarray(metrics, np.float32)
+  p = reduce_on_plateau(patience=1, threshold=1e-2, factor=0.5)
+  np.testing.assert_array_equal(trajectory(p, m), trajectory(p, m * scale))
+
+
 # --- Hand-traced checks ------------------------------------------------------
 
 
@@ -157,9 +188,9 @@ def test_nan_and_inf_are_bad_epochs_and_never_enter_state():
     state = p.init()
     bests, values = [], []
     for m in metrics:
-      state = p.update(state, value=m)
+      state, value = _step(p, state, jnp.float32(m))
       bests.append(float(state.best))
-      values.append(float(p(state)))
+      values.append(float(value))
     # bad epochs: nan (1), -inf (2 -> reduce), inf (1), worse 2.0 (2 -> reduce)
     assert bests == [sign * 1.0] * 5 + [sign * 0.5]
     assert values == [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
@@ -183,8 +214,8 @@ def test_accumulation_averages_before_deciding():
   state = p.init()
   values, counts = [], []
   for m in metrics:
-    state = p.update(state, value=m)
-    values.append(float(p(state)))
+    state, value = _step(p, state, jnp.float32(m))
+    values.append(float(value))
     counts.append(int(state.acc_count))
   assert values == [1.0] * 5 + [0.5] * 6 + [0.25]
   assert counts == [1, 2, 0] * 4
@@ -198,7 +229,7 @@ def test_counters_saturate_at_int32_max():
                              num_bad_epochs=jnp.asarray(INT32_MAX - 2, jnp.int32))
   state = near
   for _ in range(5):
-    state = jax.jit(p.update)(state, 2.0)
+    state, _ = _step(p, state, jnp.float32(2.0))
   assert int(state.num_bad_epochs) == INT32_MAX
   assert float(p(state)) == 1.0  # patience 1e12 never reduces
   # A finite patience still reduces from a saturated counter.
@@ -429,6 +460,31 @@ def test_plateau_schedule_accepts_pytree_schedule_as_jit_argument():
     return s(state)
 
   assert float(lr_after(sched, jnp.array([1.0, 2.0]))) == pytest.approx(0.25)
+
+
+def test_plateau_schedule_with_a_jaxsched_schedule_traces_its_numbers():
+  import jaxsched  # pylint: disable=import-outside-toplevel
+  if not hasattr(jaxsched, "cosine_decay"):
+    pytest.skip("jaxsched.cosine_decay is not exported yet")
+  traces = []
+
+  @jax.jit
+  def lr_after(s, losses):
+    traces.append(1)
+    state = s.init()
+    for i in range(losses.shape[0]):
+      state = s.update(state, value=losses[i])
+    return s(state)
+
+  losses = jnp.array([1.0, 2.0, 3.0])
+  p = reduce_on_plateau(patience=0, factor=0.5)
+  a = lr_after(plateau_schedule(jaxsched.cosine_decay(0.3, 100), p), losses)
+  b = lr_after(plateau_schedule(jaxsched.cosine_decay(0.6, 50), p), losses)
+  assert len(traces) == 1
+  np.testing.assert_allclose(a, float(jaxsched.cosine_decay(0.3, 100)(3)) * 0.25,
+                             rtol=1e-6)
+  np.testing.assert_allclose(b, float(jaxsched.cosine_decay(0.6, 50)(3)) * 0.25,
+                             rtol=1e-6)
 
 
 # --- configs and validation ------------------------------------------------------
