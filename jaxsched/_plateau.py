@@ -141,7 +141,7 @@ class ReduceOnPlateau:
     Args:
       state: the current :class:`PlateauState` (JAX or NumPy arrays).
       value: the metric, a scalar (Python, NumPy or JAX; cast to the state's
-        float dtype).
+        float dtype). Raises ``ValueError`` for an array of another shape.
       **extra_args: ignored (optax passes every extra argument to every stateful
         schedule).
 
@@ -151,7 +151,13 @@ class ReduceOnPlateau:
     del extra_args
     state = _as_arrays(state)
     dtype = state.acc_sum.dtype
-    metric = jnp.asarray(value).astype(dtype)
+    metric = jnp.asarray(value)
+    if metric.ndim != 0:
+      raise ValueError(
+          f"ReduceOnPlateau.update: `value` must be a scalar metric, got "
+          f"value=<array of shape {metric.shape}>. Pass one number per "
+          "evaluation, e.g. value=jnp.mean(losses); vmap to run several plateaus.")
+    metric = metric.astype(dtype)
     finite = jnp.isfinite(metric)
     count = _increment(state.acc_count)
     total = state.acc_sum + jnp.where(finite, metric, jnp.zeros_like(metric))

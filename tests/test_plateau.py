@@ -88,7 +88,7 @@ def _check_against_torch(rtol):
 
 
 def test_torch_reduce_lr_on_plateau_matches_golden_float32():
-  _check_against_torch(rtol=2e-6)
+  _check_against_torch(rtol=1e-6)  # worst seen: 6e-7 after 23 reductions
 
 
 def test_torch_reduce_lr_on_plateau_matches_golden_float64():
@@ -537,6 +537,14 @@ def test_torch_port_errors_use_torch_argument_names():
   with pytest.raises(ValueError, match=re.escape(
       "ReduceLROnPlateau: `factor` must be in (0, 1), got factor=1.5.")):
     ReduceLROnPlateau(0.1, factor=1.5)
+
+
+def test_update_rejects_a_non_scalar_metric():
+  p = reduce_on_plateau()
+  with pytest.raises(ValueError, match=re.escape(
+      "ReduceOnPlateau.update: `value` must be a scalar metric, got "
+      "value=<array of shape (3,)>. Pass one number per evaluation")):
+    p.update(p.init(), value=jnp.ones(3))
 
 
 def test_optax_helpers_reject_non_plateaus():
