@@ -200,8 +200,8 @@ def _suggest(lrs: jax.Array, smoothed: jax.Array, valid: jax.Array, *,
              method: str) -> jax.Array:
   """One run's suggestion; vectorised over the fixed-length arrays."""
   n = lrs.shape[0]
-  idx = jnp.arange(n)
-  num_valid = jnp.sum(valid.astype(jnp.int32))
+  idx = jnp.arange(n, dtype=jnp.int32)
+  num_valid = jnp.sum(valid, dtype=jnp.int32)
   lo = jnp.asarray(n // 10, jnp.int32)
   hi = num_valid - _SKIP_END
   short = hi - lo < 2
@@ -216,13 +216,13 @@ def _suggest(lrs: jax.Array, smoothed: jax.Array, valid: jax.Array, *,
       slope = (s[k:] - s[:-k]) / (log_lr[k:] - log_lr[:-k])
       ok = window[k:] & window[:-k] & jnp.isfinite(slope)
       slope = jnp.where(ok, slope, jnp.inf)
-      return jnp.argmin(slope) + k // 2, jnp.any(ok)
+      return jnp.argmin(slope).astype(jnp.int32) + k // 2, jnp.any(ok)
 
     wide, wide_ok = secant(_secant_steps(n))
     narrow, _ = secant(1)
     lr = lrs[jnp.where(wide_ok, wide, narrow)]
   elif method == "minimum":
-    best = jnp.argmin(jnp.where(window, s, jnp.inf))
+    best = jnp.argmin(jnp.where(window, s, jnp.inf)).astype(jnp.int32)
     lr = lrs[best] / 10
   else:  # valley
     # lds[i]: longest strictly decreasing subsequence of s[window] ending at i.
@@ -442,7 +442,7 @@ def _schedule(min_lr, max_lr, num_steps: int, mode: str, dtype) -> jax.Array:
   """The learning rates, with both ends exact."""
   lo = jnp.asarray(min_lr, dtype)
   hi = jnp.asarray(max_lr, dtype)
-  idx = jnp.arange(num_steps)
+  idx = jnp.arange(num_steps, dtype=jnp.int32)
   t = idx.astype(dtype) / jnp.asarray(num_steps - 1, dtype)
   if mode == "exp":
     lrs = lo * jnp.exp(t * (jnp.log(hi) - jnp.log(lo)))
