@@ -57,7 +57,8 @@ def _concrete_array(fn: str, name: str, x: Any, fix: str) -> np.ndarray:
 
 def _canonical_scalar(arr: np.ndarray, integer: bool) -> int | float:
   v = arr.item()
-  if integer and float(v).is_integer() and abs(v) <= _INT32_MAX:
+  whole = integer or np.issubdtype(arr.dtype, np.integer)
+  if whole and float(v).is_integer() and abs(v) <= _INT32_MAX:
     return int(v)
   return float(v)
 

@@ -270,9 +270,11 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Array, Array]:
   one = m == 1.0
   ms = jnp.where(one, 2.0, m)
 
+  def power(i):  # ms ** i; i is integer-valued, pow is exact for exact results
+    return jax.lax.pow(ms, jnp.where(one, 0.0, i))
+
   def start(i):
-    geo = p * (safe_pow(ms, i) - 1.0) / (ms - 1.0)
-    return jnp.where(one, p * i, geo)
+    return jnp.where(one, p * i, p * (power(i) - 1.0) / (ms - 1.0))
 
   est_geo = jnp.floor(jnp.log1p(t * (ms - 1.0) / p) / jnp.log(ms))
   est_lin = jnp.floor(t / p)
@@ -280,19 +282,15 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Array, Array]:
   i = jnp.where(t < start(i), i - 1.0, i)
   i = jnp.where(t >= start(i + 1.0), i + 1.0, i)
   i = jnp.maximum(i, 0.0)
-  s = start(i)
-  length = p * safe_pow(ms, i) * jnp.where(one, 0.0, 1.0) + jnp.where(one, p, 0.0)
+  pos = t - start(i)
+  length = jnp.where(one, p, p * power(i))
   if is_int(k) and is_int(period):
     kk = jnp.maximum(jnp.asarray(k), 0)
     pp = jnp.maximum(jnp.asarray(period).astype(kk.dtype), 1)
-    i_int = f(kk // pp)
-    s_int = f(kk - (kk % pp))
-    i = jnp.where(one, i_int, i)
-    s = jnp.where(one, s_int, s)
+    i = jnp.where(one, f(kk // pp), i)
     # the position inside the cycle, exact for integer inputs
-    pos = jnp.where(one, f(kk % pp), t - s)
-    return i, pos, length
-  return i, t - s, length
+    pos = jnp.where(one, f(kk % pp), pos)
+  return i, pos, length
 
 
 def np_float(x: Any) -> np.ndarray:
