@@ -236,6 +236,20 @@ def test_vmap_over_seeds_compiles_once_and_matches_single_runs():
   assert isinstance(batched.diverged_at, np.ndarray)
 
 
+def test_vmap_over_numeric_arguments_matches_single_runs():
+  step = _quadratic_step([10.0])
+  targets = jnp.asarray(np.random.default_rng(0).normal(size=(100, 1)),
+                        jnp.float32)
+  run = functools.partial(lr_range_test, step, jnp.full(1, 10.0), targets,
+                          max_lr=10.0)
+  batched = jax.vmap(lambda m, f: run(min_lr=m, diverge_factor=f))(
+      jnp.array([1e-4, 1e-3]), jnp.array([4.0, 2.0]))
+  for k, (m, f) in enumerate([(1e-4, 4.0), (1e-3, 2.0)]):
+    alone = run(min_lr=m, diverge_factor=f)
+    assert batched.lrs[k, 0] == np.float32(m)
+    assert int(batched.diverged_index[k]) == alone.diverged_at
+
+
 def test_runs_inside_jit_and_suggestion_is_jittable():
   step = _quadratic_step([10.0])
 
@@ -488,6 +502,11 @@ def test_plot_writes_a_png(tmp_path):
   assert any(label.startswith("steepest suggestion: lr=") for label in labels)
   import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
   plt.close(fig)
+  fig2, ax2 = plt.subplots()
+  assert r.plot(ax=ax2, method="valley") is fig2
+  assert any(t.get_text().startswith("valley suggestion")
+             for t in ax2.get_legend().get_texts())
+  plt.close(fig2)
 
 
 def test_plot_without_matplotlib_names_the_extra(monkeypatch):
