@@ -32,6 +32,15 @@ from jaxsched._decay import linear as linear
 from jaxsched._decay import polynomial as polynomial
 from jaxsched._optax import current_lr as current_lr
 from jaxsched._piecewise import multistep as multistep
+from jaxsched._plateau import PlateauState as PlateauState
+from jaxsched._plateau import ReduceOnPlateau as ReduceOnPlateau
+from jaxsched._plateau import reduce_on_plateau as reduce_on_plateau
+from jaxsched._plateau_optax import PlateauSchedule as PlateauSchedule
+from jaxsched._plateau_optax import PlateauScheduleState as PlateauScheduleState
+from jaxsched._plateau_optax import plateau_schedule as plateau_schedule
+from jaxsched._plateau_optax import scale_by_plateau as scale_by_plateau
+from jaxsched._range_test import RangeTestResult as RangeTestResult
+from jaxsched._range_test import lr_range_test as lr_range_test
 from jaxsched._piecewise import piecewise_constant as piecewise_constant
 from jaxsched._piecewise import piecewise_linear as piecewise_linear
 from jaxsched._piecewise import step_decay as step_decay
@@ -39,6 +48,11 @@ from jaxsched._piecewise import step_decay as step_decay
 __version__ = "0.1.0"
 
 __all__ = [
+    "PlateauSchedule",
+    "PlateauScheduleState",
+    "PlateauState",
+    "RangeTestResult",
+    "ReduceOnPlateau",
     "Schedule",
     "add",
     "constant",
@@ -56,15 +70,19 @@ __all__ = [
     "inverse_time_decay",
     "join",
     "linear",
+    "lr_range_test",
     "multistep",
     "one_cycle",
     "one_cycle_momentum",
     "piecewise_constant",
     "piecewise_linear",
+    "plateau_schedule",
     "polynomial",
     "product",
+    "reduce_on_plateau",
     "repeat",
     "scale",
+    "scale_by_plateau",
     "stack",
     "step_decay",
     "warmup",

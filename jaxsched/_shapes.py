@@ -118,15 +118,13 @@ def searchsorted_right(boundaries: Any, k: Any) -> Array:
   ``boundaries`` and ``k`` are integers.
   """
   b, a, _ = _both_int(boundaries, k)
-  return jnp.searchsorted(b, a, side="right", method="compare_all"
-                          if b.shape[0] <= 16 else "scan").astype(jnp.int32)
+  return jnp.searchsorted(b, a, side="right", method="scan").astype(jnp.int32)
 
 
 def searchsorted_left(boundaries: Any, k: Any) -> Array:
   """Number of boundaries ``< k``."""
   b, a, _ = _both_int(boundaries, k)
-  return jnp.searchsorted(b, a, side="left", method="compare_all"
-                          if b.shape[0] <= 16 else "scan").astype(jnp.int32)
+  return jnp.searchsorted(b, a, side="left", method="scan").astype(jnp.int32)
 
 
 def _tiny() -> Array:

@@ -1,0 +1,136 @@
+"""Every family works as optax's learning rate: jit, scan, inject_hyperparams."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import jaxsched as js
+from cases import CASES
+
+
+@pytest.fixture(autouse=True)
+def _standard_promotion():
+  # optax itself mixes Python floats with int32 counts (e.g. adam's bias
+  # correction), which strict promotion rejects; our schedules run strict
+  # everywhere else in the suite.
+  with jax.numpy_dtype_promotion("standard"):
+    yield
+
+
+def _loss(w):
+  return jnp.sum((w - 1.0) ** 2)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_as_learning_rate_of_adam_in_jit_and_scan(case):
+  schedule = case.build()
+  opt = optax.adam(learning_rate=schedule)
+  w0 = jnp.zeros(3)
+
+  @jax.jit
+  def run(w):
+    def step(carry, _):
+      w, state = carry
+      g = jax.grad(_loss)(w)
+      upd, state = opt.update(g, state, w)
+      return (optax.apply_updates(w, upd), state), None
+    (w, _), _ = jax.lax.scan(step, (w, opt.init(w)), None, length=20)
+    return w
+
+  w = run(w0)
+  assert np.all(np.isfinite(np.asarray(w)))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_inject_hyperparams_records_the_schedule(case):
+  schedule = case.build()
+  opt = optax.inject_hyperparams(optax.sgd)(learning_rate=schedule, momentum=0.9)
+  tx = optax.chain(optax.clip_by_global_norm(1.0), opt)
+  w = jnp.zeros(2)
+  state = tx.init(w)
+  np.testing.assert_allclose(js.current_lr(state), schedule(0), rtol=1e-6)
+
+  @jax.jit
+  def step(w, state):
+    upd, state = tx.update(jax.grad(_loss)(w), state, w)
+    return optax.apply_updates(w, upd), state
+
+  seen = []
+  for _ in range(12):
+    w, state = step(w, state)
+    seen.append(float(js.current_lr(state)))
+  # after n updates the state holds the rate used by update n, schedule(n - 1)
+  np.testing.assert_allclose(seen, np.asarray(schedule(jnp.arange(12))),
+                             rtol=1e-6, atol=1e-9)
+
+
+def test_schedule_passed_to_jitted_step_is_traced_once():
+  traces = []
+
+  @jax.jit
+  def train_step(schedule, w, state):
+    traces.append(1)
+    tx = optax.inject_hyperparams(optax.sgd)(learning_rate=schedule)
+    upd, state = tx.update(jax.grad(_loss)(w), state, w)
+    return optax.apply_updates(w, upd), state
+
+  w = jnp.zeros(2)
+  for peak, warm, total in [(0.1, 10, 100), (0.3, 20, 500), (1.0, 0, 1000)]:
+    s = js.warmup_cosine_decay(peak, warm, total)
+    state = optax.inject_hyperparams(optax.sgd)(learning_rate=s).init(w)
+    train_step(s, w, state)
+  assert len(traces) == 1
+
+
+def test_vmapped_sweep_of_training_runs_compiles_once():
+  traces = []
+  peaks = jnp.array([0.01, 0.05, 0.1, 0.2])
+  warmups = jnp.array([0, 5, 10, 20])
+
+  @jax.jit
+  def sweep(peaks, warmups):
+    traces.append(1)
+
+    def run(peak, warm):
+      s = js.warmup_cosine_decay(peak, warm, 50)
+      opt = optax.sgd(s)
+
+      def step(carry, _):
+        w, st = carry
+        upd, st = opt.update(jax.grad(_loss)(w), st, w)
+        return (optax.apply_updates(w, upd), st), _loss(w)
+      _, losses = jax.lax.scan(step, (jnp.zeros(3), opt.init(jnp.zeros(3))), None,
+                               length=50)
+      return losses[-1]
+    return jax.vmap(run)(peaks, warmups)
+
+  got = sweep(peaks, warmups)
+  sweep(peaks * 2, warmups + 1)
+  assert len(traces) == 1
+  # each lane equals a concrete run
+  for i in range(4):
+    s = js.warmup_cosine_decay(float(peaks[i]), int(warmups[i]), 50)
+    opt = optax.sgd(s)
+    w, st = jnp.zeros(3), opt.init(jnp.zeros(3))
+    for _ in range(50):
+      last = _loss(w)
+      upd, st = opt.update(jax.grad(_loss)(w), st, w)
+      w = optax.apply_updates(w, upd)
+    np.testing.assert_allclose(got[i], last, rtol=1e-5)
+
+
+def test_current_lr_finds_nested_states_and_fails_clearly():
+  s = js.constant(0.5)
+  tx = optax.chain(optax.scale_by_adam(),
+                   optax.multi_transform(
+                       {"a": optax.inject_hyperparams(optax.sgd)(learning_rate=s),
+                        "b": optax.set_to_zero()},
+                       {"x": "a", "y": "b"}))
+  state = tx.init({"x": jnp.zeros(2), "y": jnp.zeros(2)})
+  assert float(js.current_lr(state)) == 0.5
+  with pytest.raises(ValueError, match="no optax.inject_hyperparams state"):
+    js.current_lr(optax.adam(0.1).init(jnp.zeros(2)))
