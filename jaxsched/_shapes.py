@@ -150,8 +150,13 @@ def progress(elapsed: Any, length: Any) -> Array:
 
 
 def progress_float(elapsed: Any, length: Any) -> Array:
-  """``clip(elapsed / length, 0, 1)`` for lengths that may be fractional."""
-  return jnp.clip(safe_div(f(elapsed), f(length)), 0.0, 1.0)
+  """``clip(elapsed / length, 0, 1)`` for lengths that may be fractional.
+
+  A phase of length <= 0 is a jump: 0 before its start, 1 from its start on.
+  """
+  e, n = f(elapsed), f(length)
+  return jnp.where(n > 0, jnp.clip(safe_div(e, n), 0.0, 1.0),
+                   jnp.where(e >= 0, 1.0, 0.0))
 
 
 def safe_pow(x: Array, p: Array) -> Array:
