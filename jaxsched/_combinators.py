@@ -14,7 +14,7 @@ from jaxsched._base import Schedule, factory, register, static
 
 Array = jax.Array
 
-_WARMUP_SHAPES = ("linear", "cosine", "exponential")
+_WARMUP_SHAPES = ("linear", "cosine", "exponential", "sqrt")
 
 
 @register("function")
@@ -67,14 +67,16 @@ def warmup(schedule: Any, warmup_steps: Any, *, init_value: Any = 0.0,
      s(t - W) & t \ge W \end{cases}
 
   with the ramp ``linear`` :math:`a + (b-a)x`, ``cosine``
-  :math:`a + (b-a)(1-\cos\pi x)/2` or ``exponential`` :math:`a (b/a)^x`
-  (``init_value`` must then be > 0; a traced value <= 0 acts as 1).
+  :math:`a + (b-a)(1-\cos\pi x)/2`, ``sqrt`` :math:`a + (b-a)(1-\sqrt{1-x})`
+  (transformers' "1-sqrt" warmup) or ``exponential`` :math:`a (b/a)^x`
+  (``init_value`` must then be > 0; a traced value <= 0 acts as the smallest
+  positive float).
 
   Args:
     schedule: any schedule (or callable).
     warmup_steps: ``W``, whole number >= 0 (``W = 0``: no warmup).
     init_value: ``v_i``, value at step 0.
-    shape: ``"linear"``, ``"cosine"`` or ``"exponential"`` (static).
+    shape: ``"linear"``, ``"cosine"``, ``"sqrt"`` or ``"exponential"`` (static).
 
   Returns:
     A schedule.

@@ -235,12 +235,15 @@ ANNEALS: dict[str, Callable[..., Array]] = {
 
 
 def ramp(shape: str, a: Any, b: Any, frac: Array) -> Array:
-  """A warmup ramp from ``a`` to ``b``: ``linear``, ``cosine`` or ``exponential``.
+  """A warmup ramp from ``a`` to ``b``: ``linear``, ``cosine``, ``exponential``, ``sqrt``.
 
-  The cosine ramp rises as ``a + (b - a)(1 - cos(pi f)) / 2``.
+  The cosine ramp rises as ``a + (b - a)(1 - cos(pi f)) / 2``; the sqrt ramp as
+  ``a + (b - a)(1 - sqrt(1 - f))``.
   """
   if shape == "cosine":
     return cos_anneal(b, a, 1.0 - frac)
+  if shape == "sqrt":
+    return sqrt_anneal(b, a, 1.0 - frac)
   return ANNEALS[shape](a, b, frac)
 
 

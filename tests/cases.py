@@ -185,6 +185,9 @@ CASES = [
     Case("warmup_cosine_shape", lambda warmup_steps=10: js.warmup(
         js.constant(1.0), warmup_steps, shape="cosine"),
          {"warmup_steps": [10, 0, 50]}, STEPS),
+    Case("warmup_sqrt_shape", lambda warmup_steps=10: js.warmup(
+        js.constant(1.0), warmup_steps, shape="sqrt"),
+         {"warmup_steps": [10, 0, 50]}, STEPS),
     Case("warmup_exponential_shape", lambda warmup_steps=10, init_value=1e-3: js.warmup(
         js.constant(1.0), warmup_steps, init_value=init_value, shape="exponential"),
          {"warmup_steps": [10, 0, 50], "init_value": [1e-3, 0.5, 2.0]}, STEPS),

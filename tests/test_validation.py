@@ -45,7 +45,7 @@ import jaxsched as js
     (lambda: js.warmup_stable_decay(1.0, 10, 10, 100, decay_shape="exp"),
      r"warmup_stable_decay: `decay_shape` must be one of 'linear', 'cosine', 'sqrt'"),
     (lambda: js.warmup(js.constant(1.0), 10, shape="sigmoid"),
-     r"warmup: `shape` must be one of 'linear', 'cosine', 'exponential'"),
+     r"warmup: `shape` must be one of 'linear', 'cosine', 'exponential', 'sqrt'"),
     (lambda: js.warmup(js.constant(1.0), 10, init_value=0.0, shape="exponential"),
      r"warmup: `init_value` must be > 0, got init_value=0.0\. An exponential "
      r"warmup needs a positive start"),

@@ -274,7 +274,7 @@ def test_flat_cosine():
   _check(js.flat_cosine(0.4, 200, pct_start=0.6), ref)
 
 
-@pytest.mark.parametrize("shape", ["linear", "cosine", "exponential"])
+@pytest.mark.parametrize("shape", ["linear", "cosine", "exponential", "sqrt"])
 def test_warmup_combinator(shape):
   def ref(t):
     if t >= 30:
@@ -284,6 +284,8 @@ def test_warmup_combinator(shape):
       return 1e-3 + (0.5 - 1e-3) * x
     if shape == "cosine":
       return 1e-3 + (0.5 - 1e-3) * 0.5 * (1 - math.cos(math.pi * x))
+    if shape == "sqrt":
+      return 1e-3 + (0.5 - 1e-3) * (1 - math.sqrt(1 - x))
     return 1e-3 * (0.5 / 1e-3) ** x
   _check(js.warmup(js.exponential_decay(0.5, 0.99), 30, init_value=1e-3,
                    shape=shape), ref, rtol=1e-5)
