@@ -10,6 +10,10 @@ import pytest
 
 jax.config.update("jax_numpy_dtype_promotion", "strict")
 
+# scripts that regenerate golden data need PyTorch/Keras/transformers, which are
+# never test dependencies; the suite reads the committed data instead
+collect_ignore_glob = ["tests/golden/*.py"]
+
 
 @pytest.fixture(autouse=True)
 def _doctest_namespace(doctest_namespace):
