@@ -1,0 +1,1024 @@
+"""The ``jaxsched`` command line: families, show, plot, range-test, demo.
+
+``main(argv) -> int`` is separate from the parser (:func:`build_parser`) and from
+the console entry point (:func:`entry_point`), so tests call ``main([...])``.
+Errors a user can make (bad JSON, an unknown family, a bad value, a missing file,
+a usage error) print one line ``jaxsched: error: ...`` on stderr and return 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import math
+import os
+import sys
+import time
+from typing import Any, Sequence
+
+import numpy as np
+
+_PROG = "jaxsched"
+_COMMANDS = ("families", "show", "plot", "range-test", "demo")
+
+
+class UsageError(Exception):
+  """A mistake on the command line: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+  """argparse, but a usage error is one line on stderr (no usage block)."""
+
+  def error(self, message: str) -> Any:  # type: ignore[override]
+    raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+# ---------------------------------------------------------------------------
+# configs
+# ---------------------------------------------------------------------------
+
+
+def load_config(text: str) -> dict[str, Any]:
+  """Reads CONFIG: a JSON object given inline, or the path of a file holding one.
+
+  Args:
+    text: the command-line argument. Text starting with ``{`` is JSON; anything
+      else is a path.
+
+  Returns:
+    The parsed dict.
+
+  Raises:
+    UsageError: unreadable file, invalid JSON, or JSON that is not an object.
+  """
+  source = "CONFIG"
+  if not text.lstrip().startswith("{") and not os.path.exists(text):
+    try:
+      json.loads(text)
+      looks_like_json = True
+    except json.JSONDecodeError:
+      looks_like_json = False
+    if not looks_like_json:
+      raise UsageError(
+          f"no such file: {text!r}. CONFIG is a JSON object such as "
+          '\'{"name": "cosine_decay", "init_value": 0.1, "decay_steps": 1000}\' '
+          "or the path of a file holding one")
+  elif not text.lstrip().startswith("{"):
+    path = text
+    try:
+      with open(path, encoding="utf-8") as f:
+        text = f.read()
+    except OSError as e:
+      raise UsageError(f"cannot read {path!r}: {e.strerror or e}") from None
+    source = f"file {path!r}"
+  try:
+    config = json.loads(text)
+  except json.JSONDecodeError as e:
+    raise UsageError(
+        f"{source} is not valid JSON: {e.msg} at line {e.lineno} column "
+        f"{e.colno}. Pass a JSON object such as "
+        '\'{"name": "constant", "value": 0.1}\'') from None
+  if not isinstance(config, dict) or "name" not in config:
+    raise UsageError(
+        f"{source} must be a JSON object with a \"name\" key (the family), got "
+        f"{_clip(json.dumps(config))}. Run 'jaxsched families' for the names")
+  return config
+
+
+def build_schedule(text: str) -> Any:
+  """CONFIG text -> schedule (``jaxsched.from_config``; composites included).
+
+  A ``ValueError`` for wrong argument names gains the family's signature.
+  """
+  import jaxsched  # pylint: disable=import-outside-toplevel
+  from jaxsched import _base  # pylint: disable=import-outside-toplevel
+  config = load_config(text)
+  try:
+    return jaxsched.from_config(config)
+  except ValueError as e:
+    name = config.get("name")
+    if "bad arguments" in str(e) and name in jaxsched.families():
+      raise ValueError(f"{e} The parameters of {name} are "
+                       f"{_signature(_base.family_factory(name))}.") from None
+    raise
+
+
+def _clip(text: str, n: int = 80) -> str:
+  return text if len(text) <= n else text[:n - 3] + "..."
+
+
+def _one_line(text: str) -> str:
+  return " ".join(str(text).split())
+
+
+# ---------------------------------------------------------------------------
+# families
+# ---------------------------------------------------------------------------
+
+
+def _signature(fn: Any) -> str:
+  """``(a, b, *, c=1.0)`` without annotations."""
+  parts = []
+  star = False
+  for p in inspect.signature(fn).parameters.values():
+    if p.kind is inspect.Parameter.KEYWORD_ONLY and not star:
+      parts.append("*")
+      star = True
+    if p.kind is inspect.Parameter.VAR_POSITIONAL:
+      parts.append(f"*{p.name}")
+      star = True
+      continue
+    if p.kind is inspect.Parameter.VAR_KEYWORD:
+      parts.append(f"**{p.name}")
+      continue
+    if p.default is inspect.Parameter.empty:
+      parts.append(p.name)
+    else:
+      parts.append(f"{p.name}={p.default!r}")
+  return "(" + ", ".join(parts) + ")"
+
+
+def _cmd_families(args: argparse.Namespace) -> int:
+  """Prints every family: name, parameters, first docstring line."""
+  del args
+  import jaxsched  # pylint: disable=import-outside-toplevel
+  from jaxsched import _base  # pylint: disable=import-outside-toplevel
+  names = jaxsched.families()
+  rows = []
+  for name in names:
+    fn = _base.family_factory(name)
+    doc = (inspect.getdoc(fn) or "").strip().splitlines()
+    summary = doc[0].replace("``", "`") if doc else ""
+    rows.append((name + _signature(fn), summary))
+  print(f"{len(names)} families (use the name as \"name\" in a CONFIG; "
+        "the parameters are its keys):")
+  for sig, summary in rows:
+    print(f"  {sig}  -- {summary}")
+  return 0
+
+
+# ---------------------------------------------------------------------------
+# show
+# ---------------------------------------------------------------------------
+
+_NOTES = {
+    "warmup_steps": "end of warmup", "total_steps": "end", "decay_steps": "end",
+    "transition_steps": "end", "transition_begin": "start of decay",
+}
+
+
+def _num(x: Any) -> float | None:
+  if isinstance(x, bool) or not isinstance(x, (int, float)):
+    return None
+  return float(x) if math.isfinite(x) else None
+
+
+def key_steps(config: dict[str, Any], horizon: int,
+              offset: float = 0.0) -> list[tuple[float, str]]:
+  """Steps where a config changes phase: boundaries, milestones, phase ends.
+
+  Args:
+    config: a schedule config (``schedule.to_config()``), composites included.
+    horizon: the number of steps shown; repeating events stop there.
+    offset: added to every step (the start of a nested schedule).
+
+  Returns:
+    ``[(step, note)]``, unsorted, possibly fractional or beyond ``horizon``.
+  """
+  c = config
+  name = c.get("name")
+  out: list[tuple[float, str]] = []
+
+  def add(step: Any, note: str) -> None:
+    v = _num(step)
+    if v is not None:
+      out.append((offset + v, note))
+
+  def every(period: Any, note: str, start: float = 0.0, limit: int = 12) -> None:
+    p = _num(period)
+    if p is None or p <= 0:
+      return
+    k = 1
+    while start + k * p < horizon - offset and k <= limit:
+      add(start + k * p, note)
+      k += 1
+
+  if name in ("piecewise_constant", "piecewise_linear"):
+    for b in c.get("boundaries") or []:
+      add(b, "boundary")
+  elif name == "multistep":
+    for m in c.get("milestones") or []:
+      add(m, "milestone")
+  elif name == "step_decay":
+    every(c.get("step_size"), "decay")
+  elif name in ("linear", "polynomial", "exponential_decay"):
+    begin = _num(c.get("transition_begin", 0)) or 0.0
+    if begin:
+      add(begin, "start of decay")
+    if name != "exponential_decay":
+      add(begin + (_num(c.get("transition_steps")) or 0.0), "end of decay")
+    elif c.get("staircase"):
+      every(c.get("transition_steps"), "decay", start=begin)
+  elif name == "cosine_decay":
+    add(c.get("decay_steps"), "end of decay")
+  elif name == "inverse_sqrt":
+    add(c.get("warmup_steps"), "end of warmup")
+  elif name == "warmup_cosine_decay":
+    add(c.get("warmup_steps"), "end of warmup")
+    add(c.get("total_steps"), "end of decay")
+  elif name == "warmup_stable_decay":
+    add(c.get("warmup_steps"), "end of warmup")
+    t, d = _num(c.get("total_steps")), _num(c.get("decay_steps"))
+    if t is not None and d is not None:
+      add(t - d, "start of decay")
+    add(t, "end of decay")
+  elif name == "flat_cosine":
+    t, p = _num(c.get("total_steps")), _num(c.get("pct_start", 0.75))
+    if t is not None and p is not None:
+      add(math.floor(p * t), "start of anneal")
+    add(t, "end of anneal")
+  elif name in ("one_cycle", "one_cycle_momentum"):
+    t, p = _num(c.get("total_steps")), _num(c.get("pct_start", 0.3))
+    if t is not None and p is not None:
+      up = p * t - 1
+      add(up, "peak" if name == "one_cycle" else "end of phase 1")
+      if c.get("three_phase"):
+        add(2 * up, "end of phase 2")
+      add(t - 1, "end")
+  elif name == "cyclic":
+    u = _num(c.get("step_size_up"))
+    d = _num(c.get("step_size_down")) if c.get("step_size_down") is not None else u
+    if u and d and u > 0 and d > 0:
+      k = 0
+      while k * (u + d) < horizon - offset and k < 8:
+        add(k * (u + d) + u, "peak")
+        if k:
+          add(k * (u + d), "trough")
+        k += 1
+  elif name == "cosine_restarts":
+    p, m = _num(c.get("period")), _num(c.get("period_mult", 1.0)) or 1.0
+    start, k = 0.0, 0
+    while p and p > 0 and start + p < horizon - offset and k < 12:
+      start += p
+      add(start, "restart")
+      p *= m
+      k += 1
+  elif name == "warmup":
+    w = _num(c.get("warmup_steps")) or 0.0
+    add(w, "end of warmup")
+    if isinstance(c.get("schedule"), dict):
+      out += key_steps(c["schedule"], horizon, offset + w)
+  elif name == "join":
+    bounds = [0.0] + [float(b) for b in (c.get("boundaries") or [])
+                      if _num(b) is not None]
+    for b in bounds[1:]:
+      add(b, "join")
+    for start, sub in zip(bounds, c.get("schedules") or []):
+      if isinstance(sub, dict):
+        out += [(s, n) for s, n in key_steps(sub, horizon, offset + start)]
+  elif name == "repeat":
+    every(c.get("period"), "repeat")
+  elif name == "epochwise":
+    spe = _num(c.get("steps_per_epoch"))
+    if spe and isinstance(c.get("schedule"), dict):
+      out += [(offset + (s - offset) * spe, n)
+              for s, n in key_steps(c["schedule"], horizon / spe, 0.0)]
+  elif name in ("scale",):
+    if isinstance(c.get("schedule"), dict):
+      out += key_steps(c["schedule"], horizon, offset)
+  elif name in ("product", "sum"):
+    for sub in c.get("schedules") or []:
+      if isinstance(sub, dict):
+        out += key_steps(sub, horizon, offset)
+  return out
+
+
+def default_horizon(config: dict[str, Any]) -> int:
+  """Steps to show when ``--steps`` is not given: the config's own length.
+
+  ``total_steps`` if the config has one; otherwise a quarter beyond its last
+  phase change (beyond the fourth one for repeating schedules such as
+  ``step_decay``, ``cyclic`` or ``cosine_restarts``); 100 for schedules
+  without any (``constant``, ``inverse_scaling``).
+  """
+  total = _num(config.get("total_steps"))
+  if total is not None and total >= 2:
+    return int(math.ceil(total))
+  steps = sorted({s for s, _ in key_steps(config, 10**7) if s > 0})
+  if steps:
+    return max(2, int(math.ceil(steps[min(3, len(steps) - 1)] * 1.25)))
+  return 100
+
+
+def _table_steps(config: dict[str, Any], n: int,
+                 max_keys: int = 10, spread: int = 8) -> list[tuple[int, str]]:
+  """The rows of ``show``: first, last, phase changes (and the step before
+  each), and ``spread`` evenly spaced steps in between."""
+  notes: dict[int, list[str]] = {}
+  for step, note in key_steps(config, n):
+    if 0 < step < n:
+      notes.setdefault(int(math.ceil(step)), []).append(note)
+  rows: dict[int, str] = {0: "first", n - 1: "last"}
+  for step in sorted(notes)[:max_keys]:
+    rows.setdefault(step - 1, "")
+    here = [rows[step]] if rows.get(step) else []
+    rows[step] = ", ".join(dict.fromkeys(here + notes[step]))
+  for x in np.linspace(0, n - 1, spread + 2)[1:-1]:
+    step = int(round(x))
+    if all(abs(step - s) > max(1, n // 50) for s in rows):
+      rows[step] = ""
+  return sorted(rows.items())
+
+
+def text_plot(steps: np.ndarray, values: np.ndarray, *, width: int = 60,
+              height: int = 12, log: bool = False, unicode: bool = True) -> str:
+  """A small terminal plot of ``values`` against ``steps``.
+
+  Each column covers a range of steps and is drawn from the smallest to the
+  largest value in it, so jumps appear as vertical strokes.
+
+  Args:
+    steps: increasing steps, 1-D.
+    values: the values at ``steps``.
+    width: plot columns.
+    height: plot rows.
+    log: a log10 value axis (values <= 0 are left out).
+    unicode: draw with ``•``/``│``/``└``; ASCII (``*``/``|``/``+``) if False.
+
+  Returns:
+    The plot as text with a value axis on the left and a step axis below.
+  """
+  dot, bar, corner, hline = ("•", "│", "└", "─") if unicode else ("*", "|", "+", "-")
+  v = np.asarray(values, np.float64)
+  s = np.asarray(steps, np.float64)
+  ok = np.isfinite(v) & ((v > 0) if log else True)
+  y = np.where(ok, np.log10(np.where(ok, v, 1.0)) if log else v, np.nan)
+  if not np.any(ok):
+    return "(no finite values to plot)"
+  lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+  if hi - lo < 1e-12 * max(1.0, abs(hi)):
+    lo, hi = lo - 0.5 * max(abs(lo), 1e-12), hi + 0.5 * max(abs(hi), 1e-12)
+  grid = [[" "] * width for _ in range(height)]
+  edges = np.linspace(s[0], s[-1], width + 1)
+  col = np.clip(np.searchsorted(edges, s, side="right") - 1, 0, width - 1)
+
+  def row(val: float) -> int:
+    return int(round((hi - val) / (hi - lo) * (height - 1)))
+
+  for c in range(width):
+    ys = y[(col == c) & ok]
+    if ys.size == 0:
+      continue
+    top, bottom = row(float(np.max(ys))), row(float(np.min(ys)))
+    for r in range(top, bottom + 1):
+      grid[r][c] = bar if top < r < bottom else dot
+
+  def label(val: float) -> str:
+    return f"{10 ** val:.3g}" if log else f"{val:.3g}"
+
+  labels = {0: label(hi), height // 2: label(hi - (hi - lo) * (height // 2)
+                                             / (height - 1)), height - 1: label(lo)}
+  lw = max(len(t) for t in labels.values())
+  lines = [f"{labels.get(r, ''):>{lw}} {bar}{''.join(grid[r])}" for r in range(height)]
+  lines.append(" " * lw + " " + corner + hline * width)
+  first, last = f"{s[0]:g}", f"{s[-1]:g}"
+  lines.append(" " * (lw + 2) + first + " " * max(1, width - len(first) - len(last))
+               + last)
+  lines.append(" " * (lw + 2) + "step".center(width) +
+               ("   (log scale)" if log else ""))
+  return "\n".join(lines)
+
+
+def _can_encode(text: str) -> bool:
+  enc = getattr(sys.stdout, "encoding", None) or "ascii"
+  try:
+    text.encode(enc)
+    return True
+  except (UnicodeEncodeError, LookupError):
+    return False
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+  """Prints a schedule's values at readable steps and a small text plot."""
+  import jax.numpy as jnp  # pylint: disable=import-outside-toplevel
+  from jaxsched import _plot  # pylint: disable=import-outside-toplevel
+  import jaxsched  # pylint: disable=import-outside-toplevel
+  schedule = build_schedule(args.config)
+  config = schedule.to_config()
+  n = args.steps if args.steps is not None else default_horizon(config)
+  steps = np.arange(n)
+  values = np.asarray(schedule(jnp.asarray(steps)), np.float64)
+  print(f"{_plot.config_label(config)}  ({n} steps)")
+  rows = _table_steps(config, n)
+  print(f"  {'step':>10}  {'value':>12}  note")
+  for step, note in rows:
+    print(f"  {step:>10d}  {values[step]:>12.6g}  {note}".rstrip())
+  print()
+  print(text_plot(steps, values, log=args.log, unicode=_can_encode("•│└─")))
+  return 0
+
+
+# ---------------------------------------------------------------------------
+# plot
+# ---------------------------------------------------------------------------
+
+
+def _use_agg() -> None:
+  """The CLI only writes files: render with Agg, never open a window."""
+  try:
+    import matplotlib  # pylint: disable=import-outside-toplevel
+  except ImportError:
+    raise UsageError("this command needs matplotlib: "
+                     "pip install 'jaxsched[plot]'") from None
+  if "matplotlib.pyplot" not in sys.modules:
+    matplotlib.use("Agg")
+
+
+def _save(fig: Any, path: str) -> None:
+  import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+  try:
+    fig.savefig(path, dpi=120)
+  except OSError as e:
+    raise UsageError(f"cannot write {path!r}: {e.strerror or e}") from None
+  finally:
+    plt.close(fig)
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+  """Draws every given schedule into one labelled PNG."""
+  from jaxsched import _plot  # pylint: disable=import-outside-toplevel
+  schedules = [build_schedule(text) for text in args.configs]
+  configs = [s.to_config() for s in schedules]
+  n = args.steps if args.steps is not None else max(map(default_horizon, configs))
+  _use_agg()
+  labels = [_plot.config_label(c) for c in configs]
+  fig = _plot.plot(schedules, n, labels=labels, log=args.log)
+  ax = fig.axes[0]
+  ax.set_title(f"{len(schedules)} learning-rate schedule"
+               f"{'s' if len(schedules) > 1 else ''} over {n} steps")
+  if max(len(t) for t in labels) > 50 or len(labels) > 4:  # legend below
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), fontsize="small",
+              ncol=1 if max(len(t) for t in labels) > 60 else 2, frameon=False)
+    fig.set_size_inches(9, 4.5 + 0.25 * len(labels))
+  _save(fig, args.output)
+  print(f"wrote {args.output} ({len(schedules)} schedule"
+        f"{'s' if len(schedules) > 1 else ''}, {n} steps)")
+  return 0
+
+
+# ---------------------------------------------------------------------------
+# the demo task: a small MLP on synthetic regression data
+# ---------------------------------------------------------------------------
+
+_FEATURES = 8
+_TEACHER_HIDDEN = 16
+
+
+def make_data(n_train: int, n_val: int, seed: int = 0) -> dict[str, np.ndarray]:
+  """Synthetic regression data from a random tanh teacher network (no download).
+
+  ``y = tanh(x W1) W2 / 4 + 0.05 noise`` with ``x ~ N(0, I_8)``; a fixed
+  ``seed`` gives the same data on every machine.
+
+  Returns:
+    ``{"x_train", "y_train", "x_val", "y_val"}``, float32 arrays.
+  """
+  rng = np.random.default_rng(seed)
+  w1 = rng.normal(size=(_FEATURES, _TEACHER_HIDDEN)) * (2.0 / math.sqrt(_FEATURES))
+  w2 = rng.normal(size=(_TEACHER_HIDDEN, 1))
+
+  def sample(n: int) -> tuple[np.ndarray, np.ndarray]:
+    x = rng.normal(size=(n, _FEATURES))
+    y = np.tanh(x @ w1) @ w2 / 4.0 + 0.05 * rng.normal(size=(n, 1))
+    return x.astype(np.float32), y.astype(np.float32)
+
+  x_train, y_train = sample(n_train)
+  x_val, y_val = sample(n_val)
+  return {"x_train": x_train, "y_train": y_train, "x_val": x_val, "y_val": y_val}
+
+
+def init_mlp(key: Any, hidden: int) -> dict[str, Any]:
+  """Parameters of the student MLP ``8 -> hidden -> hidden -> 1`` (tanh)."""
+  import jax  # pylint: disable=import-outside-toplevel
+  import jax.numpy as jnp  # pylint: disable=import-outside-toplevel
+  k1, k2, k3 = jax.random.split(key, 3)
+  return {
+      "w1": jax.random.normal(k1, (_FEATURES, hidden)) / math.sqrt(_FEATURES),
+      "b1": jnp.zeros(hidden),
+      "w2": jax.random.normal(k2, (hidden, hidden)) / math.sqrt(hidden),
+      "b2": jnp.zeros(hidden),
+      "w3": jax.random.normal(k3, (hidden, 1)) / math.sqrt(hidden),
+      "b3": jnp.zeros(1),
+  }
+
+
+def mlp_loss(params: dict[str, Any], x: Any, y: Any) -> Any:
+  """Mean squared error of the MLP on ``(x, y)``."""
+  import jax.numpy as jnp  # pylint: disable=import-outside-toplevel
+  h = jnp.tanh(x @ params["w1"] + params["b1"])
+  h = jnp.tanh(h @ params["w2"] + params["b2"])
+  return jnp.mean((h @ params["w3"] + params["b3"] - y) ** 2)
+
+
+def _adam_step(params: Any, opt_state: Any, grads: Any, lr: Any) -> tuple[Any, Any]:
+  """One Adam step at learning rate ``lr`` (a traced scalar)."""
+  import jax  # pylint: disable=import-outside-toplevel
+  import optax  # pylint: disable=import-outside-toplevel
+  updates, opt_state = optax.scale_by_adam().update(grads, opt_state, params)
+  params = jax.tree.map(lambda p, u: p - lr.astype(p.dtype) * u, params, updates)
+  return params, opt_state
+
+
+# ---------------------------------------------------------------------------
+# range-test
+# ---------------------------------------------------------------------------
+
+
+def _cmd_range_test(args: argparse.Namespace) -> int:
+  """LR range test on the demo task; prints the suggestions, writes the plot."""
+  import jax  # pylint: disable=import-outside-toplevel
+  import optax  # pylint: disable=import-outside-toplevel
+  from jaxsched._range_test import lr_range_test  # pylint: disable=import-outside-toplevel
+  if args.num_steps < 10:
+    raise UsageError(f"--num-steps must be >= 10, got {args.num_steps}")
+  t0 = time.perf_counter()
+  data = make_data(4096, 1, seed=0)
+  idx = np.random.default_rng(1).integers(0, 4096, size=(args.num_steps, 64))
+  batches = (data["x_train"][idx], data["y_train"][idx])
+  params = init_mlp(jax.random.key(0), 32)
+  state = (params, optax.scale_by_adam().init(params))
+
+  def train_step(state: Any, batch: Any, lr: Any) -> tuple[Any, Any]:
+    params, opt_state = state
+    loss, grads = jax.value_and_grad(mlp_loss)(params, *batch)
+    return _adam_step(params, opt_state, grads, lr), loss
+
+  print(f"range test: MLP 8-32-32-1 with Adam on synthetic regression data, "
+        f"{args.num_steps} steps of batch 64, lr from {args.min_lr:g} to "
+        f"{args.max_lr:g} (exponential)", flush=True)
+  result = lr_range_test(train_step, state, batches, min_lr=args.min_lr,
+                         max_lr=args.max_lr, num_steps=args.num_steps)
+  jax.block_until_ready(result)
+  print(f"  done in {time.perf_counter() - t0:.2f} s (one compiled scan)")
+  for method in ("steepest", "valley", "minimum"):
+    print(f"  suggestion ({method}): lr = {float(result.suggestion(method)):.3g}")
+  d = result.diverged_at
+  print(f"  diverged at step {d} (lr = {float(result.lrs[d]):.3g})" if d is not None
+        else "  did not diverge (raise --max-lr to see the blow-up)")
+  if args.output:
+    _use_agg()
+    fig = result.plot()
+    _save(fig, args.output)
+    print(f"wrote {args.output}")
+  return 0
+
+
+# ---------------------------------------------------------------------------
+# demo: a vmapped, sharded sweep of schedules, compiled once
+# ---------------------------------------------------------------------------
+
+_EVAL_EVERY = 10  # steps between validation evaluations (and plateau updates)
+_NEVER = 2**31 - 1  # patience of a plateau that never reduces
+
+
+def demo_configs(steps: int) -> list[dict[str, Any]]:
+  """The sweep of the demo: 18 configurations over 8 kinds of schedule.
+
+  Each entry: ``label``, ``kind`` (for colours), ``schedule`` (a jaxsched
+  schedule) and ``plateau`` (keyword arguments of ``reduce_on_plateau``, or
+  ``None``).
+  """
+  import jaxsched  # pylint: disable=import-outside-toplevel
+  t = steps
+  w = max(1, t // 20)
+  out: list[dict[str, Any]] = []
+
+  def add(kind: str, label: str, schedule: Any, plateau: Any = None) -> None:
+    out.append({"kind": kind, "label": label, "schedule": schedule,
+                "plateau": plateau})
+
+  for peak in (3e-3, 1e-2, 3e-2):
+    add("warmup-cosine", f"warmup-cosine peak={peak:g}",
+        jaxsched.warmup_cosine_decay(peak, w, t))
+  for peak in (1e-2, 3e-2):
+    add("one-cycle", f"one-cycle peak={peak:g}", jaxsched.one_cycle(t, peak))
+  for peak in (1e-2, 3e-2):
+    add("WSD", f"WSD peak={peak:g}, linear decay 20%",
+        jaxsched.warmup_stable_decay(peak, w, max(1, t // 5), t))
+  add("WSD", "WSD peak=0.03, 1-sqrt decay 20%",
+      jaxsched.warmup_stable_decay(3e-2, w, max(1, t // 5), t,
+                                   decay_shape="sqrt"))
+  for gamma in (0.3, 0.1):
+    add("step decay", f"step decay 1e-2, x{gamma:g} every {t // 3}",
+        jaxsched.step_decay(1e-2, max(1, t // 3), gamma=gamma))
+  add("cyclic", "cyclic triangular 1e-3..1e-2",
+      jaxsched.cyclic(1e-3, 1e-2, max(1, t // 8)))
+  add("cyclic", "cyclic triangular 1e-3..3e-2",
+      jaxsched.cyclic(1e-3, 3e-2, max(1, t // 8)))
+  add("cosine restarts", f"cosine restarts 1e-2, period {t // 4}",
+      jaxsched.cosine_restarts(1e-2, max(1, t // 4)))
+  add("cosine restarts", f"cosine restarts 1e-2, period {t // 7} x2",
+      jaxsched.cosine_restarts(1e-2, max(1, t // 7), period_mult=2.0))
+  add("constant", "constant 3e-3", jaxsched.constant(3e-3))
+  add("constant", "constant 1e-2", jaxsched.constant(1e-2))
+  add("plateau", "plateau 1e-2, x0.5 after 2 evals",
+      jaxsched.constant(1e-2), {"factor": 0.5, "patience": 2})
+  add("plateau", "plateau 3e-2, x0.3 after 1 eval",
+      jaxsched.constant(3e-2), {"factor": 0.3, "patience": 1})
+  return out
+
+
+def _group_key(schedule: Any) -> Any:
+  import jax  # pylint: disable=import-outside-toplevel
+  leaves, treedef = jax.tree_util.tree_flatten(schedule)
+  return (treedef, tuple((np.shape(x), np.asarray(x).dtype.kind in "iub")
+                         for x in leaves))
+
+
+def _sweep_fn(order: np.ndarray, steps: int, padded: int, shard: Any,
+              eval_every: int) -> Any:
+  """The whole sweep as one function of (stacked schedules, plateaus, data).
+
+  Every group of same-structure schedules is evaluated for all steps by one
+  ``jax.vmap``; the curves are concatenated into ``lrs[config, step]``, padded to
+  ``padded`` configurations and constrained to the sweep sharding; then one
+  ``jax.vmap`` over configurations runs the training ``lax.scan``.
+  """
+  import jax  # pylint: disable=import-outside-toplevel
+  import jax.numpy as jnp  # pylint: disable=import-outside-toplevel
+
+  def train_one(lrs: Any, plateau: Any, params: Any, opt_state: Any,
+                data: dict[str, Any], idx: Any) -> Any:
+    def step(carry: Any, inp: Any) -> Any:
+      params, opt_state, scale = carry
+      i, base_lr = inp
+      loss, grads = jax.value_and_grad(mlp_loss)(
+          params, data["x_train"][i], data["y_train"][i])
+      lr = base_lr * scale
+      params, opt_state = _adam_step(params, opt_state, grads, lr)
+      return (params, opt_state, scale), (loss, lr)
+
+    def epoch(carry: Any, inp: Any) -> Any:
+      params, opt_state, pstate = carry
+      (params, opt_state, _), (losses, used) = jax.lax.scan(
+          step, (params, opt_state, plateau(pstate)), inp)
+      val = mlp_loss(params, data["x_val"], data["y_val"])
+      pstate = plateau.update(pstate, value=val)
+      return (params, opt_state, pstate), (losses, used, val)
+
+    epochs = steps // eval_every
+    xs = (idx.reshape(epochs, eval_every, -1),
+          lrs.reshape(epochs, eval_every))
+    _, (losses, used, val) = jax.lax.scan(
+        epoch, (params, opt_state, plateau.init()), xs)
+    return losses.reshape(-1), used.reshape(-1), val
+
+  def sweep(groups: Any, plateaus: Any, params: Any, opt_state: Any,
+            data: dict[str, Any], idx: Any) -> Any:
+    k = jnp.arange(steps, dtype=jnp.int32)
+    curves = [jax.vmap(lambda s: s(k))(g) for g in groups]
+    lrs = jnp.concatenate(curves, axis=0)[order]
+    lrs = jnp.concatenate(
+        [lrs, jnp.broadcast_to(lrs[:1], (padded - lrs.shape[0], steps))], axis=0)
+    lrs = jax.lax.with_sharding_constraint(lrs, shard)
+    return jax.vmap(train_one, in_axes=(0, 0, None, None, None, None))(
+        lrs, plateaus, params, opt_state, data, idx)
+
+  return sweep
+
+
+def _pad_plateaus(plateaus: list[Any], padded: int) -> Any:
+  import jax  # pylint: disable=import-outside-toplevel
+  plateaus = plateaus + [plateaus[0]] * (padded - len(plateaus))
+  return jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *plateaus)
+
+
+def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
+             batch: int = 64, out: str | None = "jaxsched_demo.png",
+             log: Any = print) -> dict[str, Any]:
+  """The demo sweep: trains the MLP under every demo schedule, compiled once.
+
+  Args:
+    steps: training steps per configuration (rounded up to a multiple of 10,
+      the validation interval).
+    hidden: width of the MLP's hidden layers.
+    n_train: training examples (batches are drawn with a fixed seed).
+    batch: minibatch size.
+    out: PNG path for the learning-rate and loss curves; ``None`` for no plot.
+    log: where progress lines go (``print``).
+
+  Returns:
+    A dict with ``configs``, ``lrs`` ``[config, step]``, ``train_loss``,
+    ``val_loss`` ``[config, eval]``, ``eval_steps``, ``devices`` and ``times``.
+  """
+  import jax  # pylint: disable=import-outside-toplevel
+  import optax  # pylint: disable=import-outside-toplevel
+  import jaxsched  # pylint: disable=import-outside-toplevel
+  from jax.sharding import Mesh, NamedSharding, PartitionSpec as P  # pylint: disable=import-outside-toplevel
+
+  t_start = time.perf_counter()
+  times: dict[str, float] = {}
+  steps = max(2 * _EVAL_EVERY, -(-steps // _EVAL_EVERY) * _EVAL_EVERY)
+
+  tic = time.perf_counter()
+  data = make_data(n_train, 1024, seed=0)
+  idx = np.random.default_rng(1).integers(0, n_train, size=(steps, batch),
+                                          dtype=np.int32)
+  times["data"] = time.perf_counter() - tic
+  log(f"data:     {n_train} train / 1024 validation examples, {_FEATURES} "
+      f"features, synthetic (tanh teacher, seed 0) [{times['data']:.2f} s]",
+      flush=True)
+
+  configs = demo_configs(steps)
+  devices = jax.devices()
+  n_dev = len(devices)
+  padded = -(-len(configs) // n_dev) * n_dev
+  mesh = Mesh(np.array(devices), ("sweep",))
+  shard, repl = NamedSharding(mesh, P("sweep")), NamedSharding(mesh, P())
+  log(f"devices:  {n_dev} x {devices[0].platform}; the sweep axis is sharded "
+      f"over them ({len(configs)} configs"
+      + (f", padded to {padded}" if padded != len(configs) else "") + ")",
+      flush=True)
+
+  groups: dict[Any, list[int]] = {}
+  for i, c in enumerate(configs):
+    groups.setdefault(_group_key(c["schedule"]), []).append(i)
+  members = list(groups.values())
+  stacked = tuple(jaxsched.stack([configs[i]["schedule"] for i in m])
+                  for m in members)
+  concat_order = [i for m in members for i in m]
+  order = np.argsort(np.asarray(concat_order))
+  plateaus = [jaxsched.reduce_on_plateau(**(c["plateau"] or
+                                            {"factor": 0.5, "patience": _NEVER}))
+              for c in configs]
+  kinds = sorted({c["kind"] for c in configs}, key=[c["kind"] for c in configs].index)
+  log(f"sweep:    {len(configs)} configs of {len(kinds)} kinds "
+      f"({', '.join(kinds)}) in {len(members)} same-structure groups, "
+      f"{steps} Adam steps each, MLP {_FEATURES}-{hidden}-{hidden}-1, "
+      f"batch {batch}, validation every {_EVAL_EVERY} steps", flush=True)
+
+  params = init_mlp(jax.random.key(0), hidden)
+  opt_state = optax.scale_by_adam().init(params)
+  put = lambda x, s: jax.device_put(x, s)  # noqa: E731
+  args = (put(stacked, repl), put(_pad_plateaus(plateaus, padded), shard),
+          put(params, repl), put(opt_state, repl),
+          put({k: v for k, v in data.items()}, repl), put(idx, repl))
+  fn = jax.jit(_sweep_fn(order, steps, padded, shard, _EVAL_EVERY),
+               out_shardings=(shard, shard, shard))
+
+  tic = time.perf_counter()
+  compiled = fn.lower(*args).compile()
+  times["compile"] = time.perf_counter() - tic
+  log(f"compile:  one jit of schedules + vmapped training scan "
+      f"[{times['compile']:.2f} s]", flush=True)
+
+  tic = time.perf_counter()
+  train_loss, lrs, val_loss = jax.block_until_ready(compiled(*args))
+  times["run"] = time.perf_counter() - tic
+  n = len(configs)
+  train_loss, lrs, val_loss = (np.asarray(a)[:n] for a in (train_loss, lrs, val_loss))
+  log(f"run:      {n} x {steps} steps = {n * steps} training steps "
+      f"[{times['run']:.2f} s]", flush=True)
+
+  eval_steps = np.arange(1, steps // _EVAL_EVERY + 1) * _EVAL_EVERY
+  result = {"configs": configs, "lrs": lrs, "train_loss": train_loss,
+            "val_loss": val_loss, "eval_steps": eval_steps, "devices": n_dev,
+            "steps": steps, "times": times}
+  log("", flush=True)
+  log(results_table(result), flush=True)
+  if out:
+    tic = time.perf_counter()
+    _use_agg()
+    _save(demo_figure(result), out)
+    times["plot"] = time.perf_counter() - tic
+    log(f"\nplot:     wrote {out} [{times['plot']:.2f} s]", flush=True)
+  times["total"] = time.perf_counter() - t_start
+  log(f"total:    {times['total']:.2f} s", flush=True)
+  return result
+
+
+def results_table(result: dict[str, Any]) -> str:
+  """The demo's results: schedule, final and best validation loss, final lr."""
+  configs = result["configs"]
+  val = result["val_loss"]
+  final, best = val[:, -1], np.nanmin(val, axis=1)
+  width = max(len("schedule"), max(len(c["label"]) for c in configs))
+  winner = int(np.nanargmin(final))
+  lines = [f"  {'schedule':<{width}}  {'final loss':>10}  {'best loss':>10}  "
+           f"{'final lr':>9}",
+           "  " + "-" * (width + 35)]
+  for i, c in enumerate(configs):
+    mark = "  <- lowest final loss" if i == winner else ""
+    lines.append(f"  {c['label']:<{width}}  {final[i]:>10.5f}  {best[i]:>10.5f}  "
+                 f"{result['lrs'][i, -1]:>9.2e}{mark}")
+  lines.append(f"  (validation MSE on 1024 held-out examples; best = lowest of "
+               f"{val.shape[1]} evaluations)")
+  return "\n".join(lines)
+
+
+def demo_figure(result: dict[str, Any]) -> Any:
+  """Two panels: the learning rate each run used, and its validation loss."""
+  import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+  configs = result["configs"]
+  kinds = list(dict.fromkeys(c["kind"] for c in configs))
+  colors = {k: plt.get_cmap("tab10")(i % 10) for i, k in enumerate(kinds)}
+  styles = ["-", "--", ":", "-."]
+  seen: dict[str, int] = {}
+  fig, (ax_lr, ax_loss) = plt.subplots(1, 2, figsize=(14, 7.2),
+                                        layout="constrained")
+  steps = np.arange(result["steps"])
+  for i, c in enumerate(configs):
+    j = seen[c["kind"]] = seen.get(c["kind"], -1) + 1
+    kw = dict(color=colors[c["kind"]], ls=styles[j % len(styles)], lw=1.6,
+              label=c["label"])
+    ax_lr.plot(steps, result["lrs"][i], **kw)
+    ax_loss.plot(result["eval_steps"], result["val_loss"][i], **kw)
+  ax_lr.set_title("Learning rate used at each step")
+  ax_lr.set_xlabel("training step")
+  ax_lr.set_ylabel("learning rate")
+  ax_loss.set_title("Validation loss")
+  ax_loss.set_xlabel("training step")
+  ax_loss.set_ylabel("validation MSE (log scale)")
+  ax_loss.set_yscale("log")
+  for ax in (ax_lr, ax_loss):
+    ax.grid(True, alpha=0.3)
+  handles, labels = ax_lr.get_legend_handles_labels()
+  fig.legend(handles, labels, loc="outside lower center", ncol=3,
+             fontsize="medium", frameon=False)
+  fig.suptitle(f"jaxsched demo: {len(configs)} schedules, one compiled, vmapped "
+               f"sweep ({result['steps']} Adam steps each, "
+               f"{result['devices']} device{'s' if result['devices'] > 1 else ''})",
+               fontsize="large")
+  return fig
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+  """Runs the demo sweep (see :func:`run_demo`)."""
+  if args.steps is not None and args.steps < 1:
+    raise UsageError(f"--steps must be >= 1, got {args.steps}")
+  if args.small:
+    steps = args.steps if args.steps is not None else 200
+    run_demo(steps=steps, hidden=16, n_train=1024, batch=32, out=args.out)
+  else:
+    steps = args.steps if args.steps is not None else 600
+    run_demo(steps=steps, out=args.out)
+  return 0
+
+
+# ---------------------------------------------------------------------------
+# parser and entry points
+# ---------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+  try:
+    value = int(text)
+  except ValueError:
+    raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+  if value < 1:
+    raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+  return value
+
+
+def _positive_float(text: str) -> float:
+  try:
+    value = float(text)
+  except ValueError:
+    raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+  if not value > 0:
+    raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
+  return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+  """The argument parser of the ``jaxsched`` command."""
+  config_help = ("a schedule config: a JSON object such as "
+                 "'{\"name\": \"cosine_decay\", \"init_value\": 0.1, "
+                 "\"decay_steps\": 1000}' or the path of a file holding one")
+  parser = _Parser(
+      prog=_PROG,
+      description="Learning-rate schedules for JAX: look at them, plot them, "
+                  "and watch a sweep of them train a model.",
+      epilog="Try: jaxsched demo")
+  parser.add_argument("--version", action="version",
+                      version=f"%(prog)s {_version()}")
+  sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+  p = sub.add_parser("families", help="list every schedule family and its "
+                     "parameters", description="List every schedule family "
+                     "(the \"name\" of a CONFIG) with its parameters.")
+  p.set_defaults(func=_cmd_families)
+
+  p = sub.add_parser("show", help="print a schedule's values and a text plot",
+                     description="Print a schedule's values at the first and "
+                     "last step, at its phase changes and in between, and a "
+                     "small text plot.")
+  p.add_argument("config", metavar="CONFIG", help=config_help)
+  p.add_argument("--steps", type=_positive_int, metavar="N",
+                 help="steps to show (default: the config's total_steps, or a "
+                      "quarter past its last phase change)")
+  p.add_argument("--log", action="store_true", help="log scale in the text plot")
+  p.set_defaults(func=_cmd_show)
+
+  p = sub.add_parser("plot", help="plot schedules into a PNG",
+                     description="Plot one or more schedules into one labelled "
+                     "figure.")
+  p.add_argument("configs", metavar="CONFIG", nargs="+", help=config_help)
+  p.add_argument("--steps", type=_positive_int, metavar="N",
+                 help="steps to draw (default: the longest config's length)")
+  p.add_argument("--log", action="store_true", help="log scale for the values")
+  p.add_argument("-o", "--output", metavar="FILE.png", required=True,
+                 help="the image to write (format from the suffix)")
+  p.set_defaults(func=_cmd_plot)
+
+  p = sub.add_parser("range-test", help="LR range test on the demo task",
+                     description="Run an LR range test (one compiled scan) on "
+                     "the built-in demo task, print the suggested learning "
+                     "rates and plot loss against learning rate.")
+  p.add_argument("-o", "--output", metavar="FILE.png",
+                 default="jaxsched_range_test.png",
+                 help="the plot to write (default: %(default)s; '' for none)")
+  p.add_argument("--num-steps", type=_positive_int, default=200, metavar="N",
+                 help="steps of the test, >= 10 (default: %(default)s)")
+  p.add_argument("--min-lr", type=_positive_float, default=1e-5, metavar="LR",
+                 help="first learning rate (default: %(default)g)")
+  p.add_argument("--max-lr", type=_positive_float, default=10.0, metavar="LR",
+                 help="last learning rate (default: %(default)g)")
+  p.set_defaults(func=_cmd_range_test)
+
+  p = sub.add_parser("demo", help="the main job: a vmapped sweep of schedules "
+                     "training a small MLP", description="Train a small MLP on "
+                     "built-in synthetic data under 18 schedules (warmup-cosine, "
+                     "one-cycle, WSD, step decay, cyclic, cosine restarts, "
+                     "constant, reduce-on-plateau) in one compiled, vmapped, "
+                     "sharded sweep; print a results table and write a plot.")
+  p.add_argument("--steps", type=_positive_int, metavar="N",
+                 help="training steps per schedule (default: 600, or 200 with "
+                      "--small; rounded up to a multiple of 10)")
+  p.add_argument("--out", metavar="FILE.png", default="jaxsched_demo.png",
+                 help="the plot to write (default: %(default)s; '' for none)")
+  p.add_argument("--small", action="store_true",
+                 help="a smaller model, data set and run (for tests, CI)")
+  p.set_defaults(func=_cmd_demo)
+  return parser
+
+
+def _version() -> str:
+  try:
+    import jaxsched  # pylint: disable=import-outside-toplevel
+    return jaxsched.__version__
+  except Exception:  # pylint: disable=broad-except
+    return "unknown"
+
+
+def _error(message: str) -> int:
+  print(f"{_PROG}: error: {_one_line(message)}", file=sys.stderr)
+  return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+  """Runs the ``jaxsched`` command line.
+
+  Args:
+    argv: the arguments without the program name; ``None`` reads ``sys.argv``.
+
+  Returns:
+    The exit status: 0 on success, 2 for a usage error, an invalid config, an
+    unknown family, a bad value or a missing file (one line on stderr).
+
+  Example:
+    >>> from jaxsched._cli import main
+    >>> main(["show", '{"name": "constant", "value": 0.5}', "--steps", "3"])
+    ... # doctest: +ELLIPSIS
+    constant(value=0.5)  (3 steps)
+    ...
+    0
+  """
+  parser = build_parser()
+  try:
+    args = parser.parse_args(argv)
+    if args.command is None:
+      raise UsageError(f"a command is required: one of {', '.join(_COMMANDS)} "
+                       f"(see '{_PROG} --help'; try '{_PROG} demo')")
+    return int(args.func(args) or 0)
+  except SystemExit as e:  # --help and --version exit 0 through argparse
+    return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+  except UsageError as e:
+    return _error(str(e))
+  except ValueError as e:  # the library's validation: function, argument, fix
+    return _error(str(e))
+  except ImportError as e:
+    return _error(str(e))
+  except BrokenPipeError:  # `jaxsched show ... | head`: stop quietly
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 1
+  except KeyboardInterrupt:
+    print(f"{_PROG}: interrupted", file=sys.stderr)
+    return 130
+
+
+def entry_point() -> None:
+  """The console script ``jaxsched`` (``[project.scripts]``)."""
+  sys.exit(main())
