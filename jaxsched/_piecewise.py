@@ -154,10 +154,14 @@ def piecewise_constant(boundaries: Any, values: Any, *,
   return PiecewiseConstant(b, v, inclusive=_check.flag(fn, "inclusive", inclusive))
 
 
+_INTERPOLATIONS = ("linear", "cosine")
+
+
 @register("piecewise_linear")
 class PiecewiseLinear(Schedule):
   boundaries: Any
   values: Any
+  interpolation: str = static("linear")
 
   def _value(self, k: Array) -> Array:
     b = S.f(self.boundaries)
@@ -172,11 +176,14 @@ class PiecewiseLinear(Schedule):
     pos = span > 0
     frac = jnp.clip(S.f(S.sub(k, braw[lo])) / jnp.where(pos, span, 1.0), 0.0, 1.0)
     frac = jnp.where(pos, frac, S.f(S.ge(k, braw[hi])))
+    if self.interpolation == "cosine":
+      return S.cos_anneal_raw(v[lo], v[hi], frac)
     return S.lerp(v[lo], v[hi], frac)
 
 
 @factory("piecewise_linear")
-def piecewise_linear(boundaries: Any, values: Any) -> PiecewiseLinear:
+def piecewise_linear(boundaries: Any, values: Any, *,
+                     interpolation: str = "linear") -> PiecewiseLinear:
   r"""Straight lines through the knots ``(boundaries[i], values[i])``, held outside.
 
   .. math::
@@ -184,11 +191,15 @@ def piecewise_linear(boundaries: Any, values: Any) -> PiecewiseLinear:
      \quad b_i \le t < b_{i+1}
 
   Before the first knot the value is ``values[0]``; after the last,
-  ``values[-1]``. Two equal boundaries make a jump.
+  ``values[-1]``. Two equal boundaries make a jump. With
+  ``interpolation="cosine"`` each piece is a half cosine instead of a line:
+  :math:`v_{i+1} + (v_i - v_{i+1})(1 + \cos(\pi x))/2` with
+  :math:`x = (t - b_i)/(b_{i+1} - b_i)` (``optax.piecewise_interpolate_schedule``).
 
   Args:
     boundaries: sorted knot steps (at least one; traced arrays assumed sorted).
     values: one value per knot.
+    interpolation: ``"linear"`` or ``"cosine"`` (static).
 
   Returns:
     A schedule.
@@ -197,6 +208,10 @@ def piecewise_linear(boundaries: Any, values: Any) -> PiecewiseLinear:
     >>> s = jaxsched.piecewise_linear([0, 2, 6], [0.0, 1.0, 0.0])
     >>> s(jnp.arange(0, 8, 2)).tolist()
     [0.0, 1.0, 0.5, 0.0]
+    >>> c = jaxsched.piecewise_linear([0, 2, 6], [0.0, 1.0, 0.0],
+    ...                               interpolation="cosine")
+    >>> np.asarray(c(jnp.array([1, 3, 4])), float).round(4).tolist()
+    [0.5, 0.8536, 0.5]
   """
   fn = "piecewise_linear"
   b = _check.sequence(fn, "boundaries", boundaries, sorted_=True, min_len=1,
@@ -205,4 +220,6 @@ def piecewise_linear(boundaries: Any, values: Any) -> PiecewiseLinear:
                       fix="Pass one value per knot.")
   _check.same_length(fn, "boundaries", b, "values", v, 0,
                      fix="Pass one value per knot.")
-  return PiecewiseLinear(b, v)
+  return PiecewiseLinear(
+      b, v, interpolation=_check.choice(fn, "interpolation", interpolation,
+                                        _INTERPOLATIONS))
