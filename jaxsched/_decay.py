@@ -176,10 +176,7 @@ class ExponentialDecay(Schedule):
 
   def _value(self, k: Array) -> Array:
     rel = jnp.maximum(S.sub(k, self.transition_begin), 0)
-    if self.staircase:
-      p = S.floor_div(rel, self.transition_steps)
-    else:
-      p = S.safe_div(S.f(rel), S.f(self.transition_steps))
+    p = S.periods(rel, self.transition_steps, self.staircase)
     v = S.f(self.init_value) * S.safe_pow(self.decay_rate, p)
     if self.end_value is not None:
       end = S.f(self.end_value)
@@ -243,11 +240,7 @@ class InverseTimeDecay(Schedule):
   staircase: bool = static(False)
 
   def _value(self, k: Array) -> Array:
-    t = jnp.maximum(k, 0)
-    if self.staircase:
-      p = S.floor_div(t, self.decay_steps)
-    else:
-      p = S.safe_div(S.f(t), S.f(self.decay_steps))
+    p = S.periods(jnp.maximum(k, 0), self.decay_steps, self.staircase)
     return S.safe_div(S.f(self.init_value),
                       jnp.maximum(1.0 + S.f(self.decay_rate) * p, 0.0))
 

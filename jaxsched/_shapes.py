@@ -159,6 +159,16 @@ def progress_float(elapsed: Any, length: Any) -> Array:
                    jnp.where(e >= 0, 1.0, 0.0))
 
 
+def periods(elapsed: Any, length: Any, staircase: bool) -> Array:
+  """``elapsed / length`` as a float, floored when ``staircase`` (static).
+
+  ``length <= 0`` acts as 1; the floor is exact for integer inputs.
+  """
+  if staircase:
+    return floor_div(elapsed, length)
+  return safe_div(f(elapsed), f(length))
+
+
 def safe_pow(x: Array, p: Array) -> Array:
   """``x ** p`` for ``x >= 0``, with ``0 ** 0 = 1`` and finite gradients at 0."""
   x, p = f(x), f(p)
