@@ -1,0 +1,1 @@
+"""jaxsched benchmarks against optax and PyTorch (see bench/README.md)."""
