@@ -1,0 +1,584 @@
+"""PyTorch's ``torch.optim.lr_scheduler`` classes as jaxsched schedules.
+
+Each constructor takes PyTorch's arguments with the optimizer replaced by
+``lr``, its base learning rate (``CyclicLR`` takes ``base_lr``/``max_lr`` and
+``OneCycleLR`` ``max_lr``, as in PyTorch), and returns a schedule ``s`` with
+
+    ``s(k)`` = the learning rate the optimizer holds after ``k`` calls of
+    ``scheduler.step()`` (``k = 0``: right after construction).
+
+So ``s(step)`` is the learning rate of optimizer step ``step`` when the
+scheduler is stepped once per optimizer step; for a scheduler stepped once per
+epoch, wrap it: ``jaxsched.epochwise(s, steps_per_epoch)``. PyTorch computes in
+float64 with chained (recursive) updates; these closed forms agree with it to
+float32 precision. Every numeric argument may be traced. Arguments that do not
+change the learning rate (``verbose``, momentum settings) are accepted and
+ignored; ``last_epoch`` must be ``-1`` (evaluate ``s(k + e)`` to resume).
+
+Example:
+  >>> from jaxsched.compat import torch as jt
+  >>> s = jt.StepLR(0.1, step_size=2, gamma=0.5)
+  >>> s(jnp.arange(5)).tolist()
+  [0.10000000149011612, 0.10000000149011612, 0.05000000074505806, 0.05000000074505806, 0.02500000037252903]
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import jax.numpy as jnp
+import numpy as np
+
+from jaxsched import _check
+from jaxsched._base import Schedule
+from jaxsched._combinators import Function, join, repeat, scale, warmup
+from jaxsched._cosine import cosine_decay, cosine_restarts
+from jaxsched._cyclic import cyclic, one_cycle
+from jaxsched._decay import constant, exponential_decay, linear, polynomial
+from jaxsched._piecewise import multistep, piecewise_constant, step_decay
+from jaxsched._plateau import ReduceLROnPlateau as ReduceLROnPlateau
+from jaxsched.compat import _args as A
+
+__all__ = [
+    "ConstantLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "ExponentialLR",
+    "LambdaLR",
+    "LinearLR",
+    "MultiStepLR",
+    "OneCycleLR",
+    "PolynomialLR",
+    "ReduceLROnPlateau",
+    "SequentialLR",
+    "StepLR",
+]
+
+_P = "compat.torch."
+_DEPRECATED = "deprecated"
+
+
+def _lr(fn: str, lr: Any, name: str = "lr") -> Any:
+  return A.fl(_check.number(_P + fn, name, lr, lo=0,
+                            fix="Pass the optimizer's learning rate (>= 0)."))
+
+
+def _iters(fn: str, name: str, x: Any, fix: str) -> Any:
+  return _check.number(_P + fn, name, x, lo=1, integer=True, fix=fix)
+
+
+def StepLR(lr: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1,  # pylint: disable=invalid-name
+           verbose: Any = _DEPRECATED) -> Schedule:
+  r"""PyTorch ``StepLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^{\lfloor k/s\rfloor}`.
+
+  Maps to :func:`jaxsched.step_decay`.
+
+  Args:
+    lr: the optimizer's learning rate.
+    step_size: ``s``, whole number >= 1.
+    gamma: factor per ``step_size`` calls, >= 0.
+    last_epoch: must be -1.
+    verbose: ignored.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> jt.StepLR(1.0, step_size=2, gamma=0.5)(jnp.arange(5)).tolist()
+    [1.0, 1.0, 0.5, 0.5, 0.25]
+  """
+  fn = "StepLR"
+  A.last_epoch(_P + fn, last_epoch)
+  return step_decay(
+      _lr(fn, lr),
+      _iters(fn, "step_size", step_size, "Pass the period of the decay in steps."),
+      gamma=A.fl(_check.number(_P + fn, "gamma", gamma, lo=0,
+                               fix="Pass a non-negative factor, e.g. 0.1.")))
+
+
+def MultiStepLR(lr: Any, milestones: Sequence[int], gamma: float = 0.1,  # pylint: disable=invalid-name
+                last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+  r"""PyTorch ``MultiStepLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^{\#\{i: m_i \le k\}}`.
+
+  Maps to :func:`jaxsched.multistep`. As in PyTorch, concrete milestones may
+  be in any order and a repeated milestone counts twice; a milestone at 0
+  already applies at ``k = 0``. Traced milestones must be sorted.
+
+  Args:
+    lr: the optimizer's learning rate.
+    milestones: steps (whole numbers >= 0).
+    gamma: factor per milestone, >= 0.
+    last_epoch: must be -1.
+    verbose: ignored.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> jt.MultiStepLR(1.0, [3, 1], gamma=0.5)(jnp.arange(5)).tolist()
+    [1.0, 0.5, 0.5, 0.25, 0.25]
+  """
+  fn = "MultiStepLR"
+  A.last_epoch(_P + fn, last_epoch)
+  fix = "Pass the steps at which to decay, e.g. [30, 80]."
+  m = milestones
+  if not A.traced(m) and not isinstance(m, (str, bytes, dict)):
+    try:
+      arr = np.asarray(m)
+    except (TypeError, ValueError):
+      arr = None
+    if arr is not None and arr.ndim == 1 and arr.dtype != object:
+      m = np.sort(arr, kind="stable")
+  m = _check.sequence(_P + fn, "milestones", m, integer=True, lo=0, fix=fix)
+  return multistep(_lr(fn, lr), m, gamma=A.fl(_check.number(
+      _P + fn, "gamma", gamma, lo=0, fix="Pass a non-negative factor, e.g. 0.1.")))
+
+
+def ConstantLR(lr: Any, factor: float = 1.0 / 3, total_iters: int = 5,  # pylint: disable=invalid-name
+               last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+  r"""PyTorch ``ConstantLR``: ``lr * factor`` for the first ``total_iters`` calls,
+  then ``lr``.
+
+  Maps to :func:`jaxsched.piecewise_constant` ``([total_iters],
+  [lr * factor, lr])``.
+
+  Args:
+    lr: the optimizer's learning rate.
+    factor: in [0, 1] (checked when concrete, as in PyTorch).
+    total_iters: whole number >= 1 (PyTorch with 0 never lifts the factor; use
+      ``jaxsched.constant(lr * factor)`` for that).
+    last_epoch: must be -1.
+    verbose: ignored.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> jt.ConstantLR(1.0, factor=0.5, total_iters=2)(jnp.arange(4)).tolist()
+    [0.5, 0.5, 1.0, 1.0]
+  """
+  fn = "ConstantLR"
+  A.last_epoch(_P + fn, last_epoch)
+  f = A.fl(_check.in_range(_P + fn, "factor", factor, 0.0, 1.0,
+                           "Pass the multiplicative factor of the first steps.",
+                           lo_open=False, hi_open=False))
+  t = _iters(fn, "total_iters", total_iters,
+             "Pass the number of steps at the reduced learning rate.")
+  base = _lr(fn, lr)
+  vals = [A.mul(base, f), base]
+  if A.traced(*vals):
+    vals = jnp.stack([A.fl(v) for v in vals])
+  return piecewise_constant([t] if not A.traced(t) else jnp.reshape(t, (1,)),
+                            vals)
+
+
+def LinearLR(lr: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,  # pylint: disable=invalid-name
+             total_iters: int = 5, last_epoch: int = -1,
+             verbose: Any = _DEPRECATED) -> Schedule:
+  r"""PyTorch ``LinearLR``: the factor moves linearly from ``start_factor`` to
+  ``end_factor`` over ``total_iters`` calls.
+
+  .. math:: \eta(k) = \mathrm{lr}\left(f_s + (f_e - f_s)\frac{\min(k, T)}{T}\right)
+
+  Maps to :func:`jaxsched.linear` ``(lr * f_s, lr * f_e, T)``.
+
+  Args:
+    lr: the optimizer's learning rate.
+    start_factor: ``f_s`` in (0, 1].
+    end_factor: ``f_e`` in [0, 1].
+    total_iters: ``T``, whole number >= 1.
+    last_epoch: must be -1.
+    verbose: ignored.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> jt.LinearLR(1.0, start_factor=0.5, total_iters=2)(jnp.arange(4)).tolist()
+    [0.5, 0.75, 1.0, 1.0]
+  """
+  fn = "LinearLR"
+  A.last_epoch(_P + fn, last_epoch)
+  fs = A.fl(_check.in_range(_P + fn, "start_factor", start_factor, 0.0, 1.0,
+                            "Pass a factor greater than 0 and at most 1.",
+                            lo_open=True, hi_open=False))
+  fe = A.fl(_check.in_range(_P + fn, "end_factor", end_factor, 0.0, 1.0,
+                            "Pass a factor between 0 and 1.",
+                            lo_open=False, hi_open=False))
+  base = _lr(fn, lr)
+  return linear(A.mul(base, fs), A.mul(base, fe),
+                _iters(fn, "total_iters", total_iters,
+                       "Pass the number of steps of the ramp (>= 1)."))
+
+
+def ExponentialLR(lr: Any, gamma: float, last_epoch: int = -1,  # pylint: disable=invalid-name
+                  verbose: Any = _DEPRECATED) -> Schedule:
+  r"""PyTorch ``ExponentialLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^k`.
+
+  Maps to :func:`jaxsched.exponential_decay` ``(lr, gamma, 1)``. In float32,
+  ``gamma`` itself is rounded to 24 bits, which shifts :math:`\gamma^k` by a
+  relative :math:`k\,\epsilon_\gamma` (up to about ``k * 3e-8``); enable x64
+  for very long horizons with ``gamma`` close to 1.
+
+  Args:
+    lr: the optimizer's learning rate.
+    gamma: factor per call, >= 0.
+    last_epoch: must be -1.
+    verbose: ignored.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> jt.ExponentialLR(1.0, gamma=0.5)(jnp.arange(4)).tolist()
+    [1.0, 0.5, 0.25, 0.125]
+  """
+  fn = "ExponentialLR"
+  A.last_epoch(_P + fn, last_epoch)
+  return exponential_decay(_lr(fn, lr), A.fl(_check.number(
+      _P + fn, "gamma", gamma, lo=0, fix="Pass the factor per step, e.g. 0.95.")),
+                           1)
+
+
+def PolynomialLR(lr: Any, total_iters: int = 5, power: float = 1.0,  # pylint: disable=invalid-name
+                 last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+  r"""PyTorch ``PolynomialLR``:
+  :math:`\eta(k) = \mathrm{lr}\,(1 - \min(k, T)/T)^{p}`.
+
+  Maps to :func:`jaxsched.polynomial` ``(lr, 0.0, T, power=p)``.
+
+  Args:
+    lr: the optimizer's learning rate.
+    total_iters: ``T``, whole number >= 1.
+    power: ``p >= 0``.
+    last_epoch: must be -1.
+    verbose: ignored.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> jt.PolynomialLR(1.0, total_iters=4, power=2.0)(jnp.arange(5)).tolist()
+    [1.0, 0.5625, 0.25, 0.0625, 0.0]
+  """
+  fn = "PolynomialLR"
+  A.last_epoch(_P + fn, last_epoch)
+  return polynomial(
+      _lr(fn, lr), 0.0,
+      _iters(fn, "total_iters", total_iters, "Pass the length of the decay (>= 1)."),
+      power=A.fl(_check.number(_P + fn, "power", power, lo=0,
+                               fix="Pass a non-negative exponent.")))
+
+
+def CosineAnnealingLR(lr: Any, T_max: int, eta_min: float = 0.0,  # pylint: disable=invalid-name
+                      last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+  r"""PyTorch ``CosineAnnealingLR``, which keeps oscillating past ``T_max``:
+
+  .. math::
+     \eta(k) = \eta_{\min} + (\mathrm{lr} - \eta_{\min})
+     \frac{1 + \cos(\pi k / T)}{2}
+
+  (PyTorch's recursive form has the same values). Maps to
+  ``repeat(join([cosine_decay(lr, T, end_value=eta_min), warmup(constant(lr),
+  T, init_value=eta_min, shape="cosine")], [T]), 2 T)``: down in ``T`` steps, up
+  in ``T`` steps, repeated.
+
+  Args:
+    lr: the optimizer's learning rate.
+    T_max: ``T``, whole number >= 1.
+    eta_min: the lowest value.
+    last_epoch: must be -1.
+    verbose: ignored.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> s = jt.CosineAnnealingLR(1.0, T_max=2)
+    >>> np.asarray(s(jnp.arange(6)), float).round(4).tolist()
+    [1.0, 0.5, 0.0, 0.5, 1.0, 0.5]
+  """
+  fn = "CosineAnnealingLR"
+  A.last_epoch(_P + fn, last_epoch)
+  base = _lr(fn, lr)
+  t = _iters(fn, "T_max", T_max, "Pass the half period in steps (>= 1).")
+  lo = A.fl(_check.number(_P + fn, "eta_min", eta_min))
+  down = cosine_decay(base, t, end_value=lo)
+  up = warmup(constant(base), t, init_value=lo, shape="cosine")
+  bound = [t] if not A.traced(t) else jnp.reshape(t, (1,))
+  return repeat(join([down, up], bound), 2 * t)
+
+
+def CosineAnnealingWarmRestarts(lr: Any, T_0: int, T_mult: int = 1,  # pylint: disable=invalid-name
+                                eta_min: float = 0.0, last_epoch: int = -1,
+                                verbose: Any = _DEPRECATED) -> Schedule:
+  r"""PyTorch ``CosineAnnealingWarmRestarts`` (SGDR).
+
+  Cycle :math:`i` lasts :math:`T_0 m^i` calls; at position :math:`x` in it,
+
+  .. math::
+     \eta(k) = \eta_{\min} + (\mathrm{lr} - \eta_{\min})
+     \frac{1 + \cos(\pi x / (T_0 m^i))}{2}
+
+  Maps to :func:`jaxsched.cosine_restarts` ``(lr, T_0, period_mult=T_mult,
+  end_value=eta_min)``, whose cycle index is exact at restarts.
+
+  Args:
+    lr: the optimizer's learning rate.
+    T_0: length of the first cycle, whole number >= 1.
+    T_mult: growth of each cycle, a whole number >= 1 (as PyTorch requires).
+    eta_min: the lowest value.
+    last_epoch: must be -1.
+    verbose: ignored.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> s = jt.CosineAnnealingWarmRestarts(1.0, T_0=2, T_mult=2)
+    >>> np.asarray(s(jnp.arange(7)), float).round(4).tolist()
+    [1.0, 0.5, 1.0, 0.8536, 0.5, 0.1464, 1.0]
+  """
+  fn = "CosineAnnealingWarmRestarts"
+  A.last_epoch(_P + fn, last_epoch)
+  return cosine_restarts(
+      _lr(fn, lr),
+      _iters(fn, "T_0", T_0, "Pass the length of the first cycle in steps."),
+      period_mult=_check.number(_P + fn, "T_mult", T_mult, lo=1, integer=True,
+                                fix="PyTorch expects an integer T_mult >= 1."),
+      end_value=A.fl(_check.number(_P + fn, "eta_min", eta_min)))
+
+
+_CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
+
+
+def CyclicLR(base_lr: Any, max_lr: Any, step_size_up: int = 2000,  # pylint: disable=invalid-name
+             step_size_down: int | None = None, mode: str = "triangular",
+             gamma: float = 1.0, scale_fn: Callable[[Any], Any] | None = None,
+             scale_mode: str = "cycle", cycle_momentum: bool = True,
+             base_momentum: Any = 0.8, max_momentum: Any = 0.9,
+             last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+  r"""PyTorch ``CyclicLR``: triangular waves between ``base_lr`` and ``max_lr``.
+
+  With :math:`L = u + d`, cycle :math:`c = \lfloor k/L \rfloor` and
+  :math:`x = k - cL`:
+
+  .. math::
+     \eta(k) = b + (m - b)\,s(x)\,a, \qquad
+     s(x) = \begin{cases} x/u & x \le u \\ (L - x)/d & x > u \end{cases}
+
+  with :math:`a = 1` (``triangular``), :math:`2^{-c}` (``triangular2``) or
+  :math:`\gamma^k` (``exp_range``). Maps to :func:`jaxsched.cyclic`. As in
+  PyTorch, the optimizer's own learning rate is replaced by ``base_lr``.
+
+  Args:
+    base_lr: ``b``, the lower bound (the value at ``k = 0``).
+    max_lr: ``m``, the upper bound.
+    step_size_up: ``u > 0`` calls of the rise.
+    step_size_down: ``d > 0``; ``None`` means ``u``.
+    mode: ``"triangular"``, ``"triangular2"`` or ``"exp_range"`` (static).
+    gamma: per-call factor of ``exp_range``.
+    scale_fn: must be ``None``; for a custom amplitude, multiply a
+      :func:`jaxsched.cyclic` by your own schedule instead.
+    scale_mode: ignored (it only matters with ``scale_fn``).
+    cycle_momentum, base_momentum, max_momentum: ignored (momentum is not a
+      learning rate).
+    last_epoch: must be -1.
+    verbose: ignored.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> s = jt.CyclicLR(0.0, 1.0, step_size_up=2, mode="triangular2")
+    >>> s(jnp.arange(7)).tolist()
+    [0.0, 0.5, 1.0, 0.5, 0.0, 0.25, 0.5]
+  """
+  fn = "CyclicLR"
+  A.last_epoch(_P + fn, last_epoch)
+  if scale_fn is not None:
+    raise ValueError(
+        f"{_P}{fn}: `scale_fn` must be None, got scale_fn={scale_fn!r}. For a "
+        "custom amplitude, multiply jaxsched.cyclic(...) by your own schedule.")
+  if mode not in _CYCLIC_MODES:
+    raise ValueError(
+        f"{_P}{fn}: `mode` must be one of 'triangular', 'triangular2', "
+        f"'exp_range', got mode={mode!r}. Pass one of them.")
+  up = _check.number(_P + fn, "step_size_up", step_size_up, lo=0, lo_open=True,
+                     fix="Pass the number of steps of the rise, e.g. 2000.")
+  down = None if step_size_down is None else _check.number(
+      _P + fn, "step_size_down", step_size_down, lo=0, lo_open=True,
+      fix="Pass the number of steps of the fall, or None for step_size_up.")
+  return cyclic(_lr(fn, base_lr, "base_lr"), _lr(fn, max_lr, "max_lr"), up,
+                step_size_down=down, mode=mode,
+                gamma=A.fl(_check.number(_P + fn, "gamma", gamma, lo=0,
+                                         lo_open=True,
+                                         fix="Pass a positive factor.")))
+
+
+_ANNEAL = {"cos": "cos", "linear": "linear"}
+
+
+def OneCycleLR(max_lr: Any, total_steps: int | None = None,  # pylint: disable=invalid-name
+               epochs: int | None = None, steps_per_epoch: int | None = None,
+               pct_start: float = 0.3, anneal_strategy: str = "cos",
+               cycle_momentum: bool = True, base_momentum: Any = 0.85,
+               max_momentum: Any = 0.95, div_factor: float = 25.0,
+               final_div_factor: float = 1e4, three_phase: bool = False,
+               last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+  r"""PyTorch ``OneCycleLR``: up from ``max_lr / div_factor`` to ``max_lr``, then
+  far down, with PyTorch's phase ends.
+
+  With :math:`T` = ``total_steps`` (or ``epochs * steps_per_epoch``), phases
+  end at :math:`pT - 1` and :math:`T - 1` (three-phase: :math:`pT - 1`,
+  :math:`2pT - 2`, :math:`T - 1`); :math:`v_0 = m/\delta` rises to :math:`m`,
+  then falls to :math:`v_0/\delta_f` (three-phase: back to :math:`v_0` first),
+  by a half cosine or a line. Maps to :func:`jaxsched.one_cycle`.
+
+  Differs from PyTorch at and after :math:`k = T`: PyTorch's value at
+  :math:`k = T` continues the last phase one step past its end (below the final
+  value; negative for a linear anneal with a small final value) and raises
+  after it; here the final value is held from :math:`k = T - 1` on.
+
+  Args:
+    max_lr: ``m``.
+    total_steps: ``T``; or ``None`` with ``epochs`` and ``steps_per_epoch``.
+    epochs, steps_per_epoch: give ``T = epochs * steps_per_epoch``.
+    pct_start: ``p`` in (0, 1).
+    anneal_strategy: ``"cos"`` or ``"linear"`` (static).
+    cycle_momentum, base_momentum, max_momentum: ignored here; the momentum
+      curve is :func:`jaxsched.one_cycle_momentum`.
+    div_factor: ``delta > 0``.
+    final_div_factor: ``delta_f > 0``.
+    three_phase: PyTorch's three-phase variant (static).
+    last_epoch: must be -1.
+    verbose: ignored.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> s = jt.OneCycleLR(1.0, total_steps=10, pct_start=0.2, div_factor=10.0,
+    ...                   final_div_factor=1.0, anneal_strategy="linear")
+    >>> np.asarray(s(jnp.array([0, 1, 5, 9])), float).round(4).tolist()
+    [0.1, 1.0, 0.55, 0.1]
+  """
+  fn = "OneCycleLR"
+  A.last_epoch(_P + fn, last_epoch)
+  if total_steps is None:
+    if epochs is None or steps_per_epoch is None:
+      raise ValueError(
+          f"{_P}{fn}: `total_steps` must be given, or both epochs and "
+          f"steps_per_epoch, got total_steps=None, epochs={epochs!r}, "
+          f"steps_per_epoch={steps_per_epoch!r}. Pass total_steps=N.")
+    e = _iters(fn, "epochs", epochs, "Pass the number of epochs (>= 1).")
+    n = _iters(fn, "steps_per_epoch", steps_per_epoch,
+               "Pass the number of steps per epoch (>= 1).")
+    total_steps = e * n
+  if anneal_strategy not in _ANNEAL:
+    raise ValueError(
+        f"{_P}{fn}: `anneal_strategy` must be 'cos' or 'linear', got "
+        f"anneal_strategy={anneal_strategy!r}. Pass 'cos' or 'linear'.")
+  return one_cycle(
+      _iters(fn, "total_steps", total_steps, "Pass the number of training steps."),
+      _lr(fn, max_lr, "max_lr"),
+      pct_start=A.fl(_check.in_range(_P + fn, "pct_start", pct_start, 0.0, 1.0,
+                                     "Pass a fraction such as 0.3.",
+                                     lo_open=False, hi_open=False)),
+      div_factor=A.fl(_check.number(_P + fn, "div_factor", div_factor, lo=0,
+                                    lo_open=True, fix="Pass e.g. 25.")),
+      final_div_factor=A.fl(_check.number(_P + fn, "final_div_factor",
+                                          final_div_factor, lo=0, lo_open=True,
+                                          fix="Pass e.g. 1e4.")),
+      anneal=_ANNEAL[anneal_strategy],
+      three_phase=_check.flag(_P + fn, "three_phase", three_phase))
+
+
+def SequentialLR(lr: Any, schedulers: Sequence[Any], milestones: Sequence[int],  # pylint: disable=invalid-name
+                 last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+  r"""PyTorch ``SequentialLR``: each scheduler runs from its milestone, restarted.
+
+  .. math:: \eta(k) = s_i(k - m_{i-1}), \qquad m_{i-1} \le k < m_i
+
+  Maps to :func:`jaxsched.join`. The children are compat schedules (or any
+  schedules) built with their own ``lr``; PyTorch restarts each one at its
+  milestone (``scheduler.step(0)``), which is what ``join`` does.
+
+  Args:
+    lr: the optimizer's learning rate; accepted for PyTorch's signature (the
+      children carry their own ``lr``: pass the same one).
+    schedulers: ``n`` schedules.
+    milestones: ``n - 1`` sorted steps (may be traced).
+    last_epoch: must be -1.
+    verbose: ignored.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> s = jt.SequentialLR(1.0, [jt.LinearLR(1.0, 0.5, total_iters=2),
+    ...                           jt.ExponentialLR(1.0, gamma=0.5)], [2])
+    >>> s(jnp.arange(5)).tolist()
+    [0.5, 0.75, 1.0, 0.5, 0.25]
+  """
+  fn = "SequentialLR"
+  A.last_epoch(_P + fn, last_epoch)
+  _lr(fn, lr)
+  scheds = list(schedulers)
+  try:
+    n_m = len(milestones)
+  except TypeError:
+    n_m = None
+  if n_m is not None and n_m != len(scheds) - 1:
+    raise ValueError(
+        f"{_P}{fn}: `milestones` must have len(schedulers) - 1 = "
+        f"{len(scheds) - 1} entries, got len(milestones)={n_m}. Pass one "
+        "milestone between each pair of schedulers.")
+  return join(scheds, milestones)
+
+
+def LambdaLR(lr: Any, lr_lambda: Callable[[Any], Any], last_epoch: int = -1,  # pylint: disable=invalid-name
+             verbose: Any = _DEPRECATED) -> Schedule:
+  r"""PyTorch ``LambdaLR``: :math:`\eta(k) = \mathrm{lr}\cdot f(k)`.
+
+  Maps to :func:`jaxsched.scale` ``(Function(lr_lambda), lr)``. ``lr_lambda``
+  receives the step as a JAX integer array (possibly traced), so it must be
+  written with ``jnp`` (``jnp.minimum`` for ``min``, no Python ``if`` on ``k``).
+  For a long horizon, write a power as ``jnp.exp(k * math.log(0.999))`` rather
+  than ``0.999 ** k``, so that the base is not rounded to float32 first.
+
+  Args:
+    lr: the optimizer's learning rate.
+    lr_lambda: a jittable function of the step count (one function; PyTorch's
+      list of per-group functions is not supported).
+    last_epoch: must be -1.
+    verbose: ignored.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> s = jt.LambdaLR(2.0, lambda k: jnp.minimum(1.0, (k + 1) / 4))
+    >>> s(jnp.arange(5)).tolist()
+    [0.5, 1.0, 1.5, 2.0, 2.0]
+  """
+  fn = "LambdaLR"
+  A.last_epoch(_P + fn, last_epoch)
+  if not callable(lr_lambda) or isinstance(lr_lambda, (list, tuple)):
+    raise ValueError(
+        f"{_P}{fn}: `lr_lambda` must be a function of the step count, got "
+        f"lr_lambda={lr_lambda!r}. Pass e.g. lambda k: 0.95 ** k.")
+  return scale(Function(lr_lambda), _lr(fn, lr))
