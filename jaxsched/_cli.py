@@ -335,8 +335,9 @@ def text_plot(steps: np.ndarray, values: np.ndarray, *, width: int = 60,
               height: int = 12, log: bool = False, unicode: bool = True) -> str:
   """A small terminal plot of ``values`` against ``steps``.
 
-  Each column covers a range of steps and is drawn from the smallest to the
-  largest value in it, so jumps appear as vertical strokes.
+  Each column covers a range of steps; its smallest and largest values are dots,
+  joined by a vertical stroke to each other and to the previous column's last
+  value, so jumps and steep stretches appear as strokes.
 
   Args:
     steps: increasing steps, 1-D.
@@ -366,13 +367,18 @@ def text_plot(steps: np.ndarray, values: np.ndarray, *, width: int = 60,
   def row(val: float) -> int:
     return int(round((hi - val) / (hi - lo) * (height - 1)))
 
+  prev = None  # the row of the previous column's last value: joined by a stroke
   for c in range(width):
     ys = y[(col == c) & ok]
     if ys.size == 0:
       continue
     top, bottom = row(float(np.max(ys))), row(float(np.min(ys)))
-    for r in range(top, bottom + 1):
-      grid[r][c] = bar if top < r < bottom else dot
+    lo_r, hi_r = top, bottom
+    if prev is not None:  # join from the row next to the previous value
+      lo_r, hi_r = min(top, prev + 1), max(bottom, prev - 1)
+    for r in range(lo_r, hi_r + 1):
+      grid[r][c] = dot if r in (top, bottom) else bar
+    prev = row(float(ys[-1]))
 
   def label(val: float) -> str:
     return f"{10 ** val:.3g}" if log else f"{val:.3g}"
@@ -521,13 +527,32 @@ def mlp_loss(params: dict[str, Any], x: Any, y: Any) -> Any:
   return jnp.mean((h @ params["w3"] + params["b3"] - y) ** 2)
 
 
-def _adam_step(params: Any, opt_state: Any, grads: Any, lr: Any) -> tuple[Any, Any]:
-  """One Adam step at learning rate ``lr`` (a traced scalar)."""
+def adam_init(params: Any) -> tuple[Any, Any, Any]:
+  """Adam's state ``(mu, nu, count)`` for ``params`` (written out, dtype-explicit,
+  so that it also runs under ``jax_numpy_dtype_promotion="strict"``)."""
   import jax  # pylint: disable=import-outside-toplevel
-  import optax  # pylint: disable=import-outside-toplevel
-  updates, opt_state = optax.scale_by_adam().update(grads, opt_state, params)
-  params = jax.tree.map(lambda p, u: p - lr.astype(p.dtype) * u, params, updates)
-  return params, opt_state
+  import jax.numpy as jnp  # pylint: disable=import-outside-toplevel
+  zeros = jax.tree.map(jnp.zeros_like, params)
+  return zeros, zeros, jnp.zeros((), jnp.int32)
+
+
+def adam_step(params: Any, state: Any, grads: Any, lr: Any, b1: float = 0.9,
+              b2: float = 0.999, eps: float = 1e-8) -> tuple[Any, Any]:
+  """One Adam step (Kingma & Ba, as ``optax.adam``) at learning rate ``lr``."""
+  import jax  # pylint: disable=import-outside-toplevel
+  import jax.numpy as jnp  # pylint: disable=import-outside-toplevel
+  mu, nu, count = state
+  count = count + 1
+  mu = jax.tree.map(lambda m, g: b1 * m + (1 - b1) * g, mu, grads)
+  nu = jax.tree.map(lambda v, g: b2 * v + (1 - b2) * g * g, nu, grads)
+
+  def update(p: Any, m: Any, v: Any) -> Any:
+    t = count.astype(p.dtype)
+    m_hat = m / (1 - jnp.power(jnp.asarray(b1, p.dtype), t))
+    v_hat = v / (1 - jnp.power(jnp.asarray(b2, p.dtype), t))
+    return p - jnp.asarray(lr).astype(p.dtype) * m_hat / (jnp.sqrt(v_hat) + eps)
+
+  return jax.tree.map(update, params, mu, nu), (mu, nu, count)
 
 
 # ---------------------------------------------------------------------------
@@ -538,7 +563,6 @@ def _adam_step(params: Any, opt_state: Any, grads: Any, lr: Any) -> tuple[Any, A
 def _cmd_range_test(args: argparse.Namespace) -> int:
   """LR range test on the demo task; prints the suggestions, writes the plot."""
   import jax  # pylint: disable=import-outside-toplevel
-  import optax  # pylint: disable=import-outside-toplevel
   from jaxsched._range_test import lr_range_test  # pylint: disable=import-outside-toplevel
   if args.num_steps < 10:
     raise UsageError(f"--num-steps must be >= 10, got {args.num_steps}")
@@ -547,18 +571,19 @@ def _cmd_range_test(args: argparse.Namespace) -> int:
   idx = np.random.default_rng(1).integers(0, 4096, size=(args.num_steps, 64))
   batches = (data["x_train"][idx], data["y_train"][idx])
   params = init_mlp(jax.random.key(0), 32)
-  state = (params, optax.scale_by_adam().init(params))
+  state = (params, adam_init(params))
 
   def train_step(state: Any, batch: Any, lr: Any) -> tuple[Any, Any]:
     params, opt_state = state
     loss, grads = jax.value_and_grad(mlp_loss)(params, *batch)
-    return _adam_step(params, opt_state, grads, lr), loss
+    return adam_step(params, opt_state, grads, lr), loss
 
   print(f"range test: MLP 8-32-32-1 with Adam on synthetic regression data, "
         f"{args.num_steps} steps of batch 64, lr from {args.min_lr:g} to "
-        f"{args.max_lr:g} (exponential)", flush=True)
+        f"{args.max_lr:g} (exponential), smoothing {args.smoothing:g}", flush=True)
   result = lr_range_test(train_step, state, batches, min_lr=args.min_lr,
-                         max_lr=args.max_lr, num_steps=args.num_steps)
+                         max_lr=args.max_lr, num_steps=args.num_steps,
+                         smoothing=args.smoothing)
   jax.block_until_ready(result)
   print(f"  done in {time.perf_counter() - t0:.2f} s (one compiled scan)")
   for method in ("steepest", "valley", "minimum"):
@@ -656,7 +681,7 @@ def _sweep_fn(order: np.ndarray, steps: int, padded: int, shard: Any,
       loss, grads = jax.value_and_grad(mlp_loss)(
           params, data["x_train"][i], data["y_train"][i])
       lr = base_lr * scale
-      params, opt_state = _adam_step(params, opt_state, grads, lr)
+      params, opt_state = adam_step(params, opt_state, grads, lr)
       return (params, opt_state, scale), (loss, lr)
 
     def epoch(carry: Any, inp: Any) -> Any:
@@ -713,7 +738,6 @@ def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
     ``val_loss`` ``[config, eval]``, ``eval_steps``, ``devices`` and ``times``.
   """
   import jax  # pylint: disable=import-outside-toplevel
-  import optax  # pylint: disable=import-outside-toplevel
   import jaxsched  # pylint: disable=import-outside-toplevel
   from jax.sharding import Mesh, NamedSharding, PartitionSpec as P  # pylint: disable=import-outside-toplevel
 
@@ -759,7 +783,7 @@ def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
       f"batch {batch}, validation every {_EVAL_EVERY} steps", flush=True)
 
   params = init_mlp(jax.random.key(0), hidden)
-  opt_state = optax.scale_by_adam().init(params)
+  opt_state = adam_init(params)
   put = lambda x, s: jax.device_put(x, s)  # noqa: E731
   args = (put(stacked, repl), put(_pad_plateaus(plateaus, padded), shard),
           put(params, repl), put(opt_state, repl),
@@ -945,6 +969,8 @@ def build_parser() -> argparse.ArgumentParser:
                  help="first learning rate (default: %(default)g)")
   p.add_argument("--max-lr", type=_positive_float, default=10.0, metavar="LR",
                  help="last learning rate (default: %(default)g)")
+  p.add_argument("--smoothing", type=float, default=0.95, metavar="S",
+                 help="loss smoothing in [0, 1) (default: %(default)g)")
   p.set_defaults(func=_cmd_range_test)
 
   p = sub.add_parser("demo", help="the main job: a vmapped sweep of schedules "
@@ -1007,6 +1033,8 @@ def main(argv: Sequence[str] | None = None) -> int:
   except UsageError as e:
     return _error(str(e))
   except ValueError as e:  # the library's validation: function, argument, fix
+    if type(e) is not ValueError:  # e.g. a dtype promotion error: a bug, not
+      raise  # a user's mistake, so keep its traceback
     return _error(str(e))
   except ImportError as e:
     return _error(str(e))

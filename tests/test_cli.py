@@ -1,0 +1,380 @@
+"""Tests of the command line (jaxsched._cli) and of jaxsched._plot.
+
+The CLI is called in-process through ``main([...])``; one test runs
+``python -m jaxsched demo --small`` in a subprocess with four forced host devices
+(XLA flags must be set before JAX starts) and compares its numbers with the
+single-device run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import jax.numpy as jnp
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+import jaxsched  # noqa: E402  pylint: disable=wrong-import-position
+from jaxsched import _cli  # noqa: E402  pylint: disable=wrong-import-position
+from jaxsched import _plot  # noqa: E402  pylint: disable=wrong-import-position
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+WCD = json.dumps({"name": "warmup_cosine_decay", "peak_value": 1e-3,
+                  "warmup_steps": 100, "total_steps": 1000})
+
+
+def run(capsys, *argv):
+  """main(argv) -> (status, stdout, stderr)."""
+  code = _cli.main(list(argv))
+  out, err = capsys.readouterr()
+  return code, out, err
+
+
+def table(out):
+  """The rows ``step value note`` of ``show``'s table: {step: (value, note)}."""
+  rows = {}
+  for line in out.split("\n\n")[0].splitlines()[2:]:  # header, column names
+    step, value, *note = line.split(maxsplit=2)
+    rows[int(step)] = (float(value), note[0] if note else "")
+  return rows
+
+
+def assert_png(path, min_size=(400, 300)):
+  path = pathlib.Path(path)
+  assert path.read_bytes()[:8] == PNG_MAGIC
+  image = matplotlib.image.imread(path)
+  assert image.shape[1] >= min_size[0] and image.shape[0] >= min_size[1]
+
+
+# -- families ---------------------------------------------------------------
+
+
+def test_families_lists_every_family_with_parameters_and_summary(capsys):
+  code, out, err = run(capsys, "families")
+  assert code == 0 and err == ""
+  lines = out.splitlines()
+  names = jaxsched.families()
+  assert f"{len(names)} families" in lines[0]
+  for name in names:
+    (line,) = [ln for ln in lines if ln.startswith(f"  {name}(")]
+    assert " -- " in line and len(line.split(" -- ")[1]) > 5
+  (wcd,) = [ln for ln in lines if ln.startswith("  warmup_cosine_decay(")]
+  assert "(peak_value, warmup_steps, total_steps, *, init_value=0.0" in wcd
+  assert "Linear warmup" in wcd
+
+
+# -- show -------------------------------------------------------------------
+
+
+def test_show_inline_json_table_marks_phase_changes_and_draws_a_plot(capsys):
+  code, out, err = run(capsys, "show", WCD)
+  assert code == 0 and err == ""
+  assert out.splitlines()[0].startswith("warmup_cosine_decay(peak_value=0.001")
+  assert "(1000 steps)" in out.splitlines()[0]  # total_steps is the default
+  rows = table(out)
+  s = jaxsched.warmup_cosine_decay(1e-3, 100, 1000)
+  assert {0, 99, 100, 999} <= set(rows)
+  assert rows[0][1] == "first" and rows[999][1] == "last"
+  assert rows[100][1] == "end of warmup"
+  assert 8 <= len(rows) <= 30
+  for step, (value, _) in rows.items():
+    np.testing.assert_allclose(value, float(s(step)), rtol=1e-5, atol=1e-12)
+  plot_rows = [ln for ln in out.splitlines() if "│" in ln or "|" in ln]
+  assert len(plot_rows) == 12
+  assert all(len(ln.split("│", 1)[-1]) <= 60 for ln in plot_rows)
+
+
+def test_show_config_from_a_file_with_steps(capsys, tmp_path):
+  path = tmp_path / "ms.json"
+  path.write_text(json.dumps({"name": "multistep", "init_value": 0.1,
+                              "milestones": [30, 60]}))
+  code, out, err = run(capsys, "show", str(path), "--steps", "80")
+  assert code == 0 and err == ""
+  assert "(80 steps)" in out
+  rows = table(out)
+  assert rows[29][0] == pytest.approx(0.1) and rows[30] == (pytest.approx(0.01),
+                                                             "milestone")
+  assert rows[59][0] == pytest.approx(0.01) and rows[60][0] == pytest.approx(1e-3)
+  assert max(rows) == 79
+
+
+def test_show_composite_notes_nested_phases_at_their_offsets(capsys):
+  cfg = jaxsched.join([jaxsched.linear(0.0, 1.0, 50),
+                       jaxsched.cosine_decay(1.0, 200)], [50]).to_config()
+  code, out, _ = run(capsys, "show", json.dumps(cfg))
+  assert code == 0
+  rows = table(out)
+  assert "join" in rows[50][1] and rows[250][1] == "end of decay"
+  assert rows[250][0] == pytest.approx(0.0, abs=1e-7)
+
+
+def test_show_log_scale_and_repeating_schedule_default_horizon(capsys):
+  cfg = {"name": "cosine_restarts", "init_value": 0.1, "period": 100,
+         "period_mult": 2}
+  code, out, _ = run(capsys, "show", json.dumps(cfg), "--log")
+  assert code == 0
+  assert "(1875 steps)" in out  # a quarter past the fourth restart (1500)
+  rows = table(out)
+  assert [s for s, (_, n) in rows.items() if n == "restart"] == [100, 300, 700,
+                                                                 1500]
+  assert "(log scale)" in out
+
+
+def test_text_plot_draws_jumps_as_strokes_and_falls_back_to_ascii():
+  steps = np.arange(100)
+  values = np.where(steps < 50, 1.0, 0.0)
+  text = _cli.text_plot(steps, values, width=20, height=5, unicode=False)
+  lines = text.splitlines()
+  assert len(lines) == 5 + 3
+  assert all(ch in " *|+-0123456789.step()logcae" for ch in "".join(lines))
+  grid = [ln.split("|", 1)[1] for ln in lines[:5]]
+  assert grid[0][:10] == "*" * 10 and grid[-1][10:] == "*" * 10
+  assert [row[10] for row in grid] == [" ", "|", "|", "|", "*"]  # the jump
+
+
+def test_key_steps_of_phase_families():
+  wsd = jaxsched.warmup_stable_decay(1.0, 10, 20, 100).to_config()
+  assert sorted(s for s, _ in _cli.key_steps(wsd, 100)) == [10, 80, 100]
+  cyc = jaxsched.cyclic(0.0, 1.0, 5, step_size_down=15).to_config()
+  assert sorted(s for s, _ in _cli.key_steps(cyc, 45) if s < 45) == [5, 20, 25,
+                                                                      40]
+  wu = jaxsched.warmup(jaxsched.step_decay(1.0, 10), 5).to_config()
+  assert sorted(s for s, _ in _cli.key_steps(wu, 30)) == [5, 15, 25]
+
+
+# -- plot -------------------------------------------------------------------
+
+
+def test_plot_writes_a_labelled_png(capsys, tmp_path):
+  out_png = tmp_path / "lr.png"
+  cfg_file = tmp_path / "sd.json"
+  cfg_file.write_text('{"name": "step_decay", "init_value": 1e-3, "step_size": 300}')
+  one_cycle = '{"name": "one_cycle", "total_steps": 1000, "peak_value": 1e-3}'
+  code, out, err = run(capsys, "plot", WCD, one_cycle, str(cfg_file), "--log",
+                       "-o", str(out_png))
+  assert code == 0 and err == ""
+  # The longest default length: step_decay's, a quarter past its 4th decay.
+  assert "wrote" in out and "3 schedules" in out and "1500 steps" in out
+  code, out, _ = run(capsys, "plot", WCD, "--steps", "50", "-o", str(out_png))
+  assert code == 0 and "1 schedule, 50 steps" in out
+  assert_png(out_png)
+
+
+def test_plot_function_accepts_one_a_list_or_a_dict(tmp_path):
+  import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+  a, b = jaxsched.cosine_decay(1.0, 100), jaxsched.one_cycle(100, 1.0)
+  fig = _plot.plot(a, 100)
+  ax = fig.axes[0]
+  assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+      "cosine_decay(init_value=1, decay_steps=100)"]
+  np.testing.assert_allclose(ax.lines[0].get_ydata(), np.asarray(a(jnp.arange(100))))
+  assert ax.get_xlabel() == "step" and ax.get_ylabel() == "learning rate"
+  assert ax.get_title()
+  plt.close(fig)
+
+  fig = _plot.plot([a, b], np.arange(0, 100, 10), labels=["a", "b"], log=True)
+  ax = fig.axes[0]
+  assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+  assert ax.get_yscale() == "log" and len(ax.lines[1].get_xdata()) == 10
+  plt.close(fig)
+
+  fig0, ax0 = plt.subplots()
+  assert _plot.plot({"mine": lambda k: 0.5 * jnp.ones_like(k, jnp.float32)}, 5,
+                    ax=ax0) is fig0
+  assert ax0.get_legend().get_texts()[0].get_text() == "mine"
+  fig0.savefig(tmp_path / "x.png")
+  assert_png(tmp_path / "x.png", (300, 200))
+  plt.close(fig0)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(schedules=[], steps=10), "empty"),
+    (dict(schedules=[jaxsched.constant(1.0)], steps=10, labels=["a", "b"]),
+     "labels"),
+    (dict(schedules=jaxsched.constant(1.0), steps=0), "steps"),
+    (dict(schedules=[1.0], steps=10), "callable"),
+])
+def test_plot_function_rejects_bad_arguments(kwargs, match):
+  with pytest.raises(ValueError, match=match):
+    _plot.plot(**kwargs)
+
+
+def test_config_label_shows_required_and_non_default_arguments():
+  s = jaxsched.warmup(jaxsched.cosine_decay(1.0, 10), 5)
+  assert _plot.schedule_label(s) == (
+      "warmup(schedule=cosine_decay(init_value=1, decay_steps=10), "
+      "warmup_steps=5)")
+  assert _plot.config_label(jaxsched.multistep(
+      1.0, [1, 2, 3, 4, 5, 6]).to_config()) == (
+          "multistep(init_value=1, milestones=[1, 2, 3, ..., 6])")
+
+
+# -- range-test -------------------------------------------------------------
+
+
+def test_range_test_prints_suggestions_and_writes_the_plot(capsys, tmp_path):
+  png = tmp_path / "rt.png"
+  code, out, err = run(capsys, "range-test", "--num-steps", "40", "-o", str(png))
+  assert code == 0 and err == ""
+  for method in ("steepest", "valley", "minimum"):
+    m = re.search(rf"suggestion \({method}\): lr = (\S+)", out)
+    assert m and 1e-5 <= float(m.group(1)) <= 10.0
+  assert "40 steps" in out
+  assert_png(png)
+
+
+# -- demo -------------------------------------------------------------------
+
+
+def _parse_results(out):
+  """The demo's table: {label: (final loss, best loss)}."""
+  rows = {}
+  for line in out.splitlines():
+    m = re.match(r"^  (\S.*?)\s+(\d\.\d+)\s+(\d\.\d+)\s+(\S+e[-+]\d+)", line)
+    if m:
+      rows[m.group(1)] = (float(m.group(2)), float(m.group(3)))
+  return rows
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory):
+  """One in-process ``jaxsched demo --small`` (one compile for several tests)."""
+  png = tmp_path_factory.mktemp("demo") / "demo.png"
+  results = []
+  original = _cli.run_demo
+
+  def keep(*args, **kwargs):
+    results.append(original(*args, **kwargs))
+    return results[-1]
+
+  _cli.run_demo = keep
+  buf = io.StringIO()
+  try:
+    with contextlib.redirect_stdout(buf):
+      code = _cli.main(["demo", "--small", "--out", str(png)])
+  finally:
+    _cli.run_demo = original
+  return code, buf.getvalue(), results[0], png
+
+
+def test_demo_small_prints_progress_table_and_writes_png(small_demo):
+  code, out, result, png = small_demo
+  assert code == 0
+  for phase in ("data:", "devices:", "sweep:", "compile:", "run:", "plot:",
+                "total:"):
+    assert re.search(rf"^{phase} .*", out, flags=re.M), phase
+  assert re.search(r"^compile: .*\[\d+\.\d+ s\]", out, flags=re.M)
+  rows = _parse_results(out)
+  labels = [c["label"] for c in result["configs"]]
+  assert len(labels) >= 16 and list(rows) == labels
+  kinds = {c["kind"] for c in result["configs"]}
+  assert {"warmup-cosine", "one-cycle", "WSD", "step decay", "cyclic",
+          "cosine restarts", "plateau"} <= kinds
+  for final, best in rows.values():
+    assert 0 < best <= final
+  assert out.count("<- lowest final loss") == 1
+  assert_png(png, (1200, 600))
+
+
+def test_demo_trains_each_config_with_its_own_schedule(small_demo):
+  _, _, result, _ = small_demo
+  steps = result["steps"]
+  lrs, val = result["lrs"], result["val_loss"]
+  assert lrs.shape == (len(result["configs"]), steps)
+  for i, c in enumerate(result["configs"]):
+    want = np.asarray(c["schedule"](jnp.arange(steps)))
+    if c["plateau"] is None:  # the learning rate used is the schedule's
+      np.testing.assert_allclose(lrs[i], want, rtol=1e-6, atol=1e-12)
+    else:  # base schedule times a non-increasing scale, updated every 10 steps
+      scale = lrs[i] / want
+      assert np.all(np.diff(scale) <= 1e-7) and scale[0] == pytest.approx(1.0)
+      assert np.all(scale.reshape(-1, 10) == scale.reshape(-1, 10)[:, :1])
+    assert np.all(np.isfinite(val[i])) and val[i, -1] < 0.5 * val[i, 0]
+  # Different schedules really produce different runs.
+  assert len({round(float(v), 6) for v in val[:, -1]}) > len(val) // 2
+
+
+def test_demo_sweep_over_four_devices_matches_one_device(small_demo, tmp_path):
+  _, out_1, _, _ = small_demo
+  env = dict(os.environ)
+  env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") +
+                      " --xla_force_host_platform_device_count=4").strip()
+  env["JAX_PLATFORMS"] = "cpu"
+  env["PYTHONPATH"] = os.pathsep.join(
+      [str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+  png = tmp_path / "demo4.png"
+  proc = subprocess.run(
+      [sys.executable, "-m", "jaxsched", "demo", "--small", "--out", str(png)],
+      env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+      check=False)
+  assert proc.returncode == 0, proc.stderr
+  assert "Traceback" not in proc.stderr
+  assert re.search(r"^devices:\s+4 x cpu", proc.stdout, flags=re.M)
+  assert "padded to 20" in proc.stdout  # 18 configs -> a multiple of 4
+  rows_4, rows_1 = _parse_results(proc.stdout), _parse_results(out_1)
+  assert list(rows_4) == list(rows_1)
+  for label, (final, best) in rows_4.items():
+    assert final == pytest.approx(rows_1[label][0], rel=1e-3, abs=1e-5), label
+    assert best == pytest.approx(rows_1[label][1], rel=1e-3, abs=1e-5), label
+  assert_png(png, (1200, 600))
+
+
+# -- errors -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["show", '{"name": "cosine_decay", "init_value": 0.1,'], "not valid JSON"),
+    (["show", '{"name": "cosine_decay" "init_value": 0.1}'], "not valid JSON"),
+    (["show", '{"name": "no_such_family"}'], "unknown family"),
+    (["show", '{"name": "cosine_decay", "init_value": 0.1, "decay_steps": -5}'],
+     "decay_steps"),
+    (["show", '{"name": "cosine_decay", "init_value": 0.1, "steps": 5}'],
+     "parameters of cosine_decay are"),
+    (["show", "no/such/config.json"], "no such file"),
+    (["show", "[1, 2]"], "JSON object"),
+    (["plot", '{"name": "constant", "value": 1.0}', "-o",
+      "/no/such/dir/x.png"], "cannot write"),
+    (["frobnicate"], "invalid choice"),
+    ([], "a command is required"),
+    (["plot", '{"name": "constant", "value": 1.0}'], "-o"),
+    (["show", WCD, "--steps", "0"], "--steps"),
+    (["show", WCD, "--steps", "ten"], "--steps"),
+    (["range-test", "--num-steps", "5"], "--num-steps"),
+    (["demo", "--bogus"], "unrecognized arguments"),
+])
+def test_errors_are_one_line_on_stderr_with_status_2(capsys, argv, words):
+  code, out, err = run(capsys, *argv)
+  assert code == 2
+  assert out == ""
+  assert err.endswith("\n") and err.count("\n") == 1, err
+  assert err.startswith("jaxsched: error: ")
+  assert words in err
+  assert "Traceback" not in err
+
+
+def test_help_and_version_exit_0(capsys):
+  code, out, _ = run(capsys, "--help")
+  assert code == 0
+  for command in ("families", "show", "plot", "range-test", "demo"):
+    assert command in out
+  code, out, _ = run(capsys, "--version")
+  assert code == 0 and jaxsched.__version__ in out
+
+
+def test_entry_point_exits_with_mains_status(monkeypatch, capsys):
+  monkeypatch.setattr(sys, "argv", ["jaxsched", "show", "{oops"])
+  with pytest.raises(SystemExit) as info:
+    _cli.entry_point()
+  assert info.value.code == 2
+  assert capsys.readouterr().err.startswith("jaxsched: error: ")
