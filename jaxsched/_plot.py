@@ -189,7 +189,7 @@ def plot(schedules: Any, steps: Any, ax: Any = None, *,
     ax.set_yscale("log")
   ax.set_xlabel("step")
   ax.set_ylabel("learning rate" + (" (log scale)" if log else ""))
-  if not ax.get_title():
+  if not any(ax.get_title(loc) for loc in ("left", "center", "right")):
     ax.set_title("Learning-rate schedule" + ("s" if len(items) > 1 else ""))
   ax.grid(True, alpha=0.3)
   ax.legend(loc="best", fontsize="small")
