@@ -550,8 +550,9 @@ def gen_keras():
         try:
             arr = np.asarray(sched(np.asarray(steps, dtype=np.int32)))
             spread.append(spread_of(vals, arr))
+            values_eager = floats(arr)
         except Exception:  # CosineDecay with warmup: ops.cond needs a scalar
-            pass
+            values_eager = None
         base = c["cls"] + ":" + json.dumps(c["kwargs"], sort_keys=True,
                                            separators=(",", ":"))
         k = seen.get(base, 0)
@@ -564,6 +565,7 @@ def gen_keras():
             "other_eval_max_abs_diff": max(x for x in spread),
             "steps": steps,
             "values": floats(vals),
+            "values_eager": values_eager,
         })
     write("keras", {
         "library": "keras",
@@ -575,7 +577,10 @@ def gen_keras():
                 "step sees); dtype is the result dtype. other_eval_max_abs_diff: "
                 "largest absolute difference from calling the schedule eagerly "
                 "with a Python int (sampled steps) or once on an int32 array of all "
-                "the steps (where the schedule accepts arrays).",
+                "the steps (where the schedule accepts arrays). values_eager: that "
+                "eager int32-array call (null where arrays are rejected): no XLA "
+                "fusion, so closer to the written formula (see NOTES.md: jit can "
+                "turn x / T into x * (1 / T)).",
         "cases": cases,
     })
 
@@ -938,10 +943,8 @@ def gen_optax():
         scal = [np.asarray(f(jnp.int32(s))) for s in steps]
         dtype = str(scal[0].dtype)
         vals = np.array([float(v) for v in scal])
-        probe = sorted(set(steps[:3] + steps[-3:] + steps[:: max(1, len(steps) // 50)]))
-        eager = [float(np.asarray(sched(jnp.int32(s)))) for s in probe]
-        ref = [vals[steps.index(s)] for s in probe]
-        spread = [spread_of(ref, eager)]
+        eager = [float(np.asarray(sched(jnp.int32(s)))) for s in steps]
+        spread = [spread_of(vals, eager)]
         try:
             arr = np.broadcast_to(
                 np.asarray(jax.jit(sched)(jnp.asarray(steps, dtype=jnp.int32))),
@@ -961,6 +964,7 @@ def gen_optax():
             "other_eval_max_abs_diff": max(x for x in spread),
             "steps": steps,
             "values": floats(vals),
+            "values_eager": floats(eager),
         })
     write("optax", {
         "library": "optax",
@@ -970,7 +974,9 @@ def gen_optax():
         "note": "values[i] = jax.jit(optax.schedules.<function>(**kwargs))(steps[i]) "
                 "with steps[i] a scalar int32, x64 disabled. other_eval_max_abs_diff: "
                 "largest absolute difference from evaluating an int32 array of the "
-                "steps in one call (where accepted), or eagerly (sampled). boundaries_and_scales is stored "
+                "steps in one call (where accepted), or eagerly. values_eager: "
+                "the schedule called eagerly (no jit) on each scalar int32 step: "
+                "no XLA fusion, so closer to the written formula (see NOTES.md). boundaries_and_scales is stored "
                 "as a list of [boundary, scale] pairs (pass dict(pairs) to optax); "
                 "join_schedules children are {function, kwargs}.",
         "cases": cases,
