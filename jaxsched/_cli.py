@@ -854,10 +854,12 @@ def demo_figure(result: dict[str, Any]) -> Any:
   fig, (ax_lr, ax_loss) = plt.subplots(1, 2, figsize=(14, 7.2),
                                         layout="constrained")
   steps = np.arange(result["steps"])
+  winner = int(np.nanargmin(result["val_loss"][:, -1]))
   for i, c in enumerate(configs):
     j = seen[c["kind"]] = seen.get(c["kind"], -1) + 1
-    kw = dict(color=colors[c["kind"]], ls=styles[j % len(styles)], lw=1.6,
-              label=c["label"])
+    kw = dict(color=colors[c["kind"]], ls=styles[j % len(styles)],
+              lw=3.0 if i == winner else 1.6,
+              label=c["label"] + (" (lowest final loss)" if i == winner else ""))
     ax_lr.plot(steps, result["lrs"][i], **kw)
     ax_loss.plot(result["eval_steps"], result["val_loss"][i], **kw)
   ax_lr.set_title("Learning rate used at each step")
