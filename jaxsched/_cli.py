@@ -444,6 +444,7 @@ def _use_agg() -> None:
 
 
 def _save(fig: Any, path: str) -> None:
+  """Writes ``fig`` to ``path`` and closes it; a bad path is a UsageError."""
   import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
   try:
     fig.savefig(path, dpi=120)
@@ -657,6 +658,7 @@ def demo_configs(steps: int) -> list[dict[str, Any]]:
 
 
 def _group_key(schedule: Any) -> Any:
+  """Schedules with equal keys can be stacked: same treedef, leaf shapes, kinds."""
   import jax  # pylint: disable=import-outside-toplevel
   leaves, treedef = jax.tree_util.tree_flatten(schedule)
   return (treedef, tuple((np.shape(x), np.asarray(x).dtype.kind in "iub")
@@ -716,6 +718,7 @@ def _sweep_fn(order: np.ndarray, steps: int, padded: int, shard: Any,
 
 
 def _pad_plateaus(plateaus: list[Any], padded: int) -> Any:
+  """Stacks the plateaus' leaves, repeating the first up to ``padded`` rows."""
   import jax  # pylint: disable=import-outside-toplevel
   plateaus = plateaus + [plateaus[0]] * (padded - len(plateaus))
   return jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *plateaus)
@@ -995,6 +998,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
+  """``jaxsched.__version__``, for ``--version``."""
   try:
     import jaxsched  # pylint: disable=import-outside-toplevel
     return jaxsched.__version__
@@ -1003,6 +1007,7 @@ def _version() -> str:
 
 
 def _error(message: str) -> int:
+  """Prints ``jaxsched: error: <message>`` as one line on stderr; returns 2."""
   print(f"{_PROG}: error: {_one_line(message)}", file=sys.stderr)
   return 2
 
