@@ -68,6 +68,24 @@ def _iters(fn: str, name: str, x: Any, fix: str) -> Any:
   return _check.number(_P + fn, name, x, lo=1, integer=True, fix=fix)
 
 
+def _per_step_rate(gamma: Any) -> tuple[Any, Any]:
+  """``(r, N)`` with ``r = gamma ** N``, so that ``r ** (k / N) = gamma ** k``.
+
+  Argument mapping for precision only: a concrete ``gamma`` close to 1 loses
+  its last digits when rounded to float32, and ``gamma ** k`` amplifies that by
+  ``k`` (``0.999`` is off by 1.3e-8, so ``0.999 ** 5000`` by 6e-5). Raising it
+  to a power of two ``N`` near ``1 / |ln gamma|`` in float64 first keeps the
+  rate away from 1; ``k / N`` is exact. A traced ``gamma`` is used as it is.
+  """
+  if A.traced(gamma):
+    return gamma, 1
+  g = float(gamma)
+  if g <= 0.0 or g == 1.0:
+    return g, 1
+  j = int(np.clip(np.round(np.log2(1.0 / abs(np.log(g)))), 0, 20))
+  return g ** (2**j), 2**j
+
+
 def StepLR(lr: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1,  # pylint: disable=invalid-name
            verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``StepLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^{\lfloor k/s\rfloor}`.
@@ -220,10 +238,11 @@ def ExponentialLR(lr: Any, gamma: float, last_epoch: int = -1,  # pylint: disabl
                   verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``ExponentialLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^k`.
 
-  Maps to :func:`jaxsched.exponential_decay` ``(lr, gamma, 1)``. In float32,
-  ``gamma`` itself is rounded to 24 bits, which shifts :math:`\gamma^k` by a
-  relative :math:`k\,\epsilon_\gamma` (up to about ``k * 3e-8``); enable x64
-  for very long horizons with ``gamma`` close to 1.
+  Maps to :func:`jaxsched.exponential_decay` ``(lr, gamma ** N, N)``, with
+  ``N`` a power of two chosen for a concrete ``gamma`` so that rounding the
+  rate to float32 does not compound over ``k`` steps (``N = 1`` when traced;
+  a traced ``gamma`` rounded to float32 shifts :math:`\gamma^k` by a relative
+  :math:`k\,\epsilon_\gamma`, up to about ``k * 3e-8``).
 
   Args:
     lr: the optimizer's learning rate.
@@ -241,9 +260,9 @@ def ExponentialLR(lr: Any, gamma: float, last_epoch: int = -1,  # pylint: disabl
   """
   fn = "ExponentialLR"
   A.last_epoch(_P + fn, last_epoch)
-  return exponential_decay(_lr(fn, lr), A.fl(_check.number(
-      _P + fn, "gamma", gamma, lo=0, fix="Pass the factor per step, e.g. 0.95.")),
-                           1)
+  rate, n = _per_step_rate(A.fl(_check.number(
+      _P + fn, "gamma", gamma, lo=0, fix="Pass the factor per step, e.g. 0.95.")))
+  return exponential_decay(_lr(fn, lr), rate, n)
 
 
 def PolynomialLR(lr: Any, total_iters: int = 5, power: float = 1.0,  # pylint: disable=invalid-name
@@ -377,7 +396,9 @@ def CyclicLR(base_lr: Any, max_lr: Any, step_size_up: int = 2000,  # pylint: dis
      s(x) = \begin{cases} x/u & x \le u \\ (L - x)/d & x > u \end{cases}
 
   with :math:`a = 1` (``triangular``), :math:`2^{-c}` (``triangular2``) or
-  :math:`\gamma^k` (``exp_range``). Maps to :func:`jaxsched.cyclic`. As in
+  :math:`\gamma^k` (``exp_range``). Maps to :func:`jaxsched.cyclic`; with
+  ``exp_range`` and a concrete ``gamma``, to ``constant(b) + cyclic(0, m - b,
+  ...) * exponential_decay(1, gamma ** N, N)`` (see :func:`ExponentialLR`). As in
   PyTorch, the optimizer's own learning rate is replaced by ``base_lr``.
 
   Args:
@@ -419,11 +440,18 @@ def CyclicLR(base_lr: Any, max_lr: Any, step_size_up: int = 2000,  # pylint: dis
   down = None if step_size_down is None else _check.number(
       _P + fn, "step_size_down", step_size_down, lo=0, lo_open=True,
       fix="Pass the number of steps of the fall, or None for step_size_up.")
-  return cyclic(_lr(fn, base_lr, "base_lr"), _lr(fn, max_lr, "max_lr"), up,
-                step_size_down=down, mode=mode,
-                gamma=A.fl(_check.number(_P + fn, "gamma", gamma, lo=0,
-                                         lo_open=True,
-                                         fix="Pass a positive factor.")))
+  base, top = _lr(fn, base_lr, "base_lr"), _lr(fn, max_lr, "max_lr")
+  g = A.fl(_check.number(_P + fn, "gamma", gamma, lo=0, lo_open=True,
+                         fix="Pass a positive factor."))
+  if mode != "exp_range" or A.traced(g):
+    return cyclic(base, top, up, step_size_down=down, mode=mode, gamma=g)
+  # exp_range with a concrete gamma: the same curve written as
+  # base + triangular(0, max - base) * gamma**k, so that gamma**k can use the
+  # float32-safe rate of ExponentialLR (gamma = 0.99994 over 20000 steps is
+  # otherwise off by 4e-4).
+  rate, n = _per_step_rate(g)
+  wave = cyclic(0.0, top - base, up, step_size_down=down, mode="triangular")
+  return constant(base) + wave * exponential_decay(1.0, rate, n)
 
 
 _ANNEAL = {"cos": "cos", "linear": "linear"}
