@@ -976,7 +976,8 @@ def gen_optax():
                 "largest absolute difference from evaluating an int32 array of the "
                 "steps in one call (where accepted), or eagerly. values_eager: "
                 "the schedule called eagerly (no jit) on each scalar int32 step: "
-                "no XLA fusion, so closer to the written formula (see NOTES.md). boundaries_and_scales is stored "
+                "no XLA fusion, so closer to the written formula (see NOTES.md). "
+                "boundaries_and_scales is stored "
                 "as a list of [boundary, scale] pairs (pass dict(pairs) to optax); "
                 "join_schedules children are {function, kwargs}.",
         "cases": cases,
