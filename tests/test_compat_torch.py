@@ -107,19 +107,22 @@ def test_onecycle_momentum_matches_torch():
   cases = [c for c in GOLDEN["cases"]
            if c["class"] == "OneCycleLR" and "momentum_values" in c]
   assert cases
+  curves, steps, refs = [], [], []
   for c in cases:
     kw = c["kwargs"]
     total = kw.get("total_steps") or kw["epochs"] * kw["steps_per_epoch"]
-    m = jaxsched.one_cycle_momentum(
+    curves.append(jaxsched.one_cycle_momentum(
         total, base_value=kw.get("base_momentum", 0.85),
         max_value=kw.get("max_momentum", 0.95), pct_start=kw.get("pct_start", 0.3),
         anneal=kw.get("anneal_strategy", "cos"),
-        three_phase=kw.get("three_phase", False))
-    steps = np.asarray(c["steps"])
-    keep = steps < total
-    got = np.asarray(m(jnp.asarray(steps[keep], jnp.int32)), np.float64)
-    np.testing.assert_allclose(got, np.asarray(c["momentum_values"])[keep],
-                               rtol=1e-6, atol=1e-7)
+        three_phase=kw.get("three_phase", False)))
+    k = np.asarray(c["steps"])
+    steps.append(np.asarray(k[k < total], np.int32))
+    refs.append(np.asarray(c["momentum_values"])[k < total])
+  got = jax.jit(lambda ms, ks: [m(k) for m, k in zip(ms, ks)])(curves, steps)
+  for c, g, r in zip(cases, got, refs):
+    np.testing.assert_allclose(np.asarray(g, np.float64), r, rtol=1e-6,
+                               atol=1e-7, err_msg=c["id"])
 
 
 # --------------------------------------------------------------------------
@@ -175,9 +178,11 @@ def test_vmap_over_every_numeric_argument(name):
   arrays = [jnp.asarray(c) for c in cols]
   batched = jax.vmap(lambda *a: make(*a)(STEPS))(*arrays)
   assert batched.shape == (len(cols[0]), STEPS.shape[0])
+  # the same schedules built from concrete values, one by one (one jit call)
+  ones = [make(*vals) for vals in zip(*cols)]
+  singles = jax.jit(lambda ss: [s(STEPS) for s in ss])(ones)
   for i, vals in enumerate(zip(*cols)):
-    one = make(*vals)(STEPS)
-    np.testing.assert_allclose(np.asarray(batched[i]), np.asarray(one),
+    np.testing.assert_allclose(np.asarray(batched[i]), np.asarray(singles[i]),
                                rtol=2e-6, atol=1e-7, err_msg=f"{name} {vals}")
 
 
