@@ -34,10 +34,7 @@ import platform
 import sys
 import warnings
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -993,6 +990,9 @@ GENERATORS = {
 
 
 def main(argv):
+    # Set here, not at import time: pytest --doctest-modules imports this file.
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
     warnings.simplefilter("ignore")
     names = argv or list(GENERATORS)
     for n in names:
