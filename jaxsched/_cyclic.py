@@ -168,7 +168,8 @@ def one_cycle(total_steps: Any, peak_value: Any, *, pct_start: Any = 0.3,
   cosine :math:`b + (a - b)(1 + \cos\pi x)/2` or the line :math:`a + (b - a)x`.
   Two-phase: :math:`v_0 \to v_p \to v_\min`; three-phase:
   :math:`v_0 \to v_p \to v_0 \to v_\min`. After :math:`T - 1` the value holds
-  at :math:`v_\min` (PyTorch raises there instead).
+  at :math:`v_\min` (PyTorch extrapolates the last phase one step further at
+  :math:`T`, then raises).
 
   Args:
     total_steps: ``T``, whole number >= 1.
