@@ -391,3 +391,20 @@ def test_signatures_match_optax():
     assert [(p.name, p.default, p.kind) for p in ours.parameters.values()] == [
         (p.name, p.default, p.kind) for p in theirs.parameters.values()], name
   assert set(jo.__all__) == FUNCTIONS
+
+
+def test_compat_schedules_round_trip_through_configs():
+  from jaxsched.compat import keras as jk
+  from jaxsched.compat import torch as jt
+  k = jnp.arange(60)
+  for s in [jt.CosineAnnealingLR(0.1, 10, 0.01),
+            jt.CyclicLR(0.1, 1.0, 4, mode="exp_range", gamma=0.99),
+            jt.ExponentialLR(0.1, 0.999),
+            jk.CosineDecayRestarts(1.0, 10, alpha=0.1),
+            jk.CosineDecay(0.0, 10, warmup_target=1.0, warmup_steps=3),
+            jo.sgdr_schedule([dict(init_value=0.0, peak_value=1.0,
+                                   warmup_steps=2, decay_steps=10)] * 4),
+            jo.piecewise_interpolate_schedule("cosine", 1.0, {5: 0.5}),
+            jo.warmup_exponential_decay_schedule(0.0, 1.0, 5, 3, 0.9)]:
+    back = jaxsched.from_config(json.dumps(s.to_config()))
+    np.testing.assert_array_equal(back(k), s(k))
