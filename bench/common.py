@@ -92,6 +92,15 @@ def run_times(exes: dict[str, tuple[Callable[..., Any], tuple]],
   return {k: statistics.median(v) for k, v in times.items()}
 
 
+def hlo_stats(exe: Any) -> dict[str, int]:
+  """Size of a compiled executable's optimised HLO: instructions, fusions, loops."""
+  import re  # noqa: PLC0415
+  text = exe.as_text()
+  return {"instructions": len(re.findall(r"^\s*(?:ROOT )?%?\S+ = ", text, re.M)),
+          "fusions": len(re.findall(r"\sfusion\(", text)),
+          "whiles": len(re.findall(r"\swhile\(", text))}
+
+
 def ratio(a: float | None, b: float | None) -> float | None:
   if a is None or b is None or b == 0:
     return None

@@ -18,6 +18,7 @@ import optax
 
 import jaxsched as js
 from bench import common as C
+from bench import whatif
 
 N_BOUNDS = 100
 N_CYCLES = 100
@@ -48,6 +49,15 @@ def _pairs(num_steps: int) -> dict[str, tuple[Any, Any]]:
   }
 
 
+# family -> the proposed fixes (bench/whatif.py) that apply to it
+WHAT_IF = {
+    "warmup_cosine_decay": ("safe_pow",),
+    f"piecewise_constant ({N_BOUNDS} boundaries)": ("searchsorted_right",),
+    f"multistep ({N_BOUNDS} milestones)": ("searchsorted_right", "safe_pow"),
+    f"cosine_restarts / sgdr ({N_CYCLES} cycles)": ("safe_pow",),
+}
+
+
 def hlo_ops(exe: Any) -> dict[str, int]:
   """Counts of selected ops in a compiled executable's optimised HLO."""
   text = exe.as_text()
@@ -64,9 +74,15 @@ def run(quick: bool) -> dict[str, Any]:
   for fam, (ours, peer) in pairs.items():
     variants[f"jaxsched {fam}"] = lambda k, s=ours: s(k)
     variants[f"optax {fam}"] = lambda k, s=peer: s(k)
+  patches = {}
+  if whatif.available():
+    for fam, (ours, _) in pairs.items():
+      variants[f"what-if {fam}"] = lambda k, s=ours: s(k)
+      patches[f"what-if {fam}"] = WHAT_IF[fam]
   exes, compile_s, ops = {}, {}, {}
   for name, fn in variants.items():
-    lo, co, exe = C.compile_once(lambda fn=fn: (lambda k: fn(k)), k)
+    with whatif.patched(*patches.get(name, ())):
+      lo, co, exe = C.compile_once(lambda fn=fn: (lambda k: fn(k)), k)
     exes[name] = (exe, (k,))
     compile_s[name] = lo + co
     ops[name] = hlo_ops(exe)
@@ -77,7 +93,18 @@ def run(quick: bool) -> dict[str, Any]:
     a, b = times[f"jaxsched {fam}"], times[f"optax {fam}"]
     diff = float(jnp.max(jnp.abs(jax.jit(lambda k, s=ours: s(k))(k) -
                                  jax.jit(lambda k, s=peer: s(k))(k))))
-    rows.append({"family": fam, "jaxsched_s": a, "optax_s": b,
+    w = times.get(f"what-if {fam}")
+    if w is not None:
+      got = exes[f"what-if {fam}"][0](k)
+      what_if = {"fixes": list(WHAT_IF[fam]), "time_s": w,
+                 "ratio_vs_optax": w / b, "speedup_vs_current": a / w,
+                 "max_abs_diff_vs_current": float(jnp.max(jnp.abs(
+                     got - exes[f"jaxsched {fam}"][0](k)))),
+                 "compile_s": compile_s[f"what-if {fam}"],
+                 "ops": ops[f"what-if {fam}"]}
+    else:
+      what_if = None
+    rows.append({"family": fam, "jaxsched_s": a, "optax_s": b, "what_if": what_if,
                  "ratio_vs_optax": a / b, "ratio_vs_limit": a / limit,
                  "optax_vs_limit": b / limit, "max_abs_diff": diff,
                  "jaxsched_ops": ops[f"jaxsched {fam}"],
@@ -100,8 +127,21 @@ def markdown(res: dict[str, Any]) -> str:
            r["ratio_vs_optax"], r["ratio_vs_limit"], r["optax_vs_limit"],
            r["max_abs_diff"], _ops_str(r["jaxsched_ops"]) or "-",
            _ops_str(r["optax_ops"]) or "-"] for r in res["rows"]]
-  return (C.table(["family", "jaxsched (ms)", "optax (ms)", "jaxsched / optax",
-                   "jaxsched / limit", "optax / limit", "max abs diff",
-                   "jaxsched HLO ops", "optax HLO ops"], rows) +
-          f"\n\nLimit (`k.astype(f32) * 2.0` over {n:,} int32 steps): "
-          f"{C.fmt(res['limit_s'] * 1e3)} ms; median of {res['repeats']}.")
+  out = (C.table(["family", "jaxsched (ms)", "optax (ms)", "jaxsched / optax",
+                  "jaxsched / limit", "optax / limit", "max abs diff",
+                  "jaxsched HLO ops", "optax HLO ops"], rows) +
+         f"\n\nLimit (`k.astype(f32) * 2.0` over {n:,} int32 steps): "
+         f"{C.fmt(res['limit_s'] * 1e3)} ms; median of {res['repeats']}.")
+  wrows = [[r["family"], ", ".join(r["what_if"]["fixes"]),
+            r["what_if"]["time_s"] * 1e3, r["what_if"]["ratio_vs_optax"],
+            r["what_if"]["speedup_vs_current"],
+            r["what_if"]["max_abs_diff_vs_current"],
+            _ops_str(r["what_if"]["ops"]) or "-"]
+           for r in res["rows"] if r.get("what_if")]
+  if wrows:
+    out += ("\n\nProposed fixes, measured in the same interleaved loop with the "
+            "library patched in-process only (`bench/whatif.py`):\n\n" +
+            C.table(["family", "patched helper(s)", "patched (ms)",
+                     "patched / optax", "speedup vs current", "max abs diff vs "
+                     "current", "patched HLO ops"], wrows))
+  return out

@@ -22,7 +22,7 @@ PEAK, WARMUP = 1e-2, 100
 
 def run(quick: bool) -> dict[str, Any]:
   num_steps = 200 if quick else 2000
-  repeats = 3 if quick else 21
+  repeats = 3 if quick else 31
   x, y = M.data()
   params = M.init()
   ours = js.warmup_cosine_decay(PEAK, WARMUP, num_steps)
@@ -39,11 +39,12 @@ def run(quick: bool) -> dict[str, Any]:
           (params, ours)),
       "optax": (closed(peer), (params,)),
   }
-  exes, compile_s = {}, {}
+  exes, compile_s, hlo = {}, {}, {}
   for name, (make, args) in makers.items():
     lo, co, exe = C.compile_once(make, *args)
     exes[name] = (exe, args)
     compile_s[name] = lo + co
+    hlo[name] = C.hlo_stats(exe)
   times = C.run_times(exes, repeats)
   per_step = {k: v / num_steps for k, v in times.items()}
   r_opt = C.ratio(per_step["jaxsched"], per_step["optax"])
@@ -51,7 +52,7 @@ def run(quick: bool) -> dict[str, Any]:
   return {
       "num_steps": num_steps, "repeats": repeats,
       "model": f"MLP {M.IN}-{M.HIDDEN}-{M.HIDDEN}-1, adam, batch {M.BATCH}",
-      "per_step_s": per_step, "compile_s": compile_s,
+      "per_step_s": per_step, "compile_s": compile_s, "hlo": hlo,
       "ratio_vs_optax": r_opt, "ratio_vs_constant": r_const,
       "ratio_traced_arg_vs_optax": C.ratio(per_step["jaxsched (traced arg)"],
                                            per_step["optax"]),
@@ -63,10 +64,11 @@ def run(quick: bool) -> dict[str, Any]:
 
 def markdown(res: dict[str, Any]) -> str:
   base = res["per_step_s"]["optax"]
-  rows = [[k, v * 1e6, res["compile_s"][k], C.ratio(v, base)]
+  rows = [[k, v * 1e6, res["compile_s"][k], C.ratio(v, base),
+           res["hlo"][k]["instructions"], res["hlo"][k]["fusions"]]
           for k, v in res["per_step_s"].items()]
   return (C.table(["learning rate", "run per step (µs)", "compile (s)",
-                   "vs optax"], rows) +
+                   "vs optax", "HLO instructions", "HLO fusions"], rows) +
           f"\n\njaxsched / optax: **{C.fmt(res['ratio_vs_optax'])}**, "
           f"jaxsched / constant: **{C.fmt(res['ratio_vs_constant'])}** "
           f"({res['num_steps']} steps per run, median of {res['repeats']}).")

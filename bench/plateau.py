@@ -36,16 +36,17 @@ def _opts() -> dict[str, optax.GradientTransformation]:
 
 def run(quick: bool) -> dict[str, Any]:
   num_steps = 200 if quick else 2000
-  repeats = 3 if quick else 21
+  repeats = 3 if quick else 31
   x, y = M.data()
   params = M.init()
-  exes, compile_s, losses = {}, {}, {}
+  exes, compile_s, losses, hlo = {}, {}, {}, {}
   for name, opt in _opts().items():
     make = lambda opt=opt: (lambda p: M.train(p, opt, x, y, num_steps,  # noqa: E731
                                               with_value=True))
     lo, co, exe = C.compile_once(make, params)
     exes[name] = (exe, (params,))
     compile_s[name] = lo + co
+    hlo[name] = C.hlo_stats(exe)
     losses[name] = float(exe(params))
   times = C.run_times(exes, repeats)
   per_step = {k: v / num_steps for k, v in times.items()}
@@ -53,7 +54,7 @@ def run(quick: bool) -> dict[str, Any]:
   return {"num_steps": num_steps, "repeats": repeats,
           "settings": dict(factor=FACTOR, patience=PATIENCE, threshold=THRESHOLD,
                            threshold_mode="rel", cooldown=COOLDOWN),
-          "per_step_s": per_step, "compile_s": compile_s, "final_loss": losses,
+          "per_step_s": per_step, "compile_s": compile_s, "hlo": hlo, "final_loss": losses,
           "ratio_vs_no_plateau": ours / per_step["no plateau"],
           "ratio_vs_optax": ours / per_step["optax.contrib.reduce_on_plateau"],
           "load": C.load()}
@@ -61,10 +62,11 @@ def run(quick: bool) -> dict[str, Any]:
 
 def markdown(res: dict[str, Any]) -> str:
   base = res["per_step_s"]["no plateau"]
-  rows = [[k, v * 1e6, res["compile_s"][k], v / base, res["final_loss"][k]]
+  rows = [[k, v * 1e6, res["compile_s"][k], v / base, res["final_loss"][k],
+           res["hlo"][k]["instructions"], res["hlo"][k]["fusions"]]
           for k, v in res["per_step_s"].items()]
   return (C.table(["loop", "run per step (µs)", "compile (s)", "vs no plateau",
-                   "final loss"], rows) +
+                   "final loss", "HLO instructions", "HLO fusions"], rows) +
           f"\n\njaxsched plateau / no plateau: "
           f"**{C.fmt(res['ratio_vs_no_plateau'])}**; jaxsched / optax.contrib: "
           f"**{C.fmt(res['ratio_vs_optax'])}** ({res['num_steps']} steps per run, "

@@ -1,17 +1,224 @@
-"""One paragraph per case reading the figures (and the summary of targets)."""
+"""One paragraph per case reading the figures, and the summary of the targets."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bench.common import fmt
+from bench.common import fmt, table
+
+
+def _met(flag: Any) -> str:
+  if flag is None:
+    return "n/a"
+  return "**met**" if flag else "**missed**"
 
 
 def summary(cases: dict[str, Any]) -> str:
-  return ""
+  rows = []
+  c = cases.get("compile_scaling")
+  if c:
+    rows.append(["1. compile, speedup vs optax at n=1000", ">= 20x",
+                 f"{fmt(c['min_speedup_at_max_n'])}x (smallest)",
+                 _met(c["met_speedup"])])
+    rows.append(["1. compile, growth 10 -> 1000", "<= 2x",
+                 f"{fmt(c['max_growth'])}x (largest)", _met(c["met_growth"])])
+  s = cases.get("sweep")
+  if s:
+    rows.append(["2. sweep wall time, optax / jaxsched", ">= 10x",
+                 f"{fmt(s['speedup_total'])}x; {s['compilations_per_sweep']['ours']}"
+                 f" vs {s['compilations_per_sweep']['optax']} compilations; final "
+                 f"losses max abs diff {fmt(s['final_loss_max_abs_diff'])}",
+                 _met(s["met"])])
+  o = cases.get("overhead")
+  if o:
+    rows.append(["3. scan loop, jaxsched / optax and / constant", "<= 1.05",
+                 f"{fmt(o['ratio_vs_optax'])} and {fmt(o['ratio_vs_constant'])}",
+                 _met(o["met"])])
+  v = cases.get("curve")
+  if v:
+    rs = ", ".join(f"{r['family'].split(' ')[0]} {fmt(r['ratio_vs_optax'])}"
+                   for r in v["rows"])
+    rows.append(["4. 10M-step curve, jaxsched / optax", "<= 1.0", rs,
+                 _met(v["met"])])
+  t = cases.get("torch_step")
+  if t and t["torch"] == "skipped":
+    rows.append(["5. torch step() / jaxsched per step", "report",
+                 "skipped (torch not importable)", "n/a"])
+  elif t:
+    rs = "; ".join(
+        f"{r['scheduler']}: {fmt(r['speedup_vectorised'])}x (one jit), "
+        f"{fmt(r['speedup_scalar'])}x (scalar call)" for r in t["rows"])
+    rows.append(["5. torch step() / jaxsched per step", "report", rs, "n/a"])
+  p = cases.get("plateau")
+  if p:
+    rows.append(["6. plateau, vs no plateau and vs optax.contrib", "report",
+                 f"{fmt(p['ratio_vs_no_plateau'])} and {fmt(p['ratio_vs_optax'])}",
+                 "n/a"])
+  return table(["case", "target", "measured", "status"], rows)
 
 
 def reading(name: str, res: dict[str, Any], quick: bool) -> str:
   if quick:
     return ""
-  return ""
+  return {"compile_scaling": _compile, "sweep": _sweep, "overhead": _overhead,
+          "curve": _curve, "torch_step": _torch, "plateau": _plateau}[name](res)
+
+
+def _compile(res: dict[str, Any]) -> str:
+  ns = res["ns"]
+  top = [r for r in res["rows"] if r["n"] == ns[-1]]
+  low = [r for r in res["rows"] if r["n"] == ns[0]]
+  ours = [r["ours_total_s"] for r in top]
+  peers = sorted({(r["peer"], r["peer_total_s"]) for r in top})
+  lines10 = {r["peer"]: r["peer_hlo_ops"] for r in low}
+  lines100 = {r["peer"]: r["peer_hlo_ops"] for r in res["rows"] if r["n"] == 100}
+  slow10 = [r for r in low if r["speedup_vs_peer"] < 1]
+  text = (
+      f"At n = {ns[-1]} every jaxsched variant compiles in "
+      f"{fmt(min(ours))}-{fmt(max(ours))} s, against "
+      + ", ".join(f"{fmt(t)} s for {p}" for p, t in peers)
+      + f": the smallest speedup is {fmt(res['min_speedup_at_max_n'])}x (target "
+      f">= 20x: {_met(res['met_speedup'])}). From n = {ns[0]} to {ns[-1]} our "
+      f"compile time changes by at most {fmt(res['max_growth'])}x (target <= 2x: "
+      f"{_met(res['met_growth'])}), while optax's grows "
+      + ", ".join(f"{fmt(g)}x ({p})" for p, g in res["peer_growth"].items())
+      + ". The reason is visible in the program size: our lowered StableHLO has "
+      "the same number of lines at every n (the boundaries are one array operand "
+      "of a vectorised search, the cycle index is arithmetic), while optax's "
+      "Python loop emits ops per boundary or cycle: "
+      + ", ".join(f"{p} {lines10[p]} -> {lines100[p]} lines from n = 10 to 100"
+                  for p in sorted(lines10)) + ".")
+  if slow10:
+    text += (
+        " At n = 10 optax is still faster to compile for "
+        + ", ".join(sorted({r['case'] for r in slow10}))
+        + f" ({fmt(min(r['peer_total_s'] for r in slow10))}-"
+        f"{fmt(max(r['peer_total_s'] for r in slow10))} s vs "
+        f"{fmt(min(r['ours_total_s'] for r in slow10))}-"
+        f"{fmt(max(r['ours_total_s'] for r in slow10))} s): a handful of "
+        "elementwise ops is cheaper to compile than our constant-size program "
+        "(the `searchsorted` while loop, the vmapped segment gather of `join`); "
+        "the fixed cost is paid back from about a hundred segments on.")
+  return text
+
+
+def _sweep(res: dict[str, Any]) -> str:
+  o, p = res["ours"], res["optax"]
+  cmp = res["compilations_per_sweep"]
+  return (
+      f"The {res['num_configs']}-configuration sweep ({res['num_steps']} Adam "
+      f"steps each, {res['model']}) takes {fmt(o['total_s'])} s with jaxsched "
+      f"against {fmt(p['total_s'])} s the optax way: "
+      f"{fmt(res['speedup_total'])}x less wall time (target >= 10x: "
+      f"{_met(res['met'])}). Nearly all of optax's time is compilation "
+      f"({fmt(p['compile_s'])} s for {cmp['optax']} traces and compiles, one per "
+      f"configuration, because the schedule's numbers are Python constants baked "
+      f"into each program); jaxsched traces and compiles once "
+      f"({fmt(o['compile_s'])} s) because the numbers are traced and vmapped, and "
+      f"the batched run ({fmt(o['run_s'])} s) is about as fast as the "
+      f"{cmp['optax']} separate runs ({fmt(p['run_s'])} s). Final losses agree "
+      f"to {fmt(res['final_loss_max_abs_diff'])} (max abs diff; losses span "
+      f"{fmt(res['final_loss_range'][0])} to {fmt(res['final_loss_range'][1])}, "
+      f"largest relative diff {fmt(res['final_loss_max_rel_diff'])} on the "
+      "smallest losses): the schedules agree to float32 rounding (about 1e-7, see "
+      "case 4) and batched matmuls round differently, so the losses are equal to "
+      "rounding, not bit for bit.")
+
+
+def _overhead(res: dict[str, Any]) -> str:
+  ps = res["per_step_s"]
+  h = res["hlo"]
+  return (
+      f"Per training step: constant {fmt(ps['constant'] * 1e6)} µs, jaxsched "
+      f"{fmt(ps['jaxsched'] * 1e6)} µs, optax {fmt(ps['optax'] * 1e6)} µs. "
+      f"jaxsched / optax = {fmt(res['ratio_vs_optax'])}, jaxsched / constant = "
+      f"{fmt(res['ratio_vs_constant'])} (target <= 1.05: {_met(res['met'])}); "
+      f"passing the schedule as a traced argument costs the same "
+      f"({fmt(res['ratio_traced_arg_vs_optax'])} vs optax). The schedule is a "
+      f"few scalar ops beside the model's matmuls: the compiled loops have "
+      f"{h['jaxsched']['instructions']} (jaxsched), {h['optax']['instructions']} "
+      f"(optax) and {h['constant']['instructions']} (constant) HLO instructions. "
+      "Differences of a few percent are within the noise of this shared "
+      "machine (the constant learning rate even saves the step counter).")
+
+
+def _curve(res: dict[str, Any]) -> str:
+  rows = {r["family"].split(" ")[0]: r for r in res["rows"]}
+  wc = rows["warmup_cosine_decay"]
+  pc = rows["piecewise_constant"]
+  ms = rows["multistep"]
+  cr = rows["cosine_restarts"]
+  text = (
+      f"Over {res['num_steps']:,} steps the memory-bound limit is "
+      f"{fmt(res['limit_s'] * 1e3)} ms. jaxsched / optax: warmup_cosine_decay "
+      f"{fmt(wc['ratio_vs_optax'])}, piecewise_constant "
+      f"{fmt(pc['ratio_vs_optax'])}, multistep {fmt(ms['ratio_vs_optax'])}, "
+      f"cosine_restarts {fmt(cr['ratio_vs_optax'])} (against optax's SGDR, "
+      f"{fmt(cr['optax_vs_limit'])}x the limit, because its `join_schedules` "
+      "evaluates all 100 cycles at every step). Target (no slower than optax): "
+      f"{_met(res['met'])}. The HLO says why: our warmup-cosine fusion holds an "
+      "`exponential` and a `log` that optax's does not (optax's only "
+      "transcendental is the `cosine`): `_shapes.safe_pow` computes the cosine's "
+      "`** exponent` as `exp(p * log(x))`, which XLA cannot simplify for the "
+      "constant default exponent 1.0, while optax's `x ** 1.0` is folded away. "
+      "piecewise_constant and multistep run `jnp.searchsorted(method=\"scan\")`: "
+      "a `while` loop of ceil(log2(101)) = 7 iterations, each a full pass with a "
+      "gather over the 10M-step array, against optax's single fusion of 100 "
+      "selects; multistep adds an exp for `gamma ** n`.")
+  wi = [r for r in res["rows"] if r.get("what_if")]
+  if wi:
+    text += (
+        " Patching the two helpers in-process (`bench/whatif.py`: `lax.pow` in "
+        "`safe_pow`, `scan_unrolled` behind an `optimization_barrier` in "
+        "`searchsorted_right`) gives "
+        + ", ".join(f"{r['family'].split(' ')[0]} "
+                    f"{fmt(r['what_if']['ratio_vs_optax'])}x optax "
+                    f"({fmt(r['what_if']['speedup_vs_current'])}x faster than now)"
+                    for r in wi)
+        + ", with values equal to within "
+        + fmt(max(r["what_if"]["max_abs_diff_vs_current"] for r in wi))
+        + ": these are the fixes we suggest for the library.")
+  return text
+
+
+def _torch(res: dict[str, Any]) -> str:
+  if res["torch"] == "skipped":
+    return ("PyTorch did not import in this environment, so only the jaxsched "
+            "side was measured; run the benchmark with torch installed for the "
+            "ratios.")
+  r1, r2 = res["rows"]
+  return (
+      f"PyTorch's `scheduler.step()` costs {fmt(r1['torch_us'])} µs "
+      f"({r1['scheduler']}) and {fmt(r2['torch_us'])} µs ({r2['scheduler']}) per "
+      f"step. Evaluating all {res['num_steps']:,} steps in one jitted call costs "
+      f"{fmt(r1['jaxsched_vectorised_us'])} and "
+      f"{fmt(r2['jaxsched_vectorised_us'])} µs per step "
+      f"({fmt(r1['speedup_vectorised'])}x and {fmt(r2['speedup_vectorised'])}x "
+      f"less). One jitted scalar call per step, waited on, is dispatch-bound at "
+      f"{fmt(r1['jaxsched_scalar_call_us'])} and "
+      f"{fmt(r2['jaxsched_scalar_call_us'])} µs, so torch's Python arithmetic is "
+      f"{fmt(1 / r1['speedup_scalar'])}x and {fmt(1 / r2['speedup_scalar'])}x "
+      "faster in that pattern: in JAX the schedule belongs inside the jitted "
+      "train step (case 3, where it costs nothing measurable) or is evaluated "
+      "in bulk, not called from the host per step. The values agree with "
+      f"torch's to {fmt(max(r1['max_abs_diff'], r2['max_abs_diff']))} "
+      f"({res['jaxsched_source']}).")
+
+
+def _plateau(res: dict[str, Any]) -> str:
+  ps = res["per_step_s"]
+  h = res["hlo"]
+  names = list(ps)
+  return (
+      f"Per step: no plateau {fmt(ps[names[0]] * 1e6)} µs, jaxsched "
+      f"{fmt(ps[names[1]] * 1e6)} µs, optax.contrib {fmt(ps[names[2]] * 1e6)} µs: "
+      f"the plateau update costs {fmt(res['ratio_vs_no_plateau'])}x the loop "
+      f"without it and {fmt(res['ratio_vs_optax'])}x optax's. Both updates are "
+      "a few dozen scalar ops per step beside the model; compiled, the loops "
+      f"have {h[names[0]]['instructions']}, {h[names[1]]['instructions']} and "
+      f"{h[names[2]]['instructions']} HLO instructions "
+      f"({h[names[0]]['fusions']}, {h[names[1]]['fusions']} and "
+      f"{h[names[2]]['fusions']} fusions). Our state is larger (the metric "
+      "accumulation window, NaN handling, saturating counters), which is where "
+      "the extra instructions come from; at this model size the difference is "
+      "of the order of the run-to-run noise.")

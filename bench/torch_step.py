@@ -37,7 +37,7 @@ def _ours(num_steps: int) -> dict[str, Any]:
   """jaxsched schedules: compat.torch ports when present, else core families."""
   try:
     from jaxsched.compat import torch as ct  # noqa: PLC0415
-    return {"OneCycleLR": ct.OneCycleLR(lr=LR, max_lr=LR, total_steps=num_steps),
+    return {"OneCycleLR": ct.OneCycleLR(max_lr=LR, total_steps=num_steps),
             "CosineAnnealingWarmRestarts":
                 ct.CosineAnnealingWarmRestarts(lr=LR, T_0=T0),
             "_source": "jaxsched.compat.torch"}
