@@ -54,7 +54,7 @@ def is_int(x: Any) -> bool:
 def _both_int(a: Any, b: Any):
   a, b = jnp.asarray(a), jnp.asarray(b)
   if is_int(a) and is_int(b):
-    dt = jnp.promote_types(a.dtype, b.dtype)
+    dt = np.promote_types(a.dtype, b.dtype)  # strict-promotion safe
     return a.astype(dt), b.astype(dt), True
   return f(a), f(b), False
 
