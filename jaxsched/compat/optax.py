@@ -235,9 +235,10 @@ def piecewise_constant_schedule(init_value: Any,
   Args:
     init_value: ``v_0``.
     boundaries_and_scales: ``None``, a dict ``{b_i: s_i}``, a sequence of
-      ``(b_i, s_i)`` pairs (sorted by boundary when concrete) or two 1-D arrays
-      ``(boundaries, scales)``, which may be traced (traced boundaries are
-      assumed sorted). Concrete scales must be >= 0, as in optax; traced ones
+      ``(b_i, s_i)`` pairs (sorted by boundary when concrete), an ``(n, 2)``
+      array, or two 1-D arrays ``(boundaries, scales)`` (NumPy or JAX arrays;
+      a pair of Python lists reads as two pairs), which may be traced (traced
+      boundaries are assumed sorted). Concrete scales must be >= 0, as in optax; traced ones
       are used as given.
 
   Returns:
