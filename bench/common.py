@@ -96,9 +96,20 @@ def hlo_stats(exe: Any) -> dict[str, int]:
   """Size of a compiled executable's optimised HLO: instructions, fusions, loops."""
   import re  # noqa: PLC0415
   text = exe.as_text()
-  return {"instructions": len(re.findall(r"^\s*(?:ROOT )?%?\S+ = ", text, re.M)),
-          "fusions": len(re.findall(r"\sfusion\(", text)),
-          "whiles": len(re.findall(r"\swhile\(", text))}
+  out = {"instructions": len(re.findall(r"^\s*(?:ROOT )?%?\S+ = ", text, re.M)),
+         "fusions": len(re.findall(r"\sfusion\(", text)),
+         "whiles": len(re.findall(r"\swhile\(", text))}
+  # the body of the first while loop (the training scan): its top-level kernels
+  comps = {m.group(1): m.group(2) for m in re.finditer(
+      r"^(?:ENTRY )?%(\S+) \(.*?\{\n(.*?)\n\}", text, re.M | re.S)}
+  bodies = re.findall(r"while\(.*?body=%?([\w.\-]+)", text)
+  if bodies and bodies[0] in comps:
+    body = comps[bodies[0]]
+    out["body_fusions"] = len(re.findall(r"\sfusion\(", body))
+    out["body_copies"] = len(re.findall(r"\scopy\(", body))
+    out["body_scalar_kernels"] = len(re.findall(
+        r"= (?:f32|s32|pred)\[\] (?:fusion|copy)\(", body))
+  return out
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
