@@ -5,6 +5,7 @@ Usage (from the repository root)::
     python -m bench                 # full run, writes bench/results.json, RESULTS.md
     python -m bench --quick         # smoke run (< 1 min), writes bench/_quick/
     python -m bench --only sweep curve --out /tmp/b
+    python -m bench --render bench/results.json   # rewrite RESULTS.md only
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def parser() -> argparse.ArgumentParser:
                  help="smoke run: small sizes, few repeats (numbers not meaningful)")
   p.add_argument("--only", nargs="+", choices=list(CASES), default=list(CASES),
                  help="cases to run (default: all)")
+  p.add_argument("--render", metavar="RESULTS_JSON", default=None,
+                 help="only re-render RESULTS.md (next to it) from a results.json")
   p.add_argument("--out", default=None,
                  help="output folder (default: bench/, or bench/_quick with --quick)")
   return p
@@ -94,6 +97,15 @@ def write(results: dict[str, Any], out: str) -> tuple[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
   args = parser().parse_args(argv)
+  if args.render:
+    with open(args.render) as fh:
+      results = json.load(fh)
+    mpath = os.path.join(os.path.dirname(os.path.abspath(args.render)),
+                         "RESULTS.md")
+    with open(mpath, "w") as fh:
+      fh.write(report.markdown(results, CASES))
+    print(f"[bench] wrote {mpath}", file=sys.stderr)
+    return 0
   out = args.out or os.path.join(HERE, "_quick" if args.quick else "")
   results = run(args.quick, args.only)
   jpath, mpath = write(results, out)
