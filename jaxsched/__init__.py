@@ -44,6 +44,8 @@ from jaxsched._range_test import lr_range_test as lr_range_test
 from jaxsched._piecewise import piecewise_constant as piecewise_constant
 from jaxsched._piecewise import piecewise_linear as piecewise_linear
 from jaxsched._piecewise import step_decay as step_decay
+from jaxsched._plot import plot as plot
+from jaxsched import compat as compat
 
 __version__ = "0.1.0"
 
@@ -55,6 +57,7 @@ __all__ = [
     "ReduceOnPlateau",
     "Schedule",
     "add",
+    "compat",
     "constant",
     "cosine_decay",
     "cosine_restarts",
@@ -77,6 +80,7 @@ __all__ = [
     "piecewise_constant",
     "piecewise_linear",
     "plateau_schedule",
+    "plot",
     "polynomial",
     "product",
     "reduce_on_plateau",
