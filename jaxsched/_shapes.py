@@ -111,6 +111,16 @@ def mod(k: Any, d: Any) -> Array:
   return a - d * jnp.floor(a / d)
 
 
+def _searchsorted(b: Array, a: Array, side: str) -> Array:
+  """Binary search unrolled into ``ceil(log2(n + 1))`` fused passes.
+
+  The barrier keeps XLA from constant-folding the first gather of closed-over
+  boundaries into a step-sized constant (slow compiles, huge literals).
+  """
+  b = jax.lax.optimization_barrier(b)
+  return jnp.searchsorted(b, a, side=side, method="scan_unrolled").astype(jnp.int32)
+
+
 def searchsorted_right(boundaries: Any, k: Any) -> Array:
   """Number of boundaries ``<= k``: a vectorised lookup (compile cost O(1)).
 
@@ -118,13 +128,13 @@ def searchsorted_right(boundaries: Any, k: Any) -> Array:
   ``boundaries`` and ``k`` are integers.
   """
   b, a, _ = _both_int(boundaries, k)
-  return jnp.searchsorted(b, a, side="right", method="scan").astype(jnp.int32)
+  return _searchsorted(b, a, "right")
 
 
 def searchsorted_left(boundaries: Any, k: Any) -> Array:
   """Number of boundaries ``< k``."""
   b, a, _ = _both_int(boundaries, k)
-  return jnp.searchsorted(b, a, side="left", method="scan").astype(jnp.int32)
+  return _searchsorted(b, a, "left")
 
 
 def _tiny() -> Array:
