@@ -32,7 +32,7 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
 
 
 def test_readme_has_both_setup_commands():
-  assert "pip install -e . && jaxsched demo" in README
+  assert "pip install -e '.[plot]' && jaxsched demo" in README
   assert "pip install -e '.[test]' && python -m pytest -q" in README
   ci = (ROOT / ".ci" / "run").read_text()
   assert "\npython -m pytest -q\n" in ci
