@@ -10,15 +10,14 @@ of the two. Tolerance: ``|got - ref| <= 1e-5 |ref| + 2e-7 peak``.
 import json
 from pathlib import Path
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from jaxsched.compat import keras as jk
+from compat_check import check_vmap, compare, evaluate_all, report
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "keras.json").read_text())
-RTOL, ATOL = 1e-5, 2e-7
 
 MAX_ERR = {}
 ARTIFACTS = []
@@ -43,10 +42,8 @@ def _xla_ceil_artifact(case, steps):
 
 
 def _evaluate(cases):
-  scheds = [getattr(jk, c["class"])(**c["kwargs"]) for c in cases]
-  steps = [np.asarray(c["steps"], np.int32) for c in cases]
-  out = jax.jit(lambda ss, ks: [s(k) for s, k in zip(ss, ks)])(scheds, steps)
-  return [np.asarray(o, np.float64) for o in out]
+  return evaluate_all([getattr(jk, c["class"])(**c["kwargs"]) for c in cases],
+                      [c["steps"] for c in cases])
 
 
 def test_golden_keras_all_cases():
@@ -68,19 +65,9 @@ def test_golden_keras_all_cases():
       end = case["kwargs"].get("end_learning_rate", 1e-4)
       np.testing.assert_allclose(got[odd], end, rtol=1e-6)
       err = np.where(odd, 0.0, err)
-    bad = err > RTOL * np.abs(ref) + ATOL * peak
-    if bad.any():
-      i = int(np.argmax(bad))
-      failures.append(f"{case['id']}: step {case['steps'][i]} got {got[i]!r} "
-                      f"want {ref[i]!r}")
-    big = np.abs(ref) > 1e-3 * peak
-    rel = np.max(np.where(big, err / np.where(big, np.abs(ref), 1.0), 0.0))
-    old = MAX_ERR.get(case["class"], (0.0, 0.0))
-    MAX_ERR[case["class"]] = (max(old[0], rel), max(old[1], np.max(err) / peak))
-  print("\nmax error vs Keras per class: relative (|ref| > 1e-3 peak), "
-        "absolute / peak")
-  for cls, (rel, ab) in sorted(MAX_ERR.items()):
-    print(f"  {cls:24s} {rel:.2e}  {ab:.2e}")
+    compare(case["id"], case["steps"], got, ref, err, failures, MAX_ERR,
+            case["class"])
+  report("Keras per class", MAX_ERR, 24)
   for cid, where, size in ARTIFACTS:
     print(f"  XLA ceil artifact in Keras (not reproduced): {cid} at steps {where}, "
           f"|diff| / peak = {size:.2e}")
@@ -152,12 +139,7 @@ VMAP_CASES = {
 @pytest.mark.parametrize("name", sorted(VMAP_CASES))
 def test_vmap_over_every_numeric_argument(name):
   make, cols = VMAP_CASES[name]
-  batched = jax.vmap(lambda *a: make(*a)(STEPS))(*[jnp.asarray(c) for c in cols])
-  ones = [make(*vals) for vals in zip(*cols)]
-  singles = jax.jit(lambda ss: [s(STEPS) for s in ss])(ones)
-  for i, vals in enumerate(zip(*cols)):
-    np.testing.assert_allclose(np.asarray(batched[i]), np.asarray(singles[i]),
-                               rtol=2e-6, atol=1e-7, err_msg=f"{name} {vals}")
+  check_vmap(name, make, cols, STEPS)
 
 
 def test_name_is_accepted_and_ignored():

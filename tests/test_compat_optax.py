@@ -17,9 +17,9 @@ import pytest
 
 import jaxsched
 from jaxsched.compat import optax as jo
+from compat_check import check_vmap, compare, evaluate_all, report
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "optax.json").read_text())
-RTOL, ATOL = 1e-5, 2e-7
 
 FUNCTIONS = {
     "constant_schedule", "linear_schedule", "polynomial_schedule",
@@ -53,46 +53,23 @@ def _standard():
   return jax.numpy_dtype_promotion("standard")
 
 
-def _run_all(scheds, steps):
-  out = jax.jit(lambda ss, ks: [s(k) for s, k in zip(ss, ks)])(scheds, steps)
-  return [np.asarray(o, np.float64) for o in out]
-
-
 MAX_ERR = {}
-
-
-def _compare(label, got, refs, failures):
-  ref = refs[0]
-  err = np.abs(got - ref)
-  for other in refs[1:]:
-    err = np.fmin(err, np.abs(got - other))
-  peak = max(np.max(np.abs(ref)), 1e-30)
-  bad = err > RTOL * np.abs(ref) + ATOL * peak
-  if bad.any():
-    i = int(np.argmax(bad))
-    failures.append(f"{label}: index {i} got {got[i]!r} want {ref[i]!r}")
-  big = np.abs(ref) > 1e-3 * peak
-  rel = np.max(np.where(big, err / np.where(big, np.abs(ref), 1.0), 0.0))
-  return rel, np.max(err) / peak
 
 
 def test_golden_optax_all_cases():
   cases = GOLDEN["cases"]
   assert len(cases) >= 60
   scheds = [build(c["function"], c["kwargs"]) for c in cases]
-  got_all = _run_all(scheds, [np.asarray(c["steps"], np.int32) for c in cases])
+  got_all = evaluate_all(scheds, [c["steps"] for c in cases])
   failures = []
   for case, got in zip(cases, got_all):
     refs = [np.asarray(case["values"])]
     if case.get("values_eager") is not None:
       refs.append(np.asarray(case["values_eager"], float))
-    rel, ab = _compare(case["id"], got, refs, failures)
-    old = MAX_ERR.get(case["function"], (0.0, 0.0))
-    MAX_ERR[case["function"]] = (max(old[0], rel), max(old[1], ab))
-  print("\nmax error vs optax per function: relative (|ref| > 1e-3 peak), "
-        "absolute / peak")
-  for fn, (rel, ab) in sorted(MAX_ERR.items()):
-    print(f"  {fn:34s} {rel:.2e}  {ab:.2e}")
+    err = np.fmin.reduce([np.abs(got - r) for r in refs])
+    compare(case["id"], case["steps"], got, refs[0], err, failures, MAX_ERR,
+            case["function"])
+  report("optax per function", MAX_ERR, 34)
   assert not failures, "\n".join(failures)
   assert set(MAX_ERR) == FUNCTIONS
 
@@ -152,8 +129,8 @@ EXTRA = [
 
 def test_matches_installed_optax_on_extra_configs():
   steps = np.arange(-3, 90, dtype=np.int32)
-  ours = _run_all([getattr(jo, fn)(**kw) for fn, kw in EXTRA],
-                  [steps[3:]] * len(EXTRA))  # optax differs for negative steps
+  ours = evaluate_all([getattr(jo, fn)(**kw) for fn, kw in EXTRA],
+                      [steps[3:]] * len(EXTRA))  # optax differs for negative steps
   with _standard():
     refs = jax.jit(lambda ks: [
         jax.vmap(build_optax(fn, kw))(k) for (fn, kw), k in zip(EXTRA, ks)])(
@@ -161,7 +138,8 @@ def test_matches_installed_optax_on_extra_configs():
   failures = []
   for (fn, kw), got, ref in zip(EXTRA, ours, refs):
     ref = np.broadcast_to(np.asarray(ref, np.float64), got.shape)
-    _compare(f"{fn}{kw}", got, [ref], failures)
+    compare(f"{fn}{kw}", steps[3:], got, ref, np.abs(got - ref), failures, {},
+            fn)
   assert not failures, "\n".join(failures)
 
 
@@ -174,7 +152,8 @@ def test_sgdr_and_join_match_installed_optax():
   failures = []
   with _standard():
     ref_k = np.asarray(jax.jit(ref)(k), float)
-  _compare("sgdr", np.asarray(s(k), float), [ref_k], failures)
+  got = np.asarray(s(k), float)
+  compare("sgdr", k, got, ref_k, np.abs(got - ref_k), failures, {}, "sgdr")
   # join_schedules accepts optax's own schedules as children
   j = jo.join_schedules([optax.schedules.linear_schedule(0.0, 1.0, 5),
                          jo.cosine_decay_schedule(1.0, 20)], [5])
@@ -184,7 +163,7 @@ def test_sgdr_and_join_match_installed_optax():
   with _standard():
     jr_k = np.asarray(jax.jit(jr)(k), float)
     j_k = np.asarray(j(k), float)
-  _compare("join", j_k, [jr_k], failures)
+  compare("join", k, j_k, jr_k, np.abs(j_k - jr_k), failures, {}, "join")
   assert not failures, "\n".join(failures)
 
 
@@ -248,12 +227,7 @@ VMAP_CASES = {
 @pytest.mark.parametrize("name", sorted(VMAP_CASES))
 def test_vmap_over_arguments_optax_cannot_trace(name):
   make, cols = VMAP_CASES[name]
-  batched = jax.vmap(lambda *a: make(*a)(STEPS))(*[jnp.asarray(c) for c in cols])
-  ones = [make(*vals) for vals in zip(*cols)]
-  singles = jax.jit(lambda ss: [s(STEPS) for s in ss])(ones)
-  for i, vals in enumerate(zip(*cols)):
-    np.testing.assert_allclose(np.asarray(batched[i]), np.asarray(singles[i]),
-                               rtol=2e-6, atol=1e-7, err_msg=f"{name} {vals}")
+  check_vmap(name, make, cols, STEPS)
 
 
 def test_optax_itself_cannot_trace_these():

@@ -15,9 +15,9 @@ import pytest
 
 import jaxsched
 from jaxsched.compat import torch as jt
+from compat_check import ATOL, RTOL, check_vmap, compare, evaluate_all, report
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "torch.json").read_text())
-RTOL, ATOL = 1e-5, 2e-7
 
 
 def _f(k):
@@ -48,10 +48,8 @@ def build(cls, lr, kwargs):
 
 
 def _evaluate(cases):
-  scheds = [build(c["class"], c["lr"], c["kwargs"]) for c in cases]
-  steps = [np.asarray(c["steps"], np.int32) for c in cases]
-  out = jax.jit(lambda ss, ks: [s(k) for s, k in zip(ss, ks)])(scheds, steps)
-  return [np.asarray(o, np.float64) for o in out]
+  return evaluate_all([build(c["class"], c["lr"], c["kwargs"]) for c in cases],
+                      [c["steps"] for c in cases])
 
 
 def _known_difference(case, steps):
@@ -74,27 +72,16 @@ def test_golden_torch_all_cases():
   failures = []
   for case, got in zip(cases, got_all):
     ref = np.asarray(case["values"])
-    peak = np.max(np.abs(ref))
     skip = _known_difference(case, case["steps"])
     err = np.where(skip, 0.0, np.abs(got - ref))
-    bad = err > RTOL * np.abs(ref) + ATOL * peak
-    if bad.any():
-      i = int(np.argmax(bad))
-      failures.append(f"{case['id']}: step {case['steps'][i]} got {got[i]!r} "
-                      f"want {ref[i]!r}")
-    big = np.abs(ref) > 1e-3 * peak
-    rel = np.max(np.where(big, err / np.where(big, np.abs(ref), 1.0), 0.0))
-    old = MAX_ERR.get(case["class"], (0.0, 0.0))
-    MAX_ERR[case["class"]] = (max(old[0], rel), max(old[1], np.max(err) / peak))
+    peak = compare(case["id"], case["steps"], got, ref, err, failures, MAX_ERR,
+                   case["class"])
     if skip.any():  # our documented value: the final learning rate, held
       kw = case["kwargs"]
       final = kw["max_lr"] / kw.get("div_factor", 25.0) / kw.get(
           "final_div_factor", 1e4)
       np.testing.assert_allclose(got[skip], final, rtol=RTOL, atol=ATOL * peak)
-  print("\nmax error vs PyTorch per class: relative (|ref| > 1e-3 peak), "
-        "absolute / peak")
-  for cls, (rel, ab) in sorted(MAX_ERR.items()):
-    print(f"  {cls:28s} {rel:.2e}  {ab:.2e}")
+  report("PyTorch per class", MAX_ERR, 28)
   assert not failures, "\n".join(failures)
   assert set(MAX_ERR) == {
       "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
@@ -175,15 +162,7 @@ VMAP_CASES = {
 @pytest.mark.parametrize("name", sorted(VMAP_CASES))
 def test_vmap_over_every_numeric_argument(name):
   make, cols = VMAP_CASES[name]
-  arrays = [jnp.asarray(c) for c in cols]
-  batched = jax.vmap(lambda *a: make(*a)(STEPS))(*arrays)
-  assert batched.shape == (len(cols[0]), STEPS.shape[0])
-  # the same schedules built from concrete values, one by one (one jit call)
-  ones = [make(*vals) for vals in zip(*cols)]
-  singles = jax.jit(lambda ss: [s(STEPS) for s in ss])(ones)
-  for i, vals in enumerate(zip(*cols)):
-    np.testing.assert_allclose(np.asarray(batched[i]), np.asarray(singles[i]),
-                               rtol=2e-6, atol=1e-7, err_msg=f"{name} {vals}")
+  check_vmap(name, make, cols, STEPS)
 
 
 def test_jit_with_schedule_argument_does_not_recompile():
