@@ -15,7 +15,6 @@ are: each family's docstring says what an out-of-range traced value does.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 import jax
@@ -222,11 +221,3 @@ def _length(x: Any) -> int | None:
     return len(x)
   except TypeError:
     return None
-
-
-def finite_float(x: Any) -> bool:
-  """True if ``x`` is a concrete finite float (helper for messages)."""
-  try:
-    return math.isfinite(float(x))
-  except (TypeError, ValueError):
-    return False

@@ -82,7 +82,8 @@ def load_config(text: str) -> dict[str, Any]:
         f"{source} is not valid JSON: {e.msg} at line {e.lineno} column "
         f"{e.colno}. Pass a JSON object such as "
         '\'{"name": "constant", "value": 0.1}\'') from None
-  if not isinstance(config, dict) or "name" not in config:
+  from jaxsched import _base  # pylint: disable=import-outside-toplevel
+  if not _base.is_config(config):
     raise UsageError(
         f"{source} must be a JSON object with a \"name\" key (the family), got "
         f"{_clip(json.dumps(config))}. Run 'jaxsched families' for the names")

@@ -177,7 +177,7 @@ class PiecewiseLinear(Schedule):
     frac = jnp.clip(S.f(S.sub(k, braw[lo])) / jnp.where(pos, span, 1.0), 0.0, 1.0)
     frac = jnp.where(pos, frac, S.f(S.ge(k, braw[hi])))
     if self.interpolation == "cosine":
-      return S.cos_anneal_raw(v[lo], v[hi], frac)
+      return S.cos_anneal(v[lo], v[hi], frac)
     return S.lerp(v[lo], v[hi], frac)
 
 

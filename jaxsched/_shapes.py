@@ -77,21 +77,12 @@ def ge(k: Any, b: Any) -> Array:
   return a >= b
 
 
-def gt(k: Any, b: Any) -> Array:
-  """``k > b``, exact in integers when both are integers."""
-  a, b, _ = _both_int(k, b)
-  return a > b
-
-
 def floor_div(k: Any, d: Any) -> Array:
   """``floor(k / d)`` as a float; exact integer division when both are integers.
 
   ``d`` is clamped to at least 1 (integers); a float ``d <= 0`` acts as 1.
   """
-  a, d, ints = _both_int(k, d)
-  if ints:
-    return f(a // jnp.maximum(d, 1))
-  return jnp.floor(a / _pos_or_one(d))
+  return f(floor_div_raw(k, d))
 
 
 def floor_div_raw(k: Any, d: Any) -> Array:
@@ -188,18 +179,6 @@ def safe_pow(x: Array, p: Array) -> Array:
   return jnp.where(pos, jax.lax.pow(xs, p), jnp.where(p == 0, 1.0, 0.0))
 
 
-def signed_pow(x: Array, p: Array) -> Array:
-  """``x ** p`` for any real ``x`` and an integer-valued or non-negative-base ``p``.
-
-  Used for decay factors such as ``gamma ** n`` where ``n`` counts events and
-  ``gamma`` may be negative in principle; sign follows the parity of ``p``.
-  """
-  x, p = f(x), f(p)
-  mag = safe_pow(jnp.abs(x), p)
-  odd = jnp.mod(p, 2.0) == 1.0
-  return jnp.where((x < 0) & odd, -mag, mag)
-
-
 def safe_sqrt(x: Array) -> Array:
   """``sqrt(max(x, 0))`` with a finite gradient at 0."""
   pos = x > 0
@@ -217,12 +196,6 @@ def cos_anneal(a: Any, b: Any, frac: Array, exponent: Any = 1.0) -> Array:
   a, b = f(a), f(b)
   c = 0.5 * (1.0 + jnp.cos(jnp.pi * frac))
   return b + (a - b) * safe_pow(jnp.maximum(c, 0.0), exponent)
-
-
-def cos_anneal_raw(a: Any, b: Any, frac: Array) -> Array:
-  """Cosine from ``a`` to ``b`` with no clamping of ``frac`` (keeps oscillating)."""
-  a, b = f(a), f(b)
-  return b + (a - b) * 0.5 * (1.0 + jnp.cos(jnp.pi * frac))
 
 
 def poly_anneal(a: Any, b: Any, frac: Array, power: Any = 1.0) -> Array:
@@ -318,8 +291,3 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Array, Array]:
     # the position inside the cycle, exact for integer inputs
     pos = jnp.where(one, f(kk % pp), pos)
   return i, pos, length
-
-
-def np_float(x: Any) -> np.ndarray:
-  """NumPy view of a concrete value (for reprs and configs)."""
-  return np.asarray(x)
