@@ -141,6 +141,18 @@ def _int_or_float_array(arr: np.ndarray, integer: bool) -> np.ndarray:
   return vals
 
 
+def stack(xs: Sequence[Any]) -> jax.Array:
+  """Stacks numbers and (traced) arrays, promoting to one dtype explicitly.
+
+  Safe under strict dtype promotion: a Python int beside a traced float becomes
+  a float, as standard promotion would make it.
+  """
+  arrs = [jnp.asarray(x) for x in xs]
+  with jax.numpy_dtype_promotion("standard"):  # the promotion rule, applied
+    dt = jnp.result_type(*arrs)                # explicitly below
+  return jnp.stack([a.astype(dt) for a in arrs])
+
+
 def sequence(fn: str, name: str, x: Any, *, min_len: int = 0,
              sorted_: bool = False, integer: bool = False, lo: float | None = None,
              fix: str = "") -> Any:
@@ -153,8 +165,8 @@ def sequence(fn: str, name: str, x: Any, *, min_len: int = 0,
   if isinstance(x, (str, bytes)) or x is None or isinstance(x, dict):
     raise _fail(fn, name, "a sequence of numbers", x, fix)
   if is_traced(x) or (isinstance(x, jax.Array) and not _is_concrete_jax(x)):
-    arr = jnp.asarray(x) if not isinstance(x, (list, tuple)) else jnp.stack(
-        [jnp.asarray(v) for v in x]) if len(x) else jnp.zeros((0,))
+    arr = jnp.asarray(x) if not isinstance(x, (list, tuple)) else stack(
+        x) if len(x) else jnp.zeros((0,))
     if arr.ndim != 1:
       raise _fail(fn, name, "one-dimensional", f"<array of shape {arr.shape}>", fix)
     if arr.shape[0] < min_len:

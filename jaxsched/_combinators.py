@@ -110,11 +110,7 @@ def _structure(s: Schedule) -> tuple:
 
 def _stack_leaves(xs: Sequence[Any]) -> Any:
   if any(_check.is_traced(x) or isinstance(x, jax.Array) for x in xs):
-    arrs = [jnp.asarray(x) for x in xs]
-    dt = arrs[0].dtype
-    for a in arrs[1:]:
-      dt = jnp.promote_types(dt, a.dtype)
-    return jnp.stack([a.astype(dt) for a in arrs])
+    return _check.stack(xs)
   arr = np.stack([np.asarray(x) for x in xs])
   return _check._int_or_float_array(arr, integer=False)
 

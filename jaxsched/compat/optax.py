@@ -201,9 +201,8 @@ def _pairs(fn: str, bs: Any) -> tuple[Any, Any]:
       order = sorted(range(len(b)), key=lambda i: float(b[i]))
       b = [b[i] for i in order]
       s = [s[i] for i in order]
-    b = (jnp.stack([jnp.asarray(x) for x in b]) if A.traced(b)
-         else np.asarray(b))
-    s = (jnp.stack([A.fl(x) for x in s]) if A.traced(s)
+    b = _check.stack(b) if A.traced(b) else np.asarray(b)
+    s = (_check.stack([A.fl(x) for x in s]) if A.traced(s)
          else np.asarray(s, dtype=np.float64))
   elif not A.traced(b):
     order = np.argsort(np.asarray(b), kind="stable")
@@ -629,7 +628,7 @@ def sgdr_schedule(cosine_kwargs: Iterable[dict[str, Any]]) -> Schedule:
   cycles = [warmup_cosine_decay_schedule(**kw) for kw in kws]
   lengths = [kw["decay_steps"] for kw in kws[:-1]]
   if A.traced(lengths):
-    bounds = jnp.cumsum(jnp.stack([jnp.asarray(x) for x in lengths]))
+    bounds = jnp.cumsum(_check.stack(lengths))
   else:
     bounds = np.cumsum(np.asarray(lengths, dtype=np.int64)).tolist()
   return join(cycles, bounds)

@@ -187,11 +187,7 @@ def ConstantLR(lr: Any, factor: float = 1.0 / 3, total_iters: int = 5,  # pylint
   t = _iters(fn, "total_iters", total_iters,
              "Pass the number of steps at the reduced learning rate.")
   base = _lr(fn, lr)
-  vals = [A.mul(base, f), base]
-  if A.traced(*vals):
-    vals = jnp.stack([A.fl(v) for v in vals])
-  return piecewise_constant([t] if not A.traced(t) else jnp.reshape(t, (1,)),
-                            vals)
+  return piecewise_constant([t], [A.mul(base, f), base])
 
 
 def LinearLR(lr: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,  # pylint: disable=invalid-name
@@ -332,8 +328,7 @@ def CosineAnnealingLR(lr: Any, T_max: int, eta_min: float = 0.0,  # pylint: disa
   lo = A.fl(_check.number(_P + fn, "eta_min", eta_min))
   down = cosine_decay(base, t, end_value=lo)
   up = warmup(constant(base), t, init_value=lo, shape="cosine")
-  bound = [t] if not A.traced(t) else jnp.reshape(t, (1,))
-  return repeat(join([down, up], bound), 2 * t)
+  return repeat(join([down, up], [t]), 2 * t)
 
 
 def CosineAnnealingWarmRestarts(lr: Any, T_0: int, T_mult: int = 1,  # pylint: disable=invalid-name
