@@ -45,6 +45,12 @@ from jaxsched._piecewise import piecewise_constant as piecewise_constant
 from jaxsched._piecewise import piecewise_linear as piecewise_linear
 from jaxsched._piecewise import step_decay as step_decay
 from jaxsched._plot import plot as plot
+from jaxsched._ported import cosine_wave as cosine_wave
+from jaxsched._ported import cumulative_product as cumulative_product
+from jaxsched._ported import linear_growth as linear_growth
+from jaxsched._ported import log_warmup as log_warmup
+from jaxsched._ported import stepped_cyclic as stepped_cyclic
+from jaxsched._ported import with_momentum as with_momentum
 from jaxsched import compat as compat
 
 __version__ = "0.1.0"
@@ -92,4 +98,10 @@ __all__ = [
     "warmup",
     "warmup_cosine_decay",
     "warmup_stable_decay",
+    "cosine_wave",
+    "cumulative_product",
+    "linear_growth",
+    "log_warmup",
+    "stepped_cyclic",
+    "with_momentum",
 ]

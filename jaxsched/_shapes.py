@@ -291,3 +291,28 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Array, Array]:
     # the position inside the cycle, exact for integer inputs
     pos = jnp.where(one, f(kk % pp), pos)
   return i, pos, length
+
+
+def log_ramp(a: Any, b: Any, elapsed: Any, length: Any) -> Array:
+  """Logarithmic ramp: ``a + (b - a) min(1, log(1 + e) / log(L))``.
+
+  DeepSpeed's "log" warmup: it reaches ``b`` at ``e = L - 1``. A negative
+  ``elapsed`` acts as 0; a ``length`` below 2 acts as 2 (``log(1) = 0``).
+  """
+  e = jnp.maximum(f(elapsed), 0.0)
+  n = jnp.maximum(f(length), 2.0)
+  return lerp(a, b, jnp.minimum(jnp.log1p(e) / jnp.log(n), 1.0))
+
+
+def stair_fraction(elapsed: Any, length: Any, stairs: Any) -> Array:
+  """``floor(e n / L) / n`` clipped to [0, 1]: ``n`` flat stairs over a phase.
+
+  ``n <= 0`` means no stairs: the plain fraction ``e / L``. Computed as
+  ``floor(e * n / L)`` (not ``floor(frac * n)``), so a stair edge at integer
+  inputs is exact while ``e * n < 2**24`` (float32). ``length <= 0`` acts as 1.
+  """
+  e, n, d = f(elapsed), f(stairs), _pos_or_one(f(length))
+  has = n > 0
+  ns = jnp.where(has, n, 1.0)
+  stepped = jnp.floor(e * ns / d) / ns
+  return jnp.clip(jnp.where(has, stepped, e / d), 0.0, 1.0)
