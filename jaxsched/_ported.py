@@ -281,7 +281,10 @@ class CumulativeProduct(Schedule):
     j = jnp.arange(1, self.max_steps + 1, dtype=jnp.int32)
     factors = S.f(self.schedule(j))
     table = jnp.concatenate([jnp.ones((1,), factors.dtype), jnp.cumprod(factors)])
-    idx = jnp.clip(S.floor_div_raw(k, 1), 0, self.max_steps).astype(jnp.int32)
+    if S.is_int(k):  # min in k's own dtype first: uint32 steps stay exact
+      idx = jnp.maximum(jnp.minimum(k, self.max_steps).astype(jnp.int32), 0)
+    else:
+      idx = jnp.clip(jnp.floor(k), 0, self.max_steps).astype(jnp.int32)
     return table[idx]
 
   def _phase_changes(self, horizon: float) -> list[float]:
@@ -357,7 +360,7 @@ def with_momentum(schedule: Any, momentum: Any) -> WithMomentum:
   Example:
     >>> s = jaxsched.with_momentum(jaxsched.constant(0.1), jaxsched.constant(0.9))
     >>> float(s(3)), float(s.momentum(3))
-    (0.10000000149011612, 0.8999999761581543)
+    (0.10000000149011612, 0.8999999761581421)
   """
   fn = "with_momentum"
   return WithMomentum(_as_schedule(fn, "schedule", schedule),

@@ -239,7 +239,7 @@ def test_compat_torch_names_match_api():
   expected = {"StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
               "PolynomialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts",
               "CyclicLR", "OneCycleLR", "SequentialLR", "LambdaLR",
-              "ReduceLROnPlateau"}
+              "ReduceLROnPlateau", "MultiplicativeLR", "ChainedScheduler", "SWALR"}
   assert set(jt.__all__) == expected
   for name in expected - {"ReduceLROnPlateau"}:
     assert "Example:" in getattr(jt, name).__doc__
@@ -287,3 +287,132 @@ def test_compat_torch_names_match_api():
 def test_validation_messages(make, message):
   with pytest.raises(ValueError, match=message):
     make()
+
+
+# --------------------------------------------------------------------------
+# The rest of PyTorch: MultiplicativeLR, ChainedScheduler, SWALR (golden data
+# from tests/golden/generate_transformers_deepspeed.py), and the momentum of
+# CyclicLR / OneCycleLR (tests/golden/torch.json "momentum_values").
+# --------------------------------------------------------------------------
+EXTRA = json.loads((Path(__file__).parent / "golden" / "torch_extra.json").read_text())
+
+# The factors of generate_transformers_deepspeed.py, written with jnp.
+FACTORS = {
+    "const_0.95": lambda k: jnp.full(jnp.shape(k), 0.95, jnp.float32),
+    "every10_0.5": lambda k: jnp.where(k % 10 == 0, 0.5, 1.0).astype(jnp.float32),
+    "lin_0.002": lambda k: 1.0 - 0.002 * _f(k),
+}
+
+
+def build_extra(case):
+  cls, lr, kw = case["class"], case["lr"], dict(case["kwargs"])
+  if cls == "MultiplicativeLR":
+    return jt.MultiplicativeLR(lr, FACTORS[kw["lr_lambda"]],
+                               max_steps=max(case["steps"]))
+  if cls == "ChainedScheduler":
+    return jt.ChainedScheduler([build(c["class"], lr, c["kwargs"])
+                                for c in kw["schedulers"]], lr)
+  return getattr(jt, cls)(lr, **kw)
+
+
+def test_golden_torch_extra_cases():
+  cases = EXTRA["cases"]
+  got_all = evaluate_all([build_extra(c) for c in cases], [c["steps"] for c in cases])
+  failures, worst = [], {}
+  for case, got in zip(cases, got_all):
+    ref = np.asarray(case["values"])
+    compare(case["id"], case["steps"], got, ref, np.abs(got - ref), failures, worst,
+            case["class"])
+  report("PyTorch (extra classes)", worst, 20)
+  assert not failures, "\n".join(failures)
+  assert set(worst) == {"MultiplicativeLR", "ChainedScheduler", "SWALR"}
+
+
+def _momentum_cases(cls):
+  return [c for c in GOLDEN["cases"] if c["class"] == cls and "momentum_values" in c]
+
+
+def test_cyclic_and_onecycle_momentum_match_torch():
+  scheds, steps, refs, ids = [], [], [], []
+  for c in _momentum_cases("CyclicLR") + _momentum_cases("OneCycleLR"):
+    s = build(c["class"], c["lr"], c["kwargs"])
+    k = np.asarray(c["steps"])
+    if c["class"] == "OneCycleLR":  # PyTorch extrapolates at k = T (documented)
+      kw = c["kwargs"]
+      keep = k < (kw.get("total_steps") or kw["epochs"] * kw["steps_per_epoch"])
+    else:
+      keep = np.ones(len(k), bool)
+    scheds.append(s.momentum)
+    steps.append(k[keep])
+    refs.append(np.asarray(c["momentum_values"])[keep])
+    ids.append(c["id"])
+  assert len(ids) >= 10
+  got = evaluate_all(scheds, steps)
+  worst = 0.0
+  for i, g, r in zip(ids, got, refs):
+    np.testing.assert_allclose(g, r, rtol=RTOL, atol=ATOL, err_msg=i)
+    worst = max(worst, float(np.max(np.abs(g - r))))
+  print(f"\nmax abs error of CyclicLR/OneCycleLR momentum vs PyTorch: {worst:.2e}")
+
+
+def test_cycle_momentum_false_has_no_momentum_and_same_rate():
+  a, b = jt.OneCycleLR(0.1, 50), jt.OneCycleLR(0.1, 50, cycle_momentum=False)
+  assert hasattr(a, "momentum") and not hasattr(b, "momentum")
+  k = jnp.arange(60)
+  np.testing.assert_array_equal(a(k), b(k))
+  c = jt.CyclicLR(0.1, 1.0, 4, cycle_momentum=False)
+  assert not hasattr(c, "momentum")
+
+
+EXTRA_VMAP = {
+    "MultiplicativeLR": (lambda lr: jt.MultiplicativeLR(lr, FACTORS["every10_0.5"],
+                                                        max_steps=60),
+                         [[0.1, 1.0, 0.5]]),
+    "ChainedScheduler": (lambda lr, f, g: jt.ChainedScheduler(
+        [jt.ConstantLR(lr, f, 3), jt.ExponentialLR(lr, g)], lr),
+                         [[0.1, 1.0, 0.5], [0.5, 0.1, 1.0], [0.9, 0.99, 0.5]]),
+    "SWALR": (lambda lr, swa, e: jt.SWALR(lr, swa, e),
+              [[0.1, 1.0, 0.5], [0.01, 0.5, 2.0], [10, 0, 3]]),
+    "CyclicLR.momentum": (lambda b, m, u: jt.CyclicLR(
+        0.01, 0.1, u, mode="exp_range", gamma=0.99, base_momentum=b,
+        max_momentum=m).momentum, [[0.8, 0.85, 0.5], [0.9, 0.95, 0.99], [4, 7, 10]]),
+    "OneCycleLR.momentum": (lambda t, p, b, m: jt.OneCycleLR(
+        0.1, t, pct_start=p, base_momentum=b, max_momentum=m).momentum,
+                            [[40, 50, 97], [0.25, 0.3, 0.45], [0.8, 0.85, 0.5],
+                             [0.9, 0.95, 0.99]]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXTRA_VMAP))
+def test_vmap_over_every_numeric_argument_extra(name):
+  make, cols = EXTRA_VMAP[name]
+  check_vmap(name, make, cols, STEPS)
+
+
+def test_extra_eager_equals_jit_and_integer_dtypes():
+  scheds = [build_extra(c) for c in EXTRA["cases"]]
+  k = jnp.arange(0, 60, dtype=jnp.int32)
+  jitted = jax.jit(lambda ss, k: [s(k) for s in ss])(scheds, k)
+  for s, j in zip(scheds, jitted):
+    # XLA may fuse a factor such as 1 - 0.002 k differently under jit: ulps
+    np.testing.assert_allclose(np.asarray(s(k)), np.asarray(j), rtol=1e-6,
+                               atol=1e-7 * float(np.max(np.abs(j))))
+    np.testing.assert_array_equal(np.asarray(s(k.astype(jnp.uint32))),
+                                  np.asarray(s(k)))
+
+
+def test_multiplicative_holds_after_max_steps_and_rejects_bad_input():
+  s = jt.MultiplicativeLR(1.0, FACTORS["const_0.95"], max_steps=10)
+  np.testing.assert_allclose(s(jnp.array([10, 11, 500])), 0.95**10, rtol=1e-6)
+  with pytest.raises(ValueError, match=r"^compat\.torch\.MultiplicativeLR: "
+                     r"`max_steps` must be a whole number >= 1"):
+    jt.MultiplicativeLR(1.0, FACTORS["const_0.95"], max_steps=0)
+  with pytest.raises(ValueError, match=r"^compat\.torch\.MultiplicativeLR: "
+                     r"`lr_lambda` must be a function"):
+    jt.MultiplicativeLR(1.0, 0.95, max_steps=10)
+  with pytest.raises(ValueError, match=r"^compat\.torch\.SWALR: `anneal_strategy` "
+                     r"must be 'cos' or 'linear', got anneal_strategy='cosine'\."):
+    jt.SWALR(0.1, 0.01, anneal_strategy="cosine")
+  with pytest.raises(ValueError, match=r"^compat\.torch\.ChainedScheduler: `lr` "
+                     r"must be > 0, got lr=0\.0\."):
+    jt.ChainedScheduler([jt.StepLR(0.1, 3)], 0.0)

@@ -11,9 +11,10 @@ So ``s(step)`` is the learning rate of optimizer step ``step`` when the
 scheduler is stepped once per optimizer step; for a scheduler stepped once per
 epoch, wrap it: ``jaxsched.epochwise(s, steps_per_epoch)``. PyTorch computes in
 float64 with chained (recursive) updates; these closed forms agree with it to
-float32 precision. Every numeric argument may be traced. Arguments that do not
-change the learning rate (``verbose``, momentum settings) are accepted and
-ignored; ``last_epoch`` must be ``-1`` (evaluate ``s(k + e)`` to resume).
+float32 precision. Every numeric argument may be traced. ``verbose`` is
+accepted and ignored; ``last_epoch`` must be ``-1`` (evaluate ``s(k + e)`` to
+resume). ``CyclicLR`` and ``OneCycleLR`` with ``cycle_momentum=True`` (PyTorch's
+default) carry the momentum PyTorch sets as ``s.momentum``.
 
 Example:
   >>> from jaxsched.compat import torch as jt
@@ -31,15 +32,17 @@ import numpy as np
 
 from jaxsched import _check
 from jaxsched._base import Schedule
-from jaxsched._combinators import Function, join, repeat, scale, warmup
+from jaxsched._combinators import Function, join, product, repeat, scale, warmup
 from jaxsched._cosine import cosine_decay, cosine_restarts
-from jaxsched._cyclic import cyclic, one_cycle
+from jaxsched._cyclic import cyclic, one_cycle, one_cycle_momentum
 from jaxsched._decay import constant, exponential_decay, linear, polynomial
 from jaxsched._piecewise import multistep, piecewise_constant, step_decay
 from jaxsched._plateau import ReduceLROnPlateau as ReduceLROnPlateau
+from jaxsched._ported import cumulative_product, with_momentum
 from jaxsched.compat import _args as A
 
 __all__ = [
+    "ChainedScheduler",
     "ConstantLR",
     "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts",
@@ -48,9 +51,11 @@ __all__ = [
     "LambdaLR",
     "LinearLR",
     "MultiStepLR",
+    "MultiplicativeLR",
     "OneCycleLR",
     "PolynomialLR",
     "ReduceLROnPlateau",
+    "SWALR",
     "SequentialLR",
     "StepLR",
 ]
@@ -406,19 +411,24 @@ def CyclicLR(base_lr: Any, max_lr: Any, step_size_up: int = 2000,  # pylint: dis
     scale_fn: must be ``None``; for a custom amplitude, multiply a
       :func:`jaxsched.cyclic` by your own schedule instead.
     scale_mode: ignored (it only matters with ``scale_fn``).
-    cycle_momentum, base_momentum, max_momentum: ignored (momentum is not a
-      learning rate).
+    cycle_momentum: pair the momentum curve (static): ``s.momentum`` moves
+      the other way, :math:`\mu_M - (\mu_M - \mu_b)\,s(x)\,a` (PyTorch's
+      momentum, or Adam's ``betas[0]``), via :func:`jaxsched.with_momentum`.
+    base_momentum, max_momentum: ``mu_b``, ``mu_M``.
     last_epoch: must be -1.
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched schedule; with ``cycle_momentum`` (PyTorch's default),
+    ``s.momentum`` is the momentum schedule.
 
   Example:
     >>> from jaxsched.compat import torch as jt
     >>> s = jt.CyclicLR(0.0, 1.0, step_size_up=2, mode="triangular2")
     >>> s(jnp.arange(7)).tolist()
     [0.0, 0.5, 1.0, 0.5, 0.0, 0.25, 0.5]
+    >>> np.asarray(s.momentum(jnp.arange(3)), float).round(4).tolist()
+    [0.9, 0.85, 0.8]
   """
   fn = "CyclicLR"
   A.last_epoch(_P + fn, last_epoch)
@@ -438,6 +448,17 @@ def CyclicLR(base_lr: Any, max_lr: Any, step_size_up: int = 2000,  # pylint: dis
   base, top = _lr(fn, base_lr, "base_lr"), _lr(fn, max_lr, "max_lr")
   g = A.fl(_check.number(_P + fn, "gamma", gamma, lo=0, lo_open=True,
                          fix="Pass a positive factor."))
+  lrs = _cyclic_curve(base, top, up, down, mode, g)
+  if not _check.flag(_P + fn, "cycle_momentum", cycle_momentum):
+    return lrs
+  m_lo = A.fl(_check.number(_P + fn, "base_momentum", base_momentum))
+  m_hi = A.fl(_check.number(_P + fn, "max_momentum", max_momentum))
+  return with_momentum(lrs, _cyclic_curve(m_hi, m_lo, up, down, mode, g))
+
+
+def _cyclic_curve(base: Any, top: Any, up: Any, down: Any, mode: str,
+                  g: Any) -> Schedule:
+  """CyclicLR's curve from ``base`` towards ``top`` (also the momentum's)."""
   if mode != "exp_range" or A.traced(g):
     return cyclic(base, top, up, step_size_down=down, mode=mode, gamma=g)
   # exp_range with a concrete gamma: the same curve written as
@@ -445,7 +466,8 @@ def CyclicLR(base_lr: Any, max_lr: Any, step_size_up: int = 2000,  # pylint: dis
   # float32-safe rate of ExponentialLR (gamma = 0.99994 over 20000 steps is
   # otherwise off by 4e-4).
   rate, n = _per_step_rate(g)
-  wave = cyclic(0.0, top - base, up, step_size_down=down, mode="triangular")
+  wave = cyclic(0.0, A.fl(top) - A.fl(base), up, step_size_down=down,
+                mode="triangular")
   return constant(base) + wave * exponential_decay(1.0, rate, n)
 
 
@@ -479,8 +501,12 @@ def OneCycleLR(max_lr: Any, total_steps: int | None = None,  # pylint: disable=i
     epochs, steps_per_epoch: give ``T = epochs * steps_per_epoch``.
     pct_start: ``p`` in (0, 1).
     anneal_strategy: ``"cos"`` or ``"linear"`` (static).
-    cycle_momentum, base_momentum, max_momentum: ignored here; the momentum
-      curve is :func:`jaxsched.one_cycle_momentum`.
+    cycle_momentum: pair the momentum curve (static): ``s.momentum`` is
+      :func:`jaxsched.one_cycle_momentum` (``max_momentum`` down to
+      ``base_momentum`` while the rate rises, and back), via
+      :func:`jaxsched.with_momentum`. Like the rate, it holds its final value
+      from :math:`k = T - 1` on.
+    base_momentum, max_momentum: the momentum's bounds.
     div_factor: ``delta > 0``.
     final_div_factor: ``delta_f > 0``.
     three_phase: PyTorch's three-phase variant (static).
@@ -488,7 +514,8 @@ def OneCycleLR(max_lr: Any, total_steps: int | None = None,  # pylint: disable=i
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched schedule; with ``cycle_momentum`` (PyTorch's default),
+    ``s.momentum`` is the momentum schedule.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -496,6 +523,8 @@ def OneCycleLR(max_lr: Any, total_steps: int | None = None,  # pylint: disable=i
     ...                   final_div_factor=1.0, anneal_strategy="linear")
     >>> np.asarray(s(jnp.array([0, 1, 5, 9])), float).round(4).tolist()
     [0.1, 1.0, 0.55, 0.1]
+    >>> np.asarray(s.momentum(jnp.array([0, 1, 5, 9])), float).round(4).tolist()
+    [0.95, 0.85, 0.9, 0.95]
   """
   fn = "OneCycleLR"
   A.last_epoch(_P + fn, last_epoch)
@@ -513,19 +542,25 @@ def OneCycleLR(max_lr: Any, total_steps: int | None = None,  # pylint: disable=i
     raise ValueError(
         f"{_P}{fn}: `anneal_strategy` must be 'cos' or 'linear', got "
         f"anneal_strategy={anneal_strategy!r}. Pass 'cos' or 'linear'.")
-  return one_cycle(
-      _iters(fn, "total_steps", total_steps, "Pass the number of training steps."),
-      _lr(fn, max_lr, "max_lr"),
-      pct_start=A.fl(_check.in_range(_P + fn, "pct_start", pct_start, 0.0, 1.0,
-                                     "Pass a fraction such as 0.3.",
-                                     lo_open=False, hi_open=False)),
+  total = _iters(fn, "total_steps", total_steps, "Pass the number of training steps.")
+  pct = A.fl(_check.in_range(_P + fn, "pct_start", pct_start, 0.0, 1.0,
+                             "Pass a fraction such as 0.3.",
+                             lo_open=False, hi_open=False))
+  three = _check.flag(_P + fn, "three_phase", three_phase)
+  lrs = one_cycle(
+      total, _lr(fn, max_lr, "max_lr"), pct_start=pct,
       div_factor=A.fl(_check.number(_P + fn, "div_factor", div_factor, lo=0,
                                     lo_open=True, fix="Pass e.g. 25.")),
       final_div_factor=A.fl(_check.number(_P + fn, "final_div_factor",
                                           final_div_factor, lo=0, lo_open=True,
                                           fix="Pass e.g. 1e4.")),
-      anneal=_ANNEAL[anneal_strategy],
-      three_phase=_check.flag(_P + fn, "three_phase", three_phase))
+      anneal=_ANNEAL[anneal_strategy], three_phase=three)
+  if not _check.flag(_P + fn, "cycle_momentum", cycle_momentum):
+    return lrs
+  return with_momentum(lrs, one_cycle_momentum(
+      total, base_value=A.fl(_check.number(_P + fn, "base_momentum", base_momentum)),
+      max_value=A.fl(_check.number(_P + fn, "max_momentum", max_momentum)),
+      pct_start=pct, anneal=_ANNEAL[anneal_strategy], three_phase=three))
 
 
 def SequentialLR(lr: Any, schedulers: Sequence[Any], milestones: Sequence[int],  # pylint: disable=invalid-name
@@ -605,3 +640,132 @@ def LambdaLR(lr: Any, lr_lambda: Callable[[Any], Any], last_epoch: int = -1,  # 
         f"{_P}{fn}: `lr_lambda` must be a function of the step count, got "
         f"lr_lambda={lr_lambda!r}. Pass e.g. lambda k: 0.95 ** k.")
   return scale(Function(lr_lambda), _lr(fn, lr))
+
+
+def MultiplicativeLR(lr: Any, lr_lambda: Callable[[Any], Any],  # pylint: disable=invalid-name
+                     last_epoch: int = -1, verbose: Any = _DEPRECATED, *,
+                     max_steps: int) -> Schedule:
+  r"""PyTorch ``MultiplicativeLR``: each call multiplies the rate by ``f(k)``.
+
+  .. math:: \eta(k) = \mathrm{lr} \prod_{j=1}^{k} f(j)
+
+  Maps to ``scale(cumulative_product(Function(lr_lambda), max_steps), lr)``:
+  each evaluation computes ``f`` on ``1..max_steps`` and a running product
+  (O(max_steps), compiled once). ``lr_lambda`` receives an int32 array of steps
+  (possibly traced), so it must be written with ``jnp``
+  (``jnp.where(k % 10 == 0, 0.5, 1.0)``, not a Python ``if``). The float32
+  error grows with the number of factors (about ``k`` times the rounding of one
+  factor, 1e-6 relative after a few hundred steps); enable x64 for long runs.
+
+  Args:
+    lr: the optimizer's learning rate.
+    lr_lambda: a jittable function of the step count (one function; PyTorch's
+      list of per-group functions is not supported).
+    last_epoch: must be -1.
+    verbose: ignored.
+    max_steps: the number of steps to tabulate (a Python int, keyword-only:
+      PyTorch has no such argument). From ``max_steps`` on the rate is held.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> s = jt.MultiplicativeLR(1.0, lambda k: jnp.full(k.shape, 0.5), max_steps=100)
+    >>> s(jnp.arange(4)).tolist()
+    [1.0, 0.5, 0.25, 0.125]
+  """
+  fn = "MultiplicativeLR"
+  A.last_epoch(_P + fn, last_epoch)
+  if not callable(lr_lambda) or isinstance(lr_lambda, (list, tuple)):
+    raise ValueError(
+        f"{_P}{fn}: `lr_lambda` must be a function of the step count, got "
+        f"lr_lambda={lr_lambda!r}. Pass e.g. lambda k: jnp.full(k.shape, 0.95).")
+  if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) \
+      or max_steps < 1:
+    raise ValueError(
+        f"{_P}{fn}: `max_steps` must be a whole number >= 1 (a Python int), got "
+        f"max_steps={max_steps!r}. Pass the number of scheduler steps of the run.")
+  return scale(cumulative_product(Function(lr_lambda), int(max_steps)), _lr(fn, lr))
+
+
+def ChainedScheduler(schedulers: Sequence[Any], lr: Any) -> Schedule:  # pylint: disable=invalid-name
+  r"""PyTorch ``ChainedScheduler``: every scheduler steps at once; factors multiply.
+
+  .. math:: \eta(k) = \mathrm{lr} \prod_i \frac{s_i(k)}{\mathrm{lr}}
+
+  This is what PyTorch computes for chainable (multiplicative) schedulers:
+  ``StepLR``, ``MultiStepLR``, ``ConstantLR``, ``LinearLR``, ``ExponentialLR``,
+  ``PolynomialLR``, ``MultiplicativeLR``. (PyTorch's recursive
+  ``CosineAnnealingLR`` is additive, not a factor: chained with others it does
+  not follow this product.) Maps to ``scale(product([scale(s_i, 1/lr), ...]), lr)``.
+
+  Args:
+    schedulers: compat schedules built with the same ``lr``.
+    lr: the optimizer's learning rate (> 0), replacing PyTorch's optional
+      ``optimizer`` argument.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> s = jt.ChainedScheduler([jt.ConstantLR(1.0, factor=0.5, total_iters=2),
+    ...                          jt.ExponentialLR(1.0, gamma=0.5)], lr=1.0)
+    >>> s(jnp.arange(4)).tolist()
+    [0.5, 0.25, 0.25, 0.125]
+  """
+  fn = "ChainedScheduler"
+  base = A.fl(_check.number(_P + fn, "lr", lr, lo=0, lo_open=True,
+                            fix="Pass the optimizer's learning rate (> 0)."))
+  if isinstance(schedulers, (Schedule, str)) or not hasattr(schedulers, "__len__") \
+      or not len(schedulers):
+    raise ValueError(
+        f"{_P}{fn}: `schedulers` must be a non-empty list of schedules, got "
+        f"schedulers={schedulers!r}. Pass e.g. [ConstantLR(lr, ...), "
+        "ExponentialLR(lr, ...)].")
+  inv = A.div(1.0, base)
+  return scale(product([scale(s, inv) for s in schedulers]), base)
+
+
+def SWALR(lr: Any, swa_lr: Any, anneal_epochs: int = 10,  # pylint: disable=invalid-name
+          anneal_strategy: str = "cos", last_epoch: int = -1) -> Schedule:
+  r"""PyTorch ``torch.optim.swa_utils.SWALR``: anneal to ``swa_lr``, then hold it.
+
+  With :math:`t = \min(1, k / \max(1, E))` (:math:`t = 1` from the start when
+  :math:`E = 0`) and :math:`\alpha(t) = (1 - \cos\pi t)/2` (``cos``) or
+  :math:`t` (``linear``):
+
+  .. math:: \eta(k) = \mathrm{swa\_lr}\,\alpha(t) + \mathrm{lr}\,(1 - \alpha(t))
+
+  (PyTorch's recursive form has the same values). Maps to
+  ``warmup(constant(swa_lr), E, init_value=lr, shape="cosine" or "linear")``.
+
+  Args:
+    lr: the optimizer's learning rate when SWALR is created.
+    swa_lr: the learning rate of the SWA phase.
+    anneal_epochs: ``E``, a whole number >= 0 of scheduler steps.
+    anneal_strategy: ``"cos"`` or ``"linear"`` (static).
+    last_epoch: must be -1.
+
+  Returns:
+    A jaxsched schedule.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> s = jt.SWALR(1.0, 0.0, anneal_epochs=4, anneal_strategy="linear")
+    >>> s(jnp.arange(6)).tolist()
+    [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
+  """
+  fn = "SWALR"
+  A.last_epoch(_P + fn, last_epoch)
+  if anneal_strategy not in _ANNEAL:
+    raise ValueError(
+        f"{_P}{fn}: `anneal_strategy` must be 'cos' or 'linear', got "
+        f"anneal_strategy={anneal_strategy!r}. Pass 'cos' or 'linear'.")
+  e = _check.number(_P + fn, "anneal_epochs", anneal_epochs, lo=0, integer=True,
+                    fix="Pass the number of annealing steps (0 for none).")
+  shape = "cosine" if anneal_strategy == "cos" else "linear"
+  return warmup(constant(A.fl(_check.number(_P + fn, "swa_lr", swa_lr, lo=0,
+                                            fix="Pass the SWA learning rate."))),
+                e, init_value=_lr(fn, lr), shape=shape)

@@ -276,7 +276,7 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
   Example:
     >>> from jaxsched.compat import transformers as jtr
     >>> s = jtr.get_cosine_with_hard_restarts_schedule_with_warmup(1.0, 0, 4, 2)
-    >>> s(jnp.arange(6)).tolist()
+    >>> np.asarray(s(jnp.arange(6)), float).round(4).tolist()
     [1.0, 0.5, 1.0, 0.5, 0.0, 0.0]
   """
   fn = "get_cosine_with_hard_restarts_schedule_with_warmup"
@@ -479,8 +479,8 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     >>> from jaxsched.compat import transformers as jtr
     >>> s = jtr.get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
     ...     1.0, 2, 4, min_lr_rate=0.0)
-    >>> s(jnp.arange(5)).tolist()
-    [0.5, 1.0, 0.5, 0.0, 0.0]
+    >>> np.asarray(s(jnp.arange(5)), float).round(4).tolist()
+    [0.5, 1.0, 0.5, 0.0, 0.5]
   """
   fn = "get_cosine_with_min_lr_schedule_with_warmup_lr_rate"
   _last(fn, last_epoch)
@@ -634,7 +634,7 @@ def get_scheduler(name: str, lr: Any, num_warmup_steps: int | None = None,
     >>> s = jtr.get_scheduler("cosine_with_restarts", 1.0, num_warmup_steps=0,
     ...                       num_training_steps=4,
     ...                       scheduler_specific_kwargs={"num_cycles": 2})
-    >>> s(jnp.arange(5)).tolist()
+    >>> np.asarray(s(jnp.arange(5)), float).round(4).tolist()
     [1.0, 0.5, 1.0, 0.5, 0.0]
   """
   fn = _P + "get_scheduler"
