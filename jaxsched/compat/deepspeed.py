@@ -277,7 +277,8 @@ def OneCycle(cycle_min_lr: Any, cycle_max_lr: Any, decay_lr_rate: Any = 0.0,  # 
     cycle_first_step_size: ``u > 0`` steps (may be fractional).
     cycle_second_step_size: ``d > 0``; ``None`` means ``u`` (DeepSpeed also
       allows 0; here it must be positive).
-    cycle_first_stair_count: stairs of the rise (0: smooth).
+    cycle_first_stair_count: stairs of the rise (0 or less, such as
+      DeepSpeed's command-line default -1: smooth).
     cycle_second_stair_count: stairs of the fall; ``None`` means the first's.
     decay_step_size: steps per unit of decay (0: no decay).
     cycle_momentum: pair the momentum curve (static).
@@ -305,8 +306,12 @@ def OneCycle(cycle_min_lr: Any, cycle_max_lr: Any, decay_lr_rate: Any = 0.0,  # 
   down = up if cycle_second_step_size is None else _check.number(
       _P + fn, "cycle_second_step_size", cycle_second_step_size, lo=0, lo_open=True,
       fix="Pass the steps of the falling half, or None for cycle_first_step_size.")
-  n_up = cycle_first_stair_count
-  n_down = n_up if cycle_second_stair_count is None else cycle_second_stair_count
+  fix = "Pass a whole number of stairs (0 or less: none)."
+  n_up = A.steps_max(_check.number(_P + fn, "cycle_first_stair_count",
+                                   cycle_first_stair_count, integer=True, fix=fix), 0)
+  n_down = n_up if cycle_second_stair_count is None else A.steps_max(_check.number(
+      _P + fn, "cycle_second_stair_count", cycle_second_stair_count, integer=True,
+      fix=fix), 0)
   dss = _check.number(_P + fn, "decay_step_size", decay_step_size, lo=0,
                       fix="Pass the steps per unit of decay, or 0 for none.")
   on = _positive(dss)
