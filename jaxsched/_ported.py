@@ -100,8 +100,7 @@ class LinearGrowth(Schedule):
 
   def _value(self, k: Array) -> Array:
     p = S.periods(jnp.maximum(k, 0), self.step_size, self.staircase)
-    v = S.f(self.init_value)
-    return S.lerp(v, v * (1.0 + S.f(self.rate)), p)
+    return S.arithmetic(self.init_value, self.rate, p)
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return _multiples(self.step_size, horizon) if self.staircase else [0.0]
@@ -152,8 +151,9 @@ class CosineWave(Schedule):
 
   def _value(self, k: Array) -> Array:
     h = S.f(self.half_period)
-    pos = S.mod(S.f(jnp.maximum(k, 0)), 2.0 * h)  # keeps cos's argument small
-    return S.cos_anneal(self.init_value, self.end_value, S.safe_div(pos, h))
+    pos = S.mod(S.f(jnp.maximum(k, 0)), 2.0 * h)
+    down = jnp.where(pos > h, 2.0 * h - pos, pos)  # the way back up, mirrored
+    return S.cos_anneal(self.init_value, self.end_value, S.progress_float(down, h))
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return _multiples(self.half_period, horizon)
