@@ -208,6 +208,36 @@ CASES = [
     Case("epochwise", lambda spe=10, gamma=0.5: js.epochwise(
         js.step_decay(1.0, 2, gamma=gamma), spe),
          {"spe": [10, 1, 33], "gamma": [0.5, 0.1, 0.9]}, STEPS),
+    # ported recipes (jaxsched/_ported.py)
+    Case("log_warmup", _f(js.log_warmup, "init_value", "peak_value", "warmup_steps",
+                          init_value=0.0, peak_value=1.0, warmup_steps=100),
+         {"init_value": [0.0, 0.1, 2.0], "peak_value": [1.0, 0.5, 2.0],
+          "warmup_steps": [100, 2, 31]}, STEPS),
+    Case("linear_growth", _f(js.linear_growth, "init_value", "rate", "step_size",
+                             init_value=1e-3, rate=1.0, step_size=10),
+         {"init_value": [1e-3, 0.1, 2.0], "rate": [1.0, 0.5, 0.0],
+          "step_size": [10, 1, 33.5]}, STEPS),
+    Case("linear_growth_staircase", _f(js.linear_growth, "init_value", "rate",
+                                       "step_size", init_value=1e-3, rate=1.0,
+                                       step_size=10, staircase=True),
+         {"rate": [1.0, 0.5, 2.0], "step_size": [10, 1, 33]}, STEPS),
+    Case("cosine_wave", _f(js.cosine_wave, "init_value", "end_value", "half_period",
+                           init_value=1.0, end_value=0.1, half_period=50),
+         {"init_value": [1.0, 0.5, 2.0], "end_value": [0.1, 0.0, 3.0],
+          "half_period": [50, 7, 20.5]}, STEPS),
+    Case("stepped_cyclic", _f(js.stepped_cyclic, "base_value", "max_value",
+                              "step_size_up", base_value=0.1, max_value=1.0,
+                              step_size_up=20, step_size_down=30, stairs_up=4,
+                              stairs_down=0),
+         {"base_value": [0.1, 0.0, 0.5], "max_value": [1.0, 2.0, 0.5],
+          "step_size_up": [20, 5, 10.5], "step_size_down": [30, 1, 7],
+          "stairs_up": [4, 0, 3], "stairs_down": [0, 5, 2]}, STEPS),
+    Case("cumulative_product", lambda peak=1.0, rate=0.99: js.cumulative_product(
+        js.exponential_decay(rate, 0.999), 1000) * peak,
+         {"peak": [1.0, 0.5, 2.0], "rate": [0.99, 0.9, 1.0]}, STEPS),
+    Case("with_momentum", lambda peak=1.0, lo=0.85: js.with_momentum(
+        js.cosine_decay(peak, 100), js.cosine_decay(lo, 100, end_value=0.95)),
+         {"peak": [1.0, 0.5, 2.0], "lo": [0.85, 0.8, 0.9]}, STEPS),
 ]
 
 BY_NAME = {c.name: c for c in CASES}
