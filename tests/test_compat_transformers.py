@@ -98,6 +98,7 @@ def test_direct_functions_equal_get_scheduler():
 STEPS = jnp.arange(0, 130, dtype=jnp.int32)
 
 VMAP_CASES = {
+    "constant": (lambda lr: jtr.get_constant_schedule(lr), [[0.1, 1.0, 0.5]]),
     "linear": (lambda lr, w, n: jtr.get_linear_schedule_with_warmup(lr, w, n),
                [[0.1, 1.0, 0.5], [10, 0, 30], [100, 50, 20]]),
     "cosine": (lambda lr, w, n, c: jtr.get_cosine_schedule_with_warmup(lr, w, n, c),
