@@ -174,3 +174,16 @@ def test_from_config_equals_constructor_and_round_trips():
 def test_validation_messages(make, message):
   with pytest.raises(ValueError, match=message):
     make()
+
+
+def test_int64_steps_under_x64_match_to_float64_precision():
+  one_per_kind = list({c["type"]: c for c in CASES}.values())
+  with jax.enable_x64(True):
+    scheds = [build(c) for c in one_per_kind]
+    steps = [np.asarray(c["steps"], np.int64) for c in one_per_kind]
+    got = jax.jit(lambda ss, ks: [s(k) for s, k in zip(ss, ks)])(scheds, steps)
+    for c, g in zip(one_per_kind, got):
+      assert g.dtype == jnp.float64
+      np.testing.assert_allclose(np.asarray(g), c["values"], rtol=1e-10,
+                                 atol=1e-12 * max(map(abs, c["values"])),
+                                 err_msg=c["id"])
