@@ -172,7 +172,7 @@ def PolynomialDecay(initial_learning_rate: Any, decay_steps: Any,  # pylint: dis
   return polynomial(
       _num(fn, "initial_learning_rate", initial_learning_rate),
       _num(fn, "end_learning_rate", end_learning_rate),
-      _check.number(_P + fn, "decay_steps", decay_steps, lo=0, lo_open=True,
+      _check.number(_P + fn, "decay_steps", decay_steps, steps=True, lo=0, lo_open=True,
                     integer=True, fix="Pass the length of the decay in steps."),
       power=_num(fn, "power", power, lo=0, fix="Pass a non-negative exponent."),
       cycle=_check.flag(_P + fn, "cycle", cycle))
@@ -214,7 +214,7 @@ def CosineDecay(initial_learning_rate: Any, decay_steps: Any, alpha: Any = 0.0, 
   """
   fn = "CosineDecay"
   init = _num(fn, "initial_learning_rate", initial_learning_rate)
-  t = _check.number(_P + fn, "decay_steps", decay_steps, lo=0, lo_open=True,
+  t = _check.number(_P + fn, "decay_steps", decay_steps, steps=True, lo=0, lo_open=True,
                     integer=True, fix="Pass the length of the decay in steps.")
   a = _num(fn, "alpha", alpha)
   w = _check.number(_P + fn, "warmup_steps", warmup_steps, lo=0, integer=True,
