@@ -295,4 +295,4 @@ def _sweep_api(res: dict[str, Any]) -> str:
       f"{fmt(res['final_loss_max_abs_diff'])} (max abs diff; losses span "
       f"{fmt(res['final_loss_range'][0])} to {fmt(res['final_loss_range'][1])}): "
       "equal to float32 rounding (batched matmuls round differently), not bit "
-      "for bit.")
+      "for bit." + (" " + res["note"] if res.get("note") else ""))

@@ -198,8 +198,8 @@ def layerwise_decay(decay: Any, depth: Callable[[str, Any], int] | Any,
     out = []
     for path, d in _per_leaf(fn, "depth", depth, tree):
       d = _check.number(fn, f"depth({path!r})", d, lo=0, hi=hi, integer=True,
-                        fix=f"Depths run from 0 (embeddings) to num_layers "
-                        f"(the head).")
+                        fix="Depths run from 0 (embeddings) to num_layers "
+                        "(the head).")
       exponent = jnp.asarray(num_layers - d).astype(base.dtype)
       out.append(jnp.power(base, exponent))
     return out
