@@ -93,3 +93,24 @@ __all__ = [
     "warmup_cosine_decay",
     "warmup_stable_decay",
 ]
+from jaxsched._inject import InjectSchedulesState as InjectSchedulesState
+from jaxsched._inject import inject_schedules as inject_schedules
+from jaxsched._inject import with_schedule as with_schedule
+
+__all__ += [
+    "InjectSchedulesState",
+    "inject_schedules",
+    "with_schedule",
+]
+from jaxsched._groups import ScaleByGroupState as ScaleByGroupState
+from jaxsched._groups import layerwise_decay as layerwise_decay
+from jaxsched._groups import scale_by_group as scale_by_group
+
+__all__ += [
+    "ScaleByGroupState",
+    "layerwise_decay",
+    "scale_by_group",
+]
+from jaxsched._sweep import sweep as sweep
+
+__all__ += ["sweep"]
