@@ -22,6 +22,7 @@ from jaxsched._combinators import warmup
 from jaxsched._cosine import cosine_decay, cosine_restarts
 from jaxsched._decay import exponential_decay, inverse_time_decay, polynomial
 from jaxsched._piecewise import piecewise_constant
+from jaxsched._frameworks import to_keras as to_keras
 from jaxsched.compat import _args as A
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "InverseTimeDecay",
     "PiecewiseConstantDecay",
     "PolynomialDecay",
+    "to_keras",
 ]
 
 _P = "compat.keras."
