@@ -9,7 +9,7 @@ import jax.numpy as jnp
 
 from jaxsched import _frameworks
 
-_INJECT_FIELDS = ("hyperparams", "hyperparams_states", "inner_state")
+_INJECT_FIELDS = ("count", "hyperparams")  # nnx.state drops empty fields
 
 
 def _hyperparams(node: Any) -> Mapping | None:
@@ -34,8 +34,7 @@ def current_lr(opt_state: Any, name: str = "learning_rate") -> jax.Array:
   ``InjectStatefulHyperparamsState``) whose ``hyperparams`` has ``name``.
   Flax NNX is understood too: an ``nnx.Optimizer``, its ``opt_state`` (NNX
   ``Variable`` leaves) and ``nnx.state(optimizer)`` (where the inject state has
-  become a dict with ``hyperparams``, ``hyperparams_states`` and
-  ``inner_state``).
+  become a dict with ``count`` and ``hyperparams``).
 
   Args:
     opt_state: an optax optimizer state, an ``nnx.Optimizer``, its
