@@ -114,10 +114,10 @@ def restore_like(target: Any, restored: Any) -> Any:
     \mathrm{restore\_like}(t, r) =
     \mathrm{unflatten}(\mathrm{treedef}(t), [r[\mathrm{path}_i]]_i)
 
-  Leaves keep the restored values exactly (bitwise), cast to the target leaf's
-  dtype only where that is lossless for the value (a Python float target leaf
-  takes the restored 0-d array as it is). Passing the target to orbax in the
-  first place (``ckptr.restore(path, target)``) gives the same result.
+  Leaves keep the restored values exactly as restored (bitwise, dtype
+  included); only their container structure comes from ``target``. Passing
+  the target to orbax in the first place (``ckptr.restore(path, target)``)
+  gives the same values.
 
   Args:
     target: a pytree of the wanted structure (values are ignored; only paths,

@@ -45,7 +45,7 @@ class PlateauScheduleState:
       schedule is evaluated at it.
     plateau: the plateau's state (:class:`PlateauState`).
     rule: the plateau itself (a :class:`ReduceOnPlateau`: hyperparameters as
-      leaves), copied by ``init``; its decisions follow these numbers, so that
+      JAX-array leaves), copied by ``init``; its decisions follow these numbers, so that
       :func:`plateau_step` needs only the state.
   """
 
@@ -92,7 +92,8 @@ class PlateauSchedule:
   def init(self) -> PlateauScheduleState:
     """Count 0, the plateau's initial state and the plateau itself."""
     return PlateauScheduleState(count=jnp.zeros((), jnp.int32),
-                                plateau=self.plateau.init(), rule=self.plateau)
+                                plateau=self.plateau.init(),
+                                rule=_as_leaves(self.plateau))
 
   def update(self, state: PlateauScheduleState, value: Any = None,
              **extra_args: Any) -> PlateauScheduleState:
@@ -131,6 +132,13 @@ _MISUSE = (
     "instead of optax.adamw(plateau_schedule(...)); to plot or evaluate the base "
     "curve, use its .schedule (jaxsched.plot(ps.schedule, steps)); to read the "
     "current rate, use jaxsched.current_lr(opt_state).")
+
+
+def _as_leaves(plateau: Any) -> Any:
+  """The plateau with JAX-array leaves, as a jitted update returns them, so that
+  a fresh ``init`` and a trained state have the same leaf types (a checkpoint
+  target made by ``init`` then restores every leaf with its saved dtype)."""
+  return jax.tree.map(jnp.asarray, plateau)
 
 
 def _checked_state(fn: str, state: Any) -> PlateauScheduleState:
@@ -263,7 +271,7 @@ def scale_by_plateau(plateau: Any) -> optax.GradientTransformationExtraArgs:
 
   def init_fn(params: Any) -> ScaleByPlateauState:
     del params
-    return ScaleByPlateauState(plateau=plateau.init(), rule=plateau)
+    return ScaleByPlateauState(plateau=plateau.init(), rule=_as_leaves(plateau))
 
   def update_fn(updates: Any, state: Any, params: Any = None, *,
                 value: Any = None, **extra_args: Any) -> tuple[Any, Any]:
