@@ -16,7 +16,7 @@ Both states carry the plateau's hyperparameters (``rule``), so that
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import jax
 import jax.numpy as jnp
@@ -44,9 +44,11 @@ class PlateauScheduleState:
     count: ``update`` calls so far (int32, saturating at 2**31 - 1); the base
       schedule is evaluated at it.
     plateau: the plateau's state (:class:`PlateauState`).
-    rule: the plateau itself (a :class:`ReduceOnPlateau`: hyperparameters as
-      JAX-array leaves), copied by ``init``; its decisions follow these numbers, so that
-      :func:`plateau_step` needs only the state.
+    rule: the plateau itself (a :class:`ReduceOnPlateau`, hyperparameters as
+      JAX-array leaves), copied by ``init``; its decisions follow these
+      numbers, so that :func:`plateau_step` needs only the state. ``None``
+      for a custom plateau that is not a pytree (then the schedule's own
+      plateau decides, and :func:`plateau_step` cannot reach it).
   """
 
   count: Any
@@ -64,7 +66,8 @@ class ScaleByPlateauState:
 
   Attributes:
     plateau: the plateau's state (:class:`PlateauState`).
-    rule: the plateau (a :class:`ReduceOnPlateau`), copied by ``init``.
+    rule: the plateau (a :class:`ReduceOnPlateau`), copied by ``init``
+      (``None`` for a custom plateau that is not a pytree).
   """
 
   plateau: Any
@@ -108,8 +111,9 @@ class PlateauSchedule:
     count = _increment(jnp.asarray(state.count))
     if value is None:
       return dataclasses.replace(state, count=count)
+    rule = self.plateau if state.rule is None else state.rule
     return dataclasses.replace(state, count=count,
-                               plateau=_feed(state.rule, state.plateau, value))
+                               plateau=_feed(rule, state.plateau, value))
 
   def __call__(self, state: PlateauScheduleState, **extra_args: Any) -> jax.Array:
     """The learning rate ``schedule(count) * plateau(plateau_state)``."""
@@ -138,10 +142,19 @@ def _as_leaves(plateau: Any) -> Any:
   """The plateau with JAX-array leaves, as a jitted update returns them, so that
   a fresh ``init`` and a trained state have the same leaf types (a checkpoint
   target made by ``init`` then restores every leaf with its saved dtype)."""
+  leaves = jax.tree_util.tree_leaves(plateau)
+  if len(leaves) == 1 and leaves[0] is plateau:
+    return None  # a custom plateau object, not a pytree: kept out of the state
   return jax.tree.map(jnp.asarray, plateau)
 
 
 def _checked_state(fn: str, state: Any) -> PlateauScheduleState:
+  if isinstance(state, Mapping):
+    raise TypeError(
+        f"{fn}: got a dict instead of a PlateauScheduleState (a checkpoint "
+        "restored without a target?). Restore with the target opt.init(params), "
+        "or rebuild the state with jaxsched.restore_like(opt.init(params), "
+        "restored).")
   if not isinstance(state, PlateauScheduleState):
     got = (f"a {type(state).__name__} of shape {jnp.shape(state)}"
            if hasattr(state, "shape") or isinstance(state, (int, float))
@@ -166,9 +179,16 @@ def plateau_schedule(schedule: Callable[[Any], Any], plateau: Any) -> PlateauSch
   feeds the metric :math:`m` to the plateau. Inside
   ``optax.inject_hyperparams(opt)(learning_rate=plateau_schedule(...))`` the
   learning rate of a step is computed before that step's ``value=`` is fed, as for
-  optax's own stateful schedules; pass ``value=`` to every ``update`` of the
-  optimizer. When the metric is a per-step training loss, give the plateau
+  optax's own stateful schedules. An ``update`` without ``value`` (or with
+  ``value=None``) counts the step and leaves the plateau untouched: pass
+  ``value=`` only with the updates that bring a metric, or feed the metric at
+  evaluation time with :func:`plateau_step`. When the metric is a per-step
+  training loss passed to every update, give the plateau
   ``accumulation=steps_per_epoch`` so that it decides on epoch means.
+
+  A plateau schedule is not a plain ``step -> value`` schedule:
+  ``optax.adamw(plateau_schedule(...))`` and ``jaxsched.plot(...)`` of it raise
+  a ``TypeError`` saying what to write instead.
 
   Args:
     schedule: any ``step -> value`` callable (a jaxsched or optax schedule, a
@@ -179,7 +199,7 @@ def plateau_schedule(schedule: Callable[[Any], Any], plateau: Any) -> PlateauSch
 
   Returns:
     A :class:`PlateauSchedule` (a frozen dataclass pytree) with ``init()``,
-    ``update(state, value=...)`` and ``__call__(state)``.
+    ``update(state, value=None)`` and ``__call__(state)``.
 
   Raises:
     ValueError: if ``schedule`` is not callable or ``plateau`` is not a plateau.
@@ -276,10 +296,10 @@ def scale_by_plateau(plateau: Any) -> optax.GradientTransformationExtraArgs:
   def update_fn(updates: Any, state: Any, params: Any = None, *,
                 value: Any = None, **extra_args: Any) -> tuple[Any, Any]:
     del params, extra_args
+    rule = plateau if state.rule is None else state.rule
     if value is not None:
-      state = dataclasses.replace(
-          state, plateau=_feed(state.rule, state.plateau, value))
-    scale = jnp.asarray(state.rule(state.plateau))
+      state = dataclasses.replace(state, plateau=_feed(rule, state.plateau, value))
+    scale = jnp.asarray(rule(state.plateau))
     updates = jax.tree.map(lambda u: u * scale.astype(u.dtype), updates)
     return updates, state
 
@@ -357,6 +377,12 @@ def plateau_step(opt_state: Any, value: Any) -> Any:
   def feed(node: Any) -> Any:
     if not _is_holder(node):
       return node
+    if node.rule is None:
+      raise ValueError(
+          f"{fn}: the {type(node).__name__} in `opt_state` holds a custom "
+          "plateau that is not a pytree, so its rule is not in the state. "
+          "Pass value= to the optimizer's update instead, or use "
+          "jaxsched.reduce_on_plateau(...).")
     fed.append(type(node).__name__)
     return dataclasses.replace(node, plateau=_feed(node.rule, node.plateau, value))
 

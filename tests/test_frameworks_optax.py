@@ -206,3 +206,44 @@ def test_current_lr_is_a_plain_array_and_its_error_lists_what_it_saw():
     jaxsched.current_lr(opt.init(jnp.zeros(2)), name="b1")
   with pytest.raises(ValueError, match="It looks for an InjectHyperparamsState"):
     jaxsched.current_lr(optax.sgd(0.1).init(jnp.zeros(2)))
+
+
+class _HalvingPlateau:
+  """A custom plateau, not a pytree: halves its value on each metric above 1."""
+
+  def init(self):
+    return jnp.float32(1.0)
+
+  def update(self, state, value, **extra):
+    del extra
+    return jnp.where(value > 1.0, state * 0.5, state)
+
+  def __call__(self, state, **extra):
+    del extra
+    return state
+
+
+def test_a_custom_plateau_that_is_not_a_pytree_still_works_with_value():
+  custom = _HalvingPlateau()
+  for opt in [optax.inject_hyperparams(optax.sgd)(
+      learning_rate=jaxsched.plateau_schedule(jaxsched.constant(1.0), custom)),
+              optax.chain(optax.sgd(1.0), jaxsched.scale_by_plateau(custom))]:
+    params = jnp.zeros(())
+    state = opt.init(params)
+    rates = []
+    for v in [2.0, 0.5, 2.0, 2.0]:
+      updates, state = opt.update(jnp.ones(()), state, params, value=v)
+      rates.append(-float(updates))
+    assert rates[-1] < rates[0]
+    with pytest.raises(ValueError, match="holds a custom plateau that is not a "
+                       "pytree, so its rule is not in the state"):
+      jaxsched.plateau_step(state, 1.0)
+
+
+def test_a_target_less_restore_gets_a_message_naming_restore_like():
+  ps = jaxsched.plateau_schedule(BASE, P)
+  raw = {"count": np.int32(0), "plateau": {}, "rule": {}}  # as orbax returns
+  with pytest.raises(TypeError, match=re.escape(
+      "PlateauSchedule: got a dict instead of a PlateauScheduleState (a "
+      "checkpoint restored without a target?)")):
+    ps(raw)
