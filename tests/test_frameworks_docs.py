@@ -66,3 +66,13 @@ def test_example_runs(title, tmp_path, monkeypatch, capsys):
     exec(compile(_examples()[title], f"docs/frameworks.md ({title})", "exec"),
          {"__name__": "__docs__"})
   assert capsys.readouterr().out.strip()  # every example prints its result
+
+
+def test_import_jaxsched_imports_no_framework():
+  import subprocess  # pylint: disable=import-outside-toplevel
+  code = ("import sys, jaxsched, jaxsched.compat.keras; print(sorted(m for m in "
+          "('keras', 'flax', 'orbax', 'equinox', 'tensorflow', 'torch') "
+          "if m in sys.modules))")
+  out = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                       text=True, timeout=120, cwd=ROOT, check=True)
+  assert out.stdout.strip() == "[]"

@@ -102,6 +102,15 @@ def test_plateau_step_on_nnx_opt_state_and_scale_by_plateau():
   assert same is optimizer.opt_state
   jaxsched.plateau_step(optimizer, 2.0)
   assert float(optimizer.opt_state[1].plateau.value[...]) == 0.5
+
+  @nnx.jit
+  def step_with_value(model, optimizer, x, y):  # value= through nnx's update
+    loss, grads = nnx.value_and_grad(_loss)(model, x, y)
+    optimizer.update(model, grads, value=jnp.float32(3.0))
+    return loss
+
+  step_with_value(model, optimizer, X[1], Y[1])  # 3.0: worse, patience 0
+  assert float(optimizer.opt_state[1].plateau.value[...]) == 0.25
   with pytest.raises(ValueError, match=re.escape(
       "plateau_step: `opt_state` is an nnx.State, whose optax states have "
       "become plain dicts. Pass the nnx.Optimizer itself")):
