@@ -5,6 +5,10 @@ Same argument names as Keras 3 (``initial_learning_rate``, ``decay_steps``,
 schedule at ``step``. Keras computes in float32, as jaxsched does by default;
 every numeric argument may be traced.
 
+``to_keras(schedule)`` makes any of them (or any jaxsched schedule) the
+``learning_rate`` of a Keras 3 optimizer on the JAX backend; Keras is imported
+only there.
+
 Example:
   >>> from jaxsched.compat import keras as jk
   >>> s = jk.PiecewiseConstantDecay([2], [1.0, 0.5])
@@ -32,8 +36,7 @@ __all__ = [
     "InverseTimeDecay",
     "PiecewiseConstantDecay",
     "PolynomialDecay",
-    "to_keras",
-]
+]  # the schedules; to_keras (the Keras adapter) is imported alongside them
 
 _P = "compat.keras."
 
