@@ -5,6 +5,10 @@ Same argument names as Keras 3 (``initial_learning_rate``, ``decay_steps``,
 schedule at ``step``. Keras computes in float32, as jaxsched does by default;
 every numeric argument may be traced.
 
+``to_keras(schedule)`` makes any of them (or any jaxsched schedule) the
+``learning_rate`` of a Keras 3 optimizer on the JAX backend; Keras is imported
+only there.
+
 Example:
   >>> from jaxsched.compat import keras as jk
   >>> s = jk.PiecewiseConstantDecay([2], [1.0, 0.5])
@@ -22,6 +26,7 @@ from jaxsched._combinators import warmup
 from jaxsched._cosine import cosine_decay, cosine_restarts
 from jaxsched._decay import exponential_decay, inverse_time_decay, polynomial
 from jaxsched._piecewise import piecewise_constant
+from jaxsched._frameworks import to_keras as to_keras
 from jaxsched.compat import _args as A
 
 __all__ = [
@@ -31,7 +36,7 @@ __all__ = [
     "InverseTimeDecay",
     "PiecewiseConstantDecay",
     "PolynomialDecay",
-]
+]  # the schedules; to_keras (the Keras adapter) is imported alongside them
 
 _P = "compat.keras."
 
