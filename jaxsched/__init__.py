@@ -52,6 +52,9 @@ from jaxsched._ported import log_warmup as log_warmup
 from jaxsched._ported import stepped_cyclic as stepped_cyclic
 from jaxsched._ported import with_momentum as with_momentum
 from jaxsched import compat as compat
+from jaxsched._frameworks import restore_like as restore_like
+from jaxsched._plateau_optax import ScaleByPlateauState as ScaleByPlateauState
+from jaxsched._plateau_optax import plateau_step as plateau_step
 
 __version__ = "0.1.0"
 
@@ -104,4 +107,28 @@ __all__ = [
     "log_warmup",
     "stepped_cyclic",
     "with_momentum",
+    "ScaleByPlateauState",
+    "plateau_step",
+    "restore_like",
 ]
+from jaxsched._inject import InjectSchedulesState as InjectSchedulesState
+from jaxsched._inject import inject_schedules as inject_schedules
+from jaxsched._inject import with_schedule as with_schedule
+
+__all__ += [
+    "InjectSchedulesState",
+    "inject_schedules",
+    "with_schedule",
+]
+from jaxsched._groups import ScaleByGroupState as ScaleByGroupState
+from jaxsched._groups import layerwise_decay as layerwise_decay
+from jaxsched._groups import scale_by_group as scale_by_group
+
+__all__ += [
+    "ScaleByGroupState",
+    "layerwise_decay",
+    "scale_by_group",
+]
+from jaxsched._sweep import sweep as sweep
+
+__all__ += ["sweep"]
