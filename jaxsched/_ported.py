@@ -20,7 +20,7 @@ import numpy as np
 
 from jaxsched import _check
 from jaxsched import _shapes as S
-from jaxsched._base import Schedule, factory, register, static
+from jaxsched._base import Schedule, concrete, every, factory, register, static
 from jaxsched._combinators import _as_schedule
 
 Array = jax.Array
@@ -33,13 +33,11 @@ def _changes(s: Any, horizon: float) -> list[float]:
 
 
 def _multiples(step: Any, horizon: float, start: float = 0.0) -> list[float]:
+  """``start, start + step, ...`` up to ``horizon`` (``MAX_EVENTS`` at most)."""
   if _check.is_traced(step):
     return []
-  d = float(np.max(np.asarray(step, np.float64)))
-  if d <= 0 or horizon < start:
-    return [start]
-  n = min(int((horizon - start) // d), 100_000)
-  return [start + i * d for i in range(n + 1)]
+  (d,) = concrete("phase_changes", step)
+  return [start] + every(start + float(d), float(d), horizon)
 
 
 @register("log_warmup")

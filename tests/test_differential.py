@@ -257,6 +257,34 @@ def ref_scale(kw, t):
   return REFS[kw["inner"]](kw["inner_kw"], t) * kw["factor"]
 
 
+def ref_log_warmup(kw, t):
+  w = max(kw["warmup_steps"], 2)
+  f = np.minimum(1.0, np.log1p(np.maximum(t, 0)) / np.log(w))
+  return kw["init_value"] + (kw["peak_value"] - kw["init_value"]) * f
+
+
+def ref_linear_growth(kw, t):
+  p = np.maximum(t, 0) / kw["step_size"]
+  if kw["staircase"]:
+    p = np.floor(p)
+  return kw["init_value"] * (1.0 + kw["rate"] * p)
+
+
+def ref_cosine_wave(kw, t):
+  a, b, h = kw["init_value"], kw["end_value"], kw["half_period"]
+  return b + (a - b) * (1.0 + np.cos(np.pi * np.maximum(t, 0) / h)) / 2.0
+
+
+def ref_stepped_cyclic(kw, t):
+  lo, hi = kw["base_value"], kw["max_value"]
+  u, d = kw["step_size_up"], kw["step_size_down"]
+  nu, nd = kw["stairs_up"], kw["stairs_down"]
+  x = np.mod(np.maximum(t, 0), u + d)
+  rise = np.floor(x * nu / u) / nu if nu > 0 else x / u
+  fall = np.floor((u + d - x) * nd / d) / nd if nd > 0 else (u + d - x) / d
+  return lo + (hi - lo) * np.where(x <= u, rise, fall)
+
+
 REFS: dict[str, Callable[[dict, np.ndarray], np.ndarray]] = {
     "linear": ref_linear, "polynomial": ref_polynomial,
     "polynomial_cycle": ref_polynomial_cycle, "cosine_decay": ref_cosine_decay,
@@ -273,6 +301,8 @@ REFS: dict[str, Callable[[dict, np.ndarray], np.ndarray]] = {
     "warmup": ref_warmup, "join": ref_join, "repeat": ref_repeat,
     "epochwise": ref_epochwise, "product": ref_product, "sum": ref_sum,
     "scale": ref_scale,
+    "log_warmup": ref_log_warmup, "linear_growth": ref_linear_growth,
+    "cosine_wave": ref_cosine_wave, "stepped_cyclic": ref_stepped_cyclic,
 }
 
 
@@ -368,6 +398,19 @@ def gen(name: str, rng) -> dict[str, Any]:
     return dict(value=v, total_steps=_n(rng, 2, 150),
                 pct_start=float(rng.choice([0.5, 0.72, 0.75, 0.3])),
                 end_value=_end(rng, v))
+  if name == "log_warmup":
+    return dict(init_value=float(rng.choice([0.0, 0.1 * v])), peak_value=v,
+                warmup_steps=_n(rng, 2, 120))
+  if name == "linear_growth":
+    return dict(init_value=v, rate=float(rng.choice([1.0, 0.5, 5.0, 0.01])),
+                step_size=_n(rng, 1, 40), staircase=bool(rng.random() < 0.5))
+  if name == "cosine_wave":
+    return dict(init_value=v, end_value=_end(rng, v),
+                half_period=float(rng.choice([_n(rng, 1, 60), _n(rng, 2, 60) + 0.5])))
+  if name == "stepped_cyclic":
+    return dict(base_value=0.1 * v, max_value=v, step_size_up=_n(rng, 1, 30),
+                step_size_down=_n(rng, 1, 30), stairs_up=_n(rng, 0, 5),
+                stairs_down=_n(rng, 0, 5))
   raise KeyError(name)
 
 
