@@ -45,6 +45,14 @@ from jaxsched._piecewise import piecewise_constant as piecewise_constant
 from jaxsched._piecewise import piecewise_linear as piecewise_linear
 from jaxsched._piecewise import step_decay as step_decay
 from jaxsched._plot import plot as plot
+from jaxsched._run import Run as Run
+from jaxsched._run import to_steps as to_steps
+from jaxsched._run_schedules import accumulate as accumulate
+from jaxsched._run_schedules import batch_scale as batch_scale
+from jaxsched._run_schedules import cooldown_from as cooldown_from
+from jaxsched._run_schedules import extend as extend
+from jaxsched._run_schedules import stretch as stretch
+from jaxsched._run_schedules import warmup_decay_ratio as warmup_decay_ratio
 from jaxsched import compat as compat
 
 __version__ = "0.1.0"
@@ -92,4 +100,13 @@ __all__ = [
     "warmup",
     "warmup_cosine_decay",
     "warmup_stable_decay",
+    # schedules that know the training run (issue 13)
+    "Run",
+    "accumulate",
+    "batch_scale",
+    "cooldown_from",
+    "extend",
+    "stretch",
+    "to_steps",
+    "warmup_decay_ratio",
 ]

@@ -291,3 +291,20 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Array, Array]:
     # the position inside the cycle, exact for integer inputs
     pos = jnp.where(one, f(kk % pp), pos)
   return i, pos, length
+
+
+def stretch_time(k: Any, keep: Any, old_total: Any, new_total: Any) -> Array:
+  """Maps a step of a stretched run to the original run's step (a float).
+
+  Steps up to ``keep`` are unchanged; after it the original remainder
+  ``[keep, old_total]`` is spread over ``[keep, new_total]``:
+  ``keep + (k - keep) * max(old_total - keep, 0) / (new_total - keep)``. The
+  product is formed before the division, so a mapped step that is a whole number
+  is exact (in float32 while the product stays below 2**24). A
+  ``new_total <= keep`` acts as ``keep + 1``.
+  """
+  kf, w = f(k), f(keep)
+  rel = kf - w
+  num = jnp.maximum(f(old_total) - w, 0.0)
+  mapped = w + safe_div(rel * num, f(new_total) - w)
+  return jnp.where(rel > 0, mapped, kf)
