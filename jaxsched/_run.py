@@ -173,7 +173,11 @@ def to_steps(duration: Any, run: Run | None = None, *, name: str = "duration",
   bottom = S.f(value.denominator)
   for x in dens:
     bottom = bottom * S.f(x)
-  return jnp.floor(top / bottom)
+  # floor, then corrected by the exact products: XLA may turn the division by a
+  # constant into a multiplication by its (inexact) reciprocal
+  q = jnp.floor(top / bottom)
+  q = jnp.where((q + 1.0) * bottom <= top, q + 1.0, q)
+  return jnp.where(q * bottom > top, q - 1.0, q)
 
 
 def _parse(fn: str, name: str, text: str) -> tuple[fractions.Fraction, str]:

@@ -131,12 +131,21 @@ class Stretch(Schedule):
   warmup_steps: Any = 0
 
   def _value(self, k: Array) -> Array:
-    return self.schedule(S.stretch_time(k, self.warmup_steps, self.total_steps,
-                                        self.new_total_steps))
+    return _remap_eval(self.schedule, k, self.warmup_steps, self.total_steps,
+                       self.new_total_steps)
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return _remapped_changes(self.schedule, horizon, _num(self.warmup_steps),
                              _num(self.total_steps), _num(self.new_total_steps))
+
+
+def _remap_eval(s: Schedule, k: Array, keep: Any, old: Any, new: Any) -> Array:
+  """``s`` through :func:`_shapes.stretch_time`; the kept prefix sees ``k`` itself
+  (integer steps stay integer there, so its rates are bit-for-bit ``s``'s)."""
+  out = s(S.stretch_time(k, keep, old, new))
+  if not S.is_int(k):
+    return out
+  return jnp.where(S.ge(keep, k), s(k), out)
 
 
 def _remapped_changes(s: Any, horizon: float, keep: float, old: float,
@@ -214,8 +223,8 @@ class Extend(Schedule):
   new_total_steps: Any
 
   def _value(self, k: Array) -> Array:
-    return self.schedule(S.stretch_time(k, self.resume_step, self.total_steps,
-                                        self.new_total_steps))
+    return _remap_eval(self.schedule, k, self.resume_step, self.total_steps,
+                       self.new_total_steps)
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return _remapped_changes(self.schedule, horizon, _num(self.resume_step),
@@ -355,8 +364,8 @@ def cooldown_from(schedule: Any, start: Any, length: Any, *,
 def _ceil_ratio(ratio: Any, total: Array) -> Array:
   """``ceil(ratio * total)`` of the decimal product, in the default float dtype.
 
-  A product within two float ulps of a whole number is that number (``0.3 * 10
-  = 3``, where Python's float arithmetic gives 3.0000000000000004 and ceil 4).
+  A product within two float ulps of a whole number is that number (``0.07 *
+  100 = 7``, where Python's float arithmetic gives 7.000000000000001 and ceil 8).
   """
   x = S.f(ratio) * total
   n = jnp.round(x)
@@ -426,8 +435,8 @@ def warmup_decay_ratio(peak_value: Any, total_steps: Any, *,
   held after ``T`` (transformers' cosine rises again past ``T``).
 
   The ceil is of the decimal product: a product within two float ulps of a whole
-  number is that number, so 0.3 of 10 steps is 3 (transformers' float
-  arithmetic gives 4). Lengths are computed in the default float dtype, so the
+  number is that number, so 0.07 of 100 steps is 7 (transformers' float
+  arithmetic gives ``ceil(7.000000000000001) = 8``). Lengths are computed in the default float dtype, so the
   ratios may be traced: a ``jax.vmap`` over ``warmup_ratio`` compiles once.
 
   Args:

@@ -305,6 +305,10 @@ def stretch_time(k: Any, keep: Any, old_total: Any, new_total: Any) -> Array:
   """
   kf, w = f(k), f(keep)
   rel = kf - w
-  num = jnp.maximum(f(old_total) - w, 0.0)
-  mapped = w + safe_div(rel * num, f(new_total) - w)
-  return jnp.where(rel > 0, mapped, kf)
+  top = rel * jnp.maximum(f(old_total) - w, 0.0)
+  den = _pos_or_one(f(new_total) - w)
+  q = top / den
+  # a whole quotient is made exact (XLA may divide by a constant's reciprocal)
+  n = jnp.round(q)
+  q = jnp.where(n * den == top, n, q)
+  return jnp.where(rel > 0, w + q, kf)
