@@ -44,18 +44,34 @@ def ref_ramp_then_one(t, w):
   return np.where(t < w, t / max(w, 1), 1.0)
 
 
-def check(schedule, steps, want, *, unsigned=True):
-  """Eager (int32, uint32, float32), jit (schedule as argument) and vmap agree
-  with ``want`` at ``steps``."""
+@jax.jit
+def _jit_variants(s, k):
+  return {"jit": s(k), "float32": s(k.astype(jnp.float32)),
+          "vmap": jax.vmap(s)(k)}
+
+
+@jax.jit
+def _jit_unsigned(s, k):
+  return s(k.astype(jnp.uint32))
+
+
+def _variants(s, k, unsigned):
+  """One compilation per schedule structure, reused across numbers."""
+  out = _jit_variants(s, k)
+  if unsigned:
+    out["uint32"] = _jit_unsigned(s, k)
+  return out
+
+
+def check(schedule, steps, want):
+  """Eager (int32), jit with the schedule as an argument (int32, uint32, float32
+  steps and vmap over steps) and jit with it closed over agree with ``want``."""
   steps = np.asarray(steps)
   want = np.asarray(want, np.float64)
   k32 = jnp.asarray(steps, jnp.int32)
-  outs = {"int32": schedule(k32), "float32": schedule(k32.astype(jnp.float32)),
-          "jit": jax.jit(lambda s, k: s(k))(schedule, k32),
-          "jit_closed": jax.jit(lambda k: schedule(k))(k32),
-          "vmap": jax.vmap(schedule)(k32)}
-  if unsigned and np.all(steps >= 0):
-    outs["uint32"] = schedule(k32.astype(jnp.uint32))
+  unsigned = bool(np.all(steps >= 0))
+  outs = {"eager": schedule(k32), **_variants(schedule, k32, unsigned),
+          "jit_closed": jax.jit(lambda k: schedule(k))(k32)}
   for how, got in outs.items():
     assert got.dtype == jnp.float32, how
     np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=RTOL,
@@ -280,17 +296,23 @@ CHILDREN = {
 def test_stretched_schedule_equals_the_original_at_mapped_steps(name):
   child = CHILDREN[name]
   j = np.arange(0, 121)
-  # whole axis, ratio 2: stretch(t = 2j) == s(j) exactly
+  # whole axis, ratio 2: stretch(t = 2j) == s(j) exactly; warmup kept:
+  # 10 + (t - 10) * 90 / 180, so t = 10 + 2j maps to 10 + j
   s2 = js.stretch(child, 100, 200)
-  np.testing.assert_array_equal(np.asarray(s2(jnp.asarray(2 * j))),
-                                np.asarray(child(jnp.asarray(j, jnp.float32))))
-  # warmup kept: 10 + (t - 10) * 90 / 180, so t = 10 + 2j maps to 10 + j
   sw = js.stretch(child, 100, 190, warmup_steps=10)
-  np.testing.assert_array_equal(np.asarray(sw(jnp.arange(11))),
-                                np.asarray(child(jnp.arange(11))))
-  np.testing.assert_array_equal(
-      np.asarray(sw(jnp.asarray(10 + 2 * j[1:]))),
-      np.asarray(child(jnp.asarray(10 + j[1:], jnp.float32))))
+
+  @jax.jit
+  def both(child, s2, sw):
+    return (s2(jnp.asarray(2 * j)), child(jnp.asarray(j, jnp.float32)),
+            sw(jnp.arange(11)), child(jnp.arange(11)),
+            sw(jnp.asarray(10 + 2 * j[1:])),
+            child(jnp.asarray(10 + j[1:], jnp.float32)))
+
+  out = [np.asarray(x) for x in both(child, s2, sw)]
+  for got, want in zip(out[::2], out[1::2]):
+    np.testing.assert_array_equal(got, want)
+  np.testing.assert_array_equal(np.asarray(s2(jnp.asarray(2 * j[:5]))),
+                                np.asarray(child(jnp.asarray(j[:5], jnp.float32))))
 
 
 def test_stretch_closed_form_boundaries_jit_vmap_dtypes():
