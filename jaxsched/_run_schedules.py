@@ -399,7 +399,7 @@ class WarmupDecayRatio(Schedule):
     end = peak * S.f(self.min_lr_ratio)
 
     def main(r):
-      return anneal(peak, end, S.progress(S.f(r) - stable, d))
+      return anneal(peak, end, S.progress_float(S.f(r) - stable, d))
 
     return S.warmup_then(k, w, peak * S.f(self.init_lr_ratio), main)
 
@@ -446,7 +446,7 @@ def warmup_decay_ratio(peak_value: Any, total_steps: Any, *,
     decay_ratio: ``r_d`` in [0, 1] with ``r_w + r_d <= 1``, the fraction of
       ``T`` spent decaying at the end, or ``None`` (decay over all the steps
       after the warmup). A traced sum above 1 shortens the decay to ``T - W``.
-      ``0`` holds the peak up to ``T`` and drops to the end value at ``T + 1``.
+      ``0`` holds the peak up to ``T - 1`` and the end value from ``T`` on.
     min_lr_ratio: ``r_m >= 0``, the end value as a fraction of the peak.
     init_lr_ratio: ``r_i >= 0``, the value at step 0 as a fraction of the peak.
     decay_shape: ``"linear"``, ``"cosine"`` or ``"sqrt"`` (static).
