@@ -24,6 +24,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxsched import _check
 from jaxsched import _shapes as S
@@ -146,7 +147,9 @@ def to_steps(duration: Any, run: Run | None = None, *, name: str = "duration",
     [3900, 390, 10, 198, 250]
   """
   if not isinstance(duration, str):
-    return _check.number(fn, name, duration, lo=0,
+    whole = isinstance(duration, (int, np.integer)) and not isinstance(
+        duration, bool)
+    return _check.number(fn, name, duration, lo=0, integer=whole,
                          fix='Pass a number of steps >= 0 or a duration such as '
                          '"10ep".')
   value, unit = _parse(fn, name, duration)
