@@ -47,12 +47,12 @@ from jaxsched._piecewise import step_decay as step_decay
 from jaxsched._plot import plot as plot
 from jaxsched._run import Run as Run
 from jaxsched._run import to_steps as to_steps
-from jaxsched._run_schedules import accumulate as accumulate
-from jaxsched._run_schedules import batch_scale as batch_scale
-from jaxsched._run_schedules import cooldown_from as cooldown_from
-from jaxsched._run_schedules import extend as extend
-from jaxsched._run_schedules import stretch as stretch
-from jaxsched._run_schedules import warmup_decay_ratio as warmup_decay_ratio
+from jaxsched._run_rates import batch_scale as batch_scale
+from jaxsched._run_rates import warmup_decay_ratio as warmup_decay_ratio
+from jaxsched._run_time import accumulate as accumulate
+from jaxsched._run_time import cooldown_from as cooldown_from
+from jaxsched._run_time import extend as extend
+from jaxsched._run_time import stretch as stretch
 from jaxsched import compat as compat
 
 __version__ = "0.1.0"
