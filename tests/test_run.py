@@ -9,7 +9,9 @@ WSD lambdas, timm's lr_base_scale), never from the implementation.
 
 from __future__ import annotations
 
+import json
 import math
+import pathlib
 import re
 
 import jax
@@ -558,6 +560,48 @@ def test_ratio_lengths_are_decimal_and_traced_ratios_compile_once():
     np.testing.assert_allclose(
         got[i], [hf_cosine_with_min_lr(k, warm, 100, 0.0) for k in range(101)],
         rtol=RTOL, atol=ATOL)
+
+
+def _hf_as_ratios(name, lr, kw):
+  """transformers' schedule ``name`` written with warmup_decay_ratio, or None."""
+  w, n = kw.get("num_warmup_steps", 0), kw.get("num_training_steps")
+  if n is None or kw.get("num_cycles", 0.5) != 0.5 or "min_lr" in kw:
+    return None
+  if name in ("linear", "cosine", "cosine_with_min_lr"):
+    return js.warmup_decay_ratio(lr, n, warmup_ratio=w / n,
+                                 min_lr_ratio=kw.get("min_lr_rate", 0.0),
+                                 decay_shape="linear" if name == "linear" else
+                                 "cosine")
+  if name == "warmup_stable_decay" and kw.get("warmup_type", "linear") == "linear":
+    m = kw.get("min_lr_ratio", 0.0)
+    shape = {"linear": "linear", "cosine": "cosine", "1-sqrt": "sqrt"}
+    return js.warmup_decay_ratio(lr, n, warmup_ratio=w / n,
+                                 decay_ratio=kw["num_decay_steps"] / n,
+                                 min_lr_ratio=m, init_lr_ratio=m,
+                                 decay_shape=shape[kw.get("decay_type", "cosine")])
+  return None
+
+
+def test_ratio_forms_against_real_transformers_golden_curves():
+  """tests/golden/transformers.json: lrs produced by transformers 5.23 itself."""
+  path = pathlib.Path(__file__).parent / "golden" / "transformers.json"
+  used = {}
+  for case in json.loads(path.read_text())["cases"]:
+    s = _hf_as_ratios(case["name"], case["lr"], case["kwargs"])
+    if s is None:
+      continue
+    n = case["kwargs"]["num_training_steps"]
+    steps = np.asarray(case["steps"])
+    keep = steps <= n  # transformers' cosine rises again after n; ours holds
+    steps, want = steps[keep], np.asarray(case["values"], np.float64)[keep]
+    k = jnp.asarray(steps, jnp.int32)
+    for how, got in (("eager", s(k)), ("jit", _jit_variants(s, k)["jit"])):
+      np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=2e-5,
+                                 atol=1e-6 * case["lr"],
+                                 err_msg=f"{case['id']} {how}")
+    used[case["name"]] = used.get(case["name"], 0) + 1
+  assert used == {"linear": 5, "cosine": 5, "cosine_with_min_lr": 2,
+                  "warmup_stable_decay": 8}, used
 
 
 def test_ratio_validation():
