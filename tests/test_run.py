@@ -673,3 +673,24 @@ def test_phase_changes_of_the_new_schedules():
   assert js.batch_scale(cool, 8)._phase_changes(100) == [30.0, 50.0]
   assert js.warmup_decay_ratio(1.0, 100, warmup_ratio=0.1)._phase_changes(
       100) == [0.0, 10.0, 100.0]
+
+
+def test_int64_steps_beyond_int32_under_x64():
+  with jax.enable_x64(True):
+    g = 10**9
+    k = lambda *xs: jnp.asarray(xs, jnp.int64)  # noqa: E731
+    acc = js.accumulate(js.linear(1.0, 0.0, g), 4)
+    np.testing.assert_allclose(acc(k(4 * g - 5, 4 * g - 4, 4 * g - 1, 4 * g)),
+                               [2 / g, 1 / g, 1 / g, 0.0], rtol=1e-9, atol=1e-15)
+    st = js.stretch(js.step_decay(1.0, g, gamma=0.5), 3 * g, 6 * g)
+    np.testing.assert_array_equal(st(k(2 * g - 1, 2 * g, 2 * g + 1, 4 * g)),
+                                  [1.0, 0.5, 0.5, 0.25])
+    cool = js.cooldown_from(js.constant(2.0), 3 * g, g)
+    np.testing.assert_allclose(
+        cool(k(3 * g - 1, 3 * g, 3 * g + 1, 4 * g - 1, 4 * g, 4 * g + 1)),
+        [2.0, 2.0, 2.0 * (1 - 1 / g), 2.0 / g, 0.0, 0.0], rtol=1e-9, atol=1e-15)
+    ext = js.extend(js.linear(1.0, 0.0, 4 * g), 2 * g, 4 * g, 6 * g)
+    np.testing.assert_allclose(ext(k(2 * g, 4 * g, 6 * g)), [0.5, 0.25, 0.0],
+                               rtol=1e-12, atol=1e-15)
+    assert js.to_steps("0.57dur", js.Run(total_steps=10**10)) == 5_700_000_000
+    assert acc(k(0)).dtype == jnp.float64
