@@ -54,6 +54,9 @@ from jaxsched._run_time import cooldown_from as cooldown_from
 from jaxsched._run_time import extend as extend
 from jaxsched._run_time import stretch as stretch
 from jaxsched import compat as compat
+from jaxsched._frameworks import restore_like as restore_like
+from jaxsched._plateau_optax import ScaleByPlateauState as ScaleByPlateauState
+from jaxsched._plateau_optax import plateau_step as plateau_step
 
 __version__ = "0.1.0"
 
@@ -100,6 +103,9 @@ __all__ = [
     "warmup",
     "warmup_cosine_decay",
     "warmup_stable_decay",
+    "ScaleByPlateauState",
+    "plateau_step",
+    "restore_like",
     # schedules that know the training run (issue 13)
     "Run",
     "accumulate",
@@ -110,3 +116,24 @@ __all__ = [
     "to_steps",
     "warmup_decay_ratio",
 ]
+from jaxsched._inject import InjectSchedulesState as InjectSchedulesState
+from jaxsched._inject import inject_schedules as inject_schedules
+from jaxsched._inject import with_schedule as with_schedule
+
+__all__ += [
+    "InjectSchedulesState",
+    "inject_schedules",
+    "with_schedule",
+]
+from jaxsched._groups import ScaleByGroupState as ScaleByGroupState
+from jaxsched._groups import layerwise_decay as layerwise_decay
+from jaxsched._groups import scale_by_group as scale_by_group
+
+__all__ += [
+    "ScaleByGroupState",
+    "layerwise_decay",
+    "scale_by_group",
+]
+from jaxsched._sweep import sweep as sweep
+
+__all__ += ["sweep"]
