@@ -176,11 +176,13 @@ def stretch(schedule: Any, total_steps: Any, new_total_steps: Any, *,
   length keeps the warmup as it is and stretches the rest (composer's default,
   ``scale_warmup=False``). A stretched schedule equals the original at the mapped
   steps: ``stretch(s, T, T')(t) == s(W + (t - W)(T - W)/(T' - W))``, exactly where
-  that is a whole number (while ``(t - W)(T - W) < 2**24`` in float32). After
-  ``W`` the inner schedule sees float steps, so a boundary that maps to a
-  fractional step takes effect at the next whole step (composer truncates the
-  scaled milestone, one step earlier: 25 stretched by 1.5 is step 38 here, 37
-  there). Steps past ``T'`` continue at the stretched speed.
+  that is a whole number (while ``W (T' - W) + (t - W)(T - W) < 2**24`` in
+  float32). After ``W`` the inner schedule sees the mapped step as a number of
+  the float dtype, rounded once (float32 has 24 bits: a steep inner schedule at
+  a fractional mapped step is as precise as such a step). A boundary that maps
+  to a fractional step takes effect at the next whole step (composer truncates
+  the scaled milestone, one step earlier: 25 stretched by 1.5 is step 38 here,
+  37 there). Steps past ``T'`` continue at the stretched speed.
 
   Args:
     schedule: any schedule (or callable) planned for ``T`` steps.

@@ -501,17 +501,21 @@ def stretch_time(k: Any, keep: Any, old_total: Any, new_total: Any) -> Array:
 
   Steps up to ``keep`` are unchanged; after it the original remainder
   ``[keep, old_total]`` is spread over ``[keep, new_total]``:
-  ``keep + (k - keep) * max(old_total - keep, 0) / (new_total - keep)``. The
-  product is formed before the division, so a mapped step that is a whole number
-  is exact (in float32 while the product stays below 2**24). A
-  ``new_total <= keep`` acts as ``keep + 1``.
+  ``keep + (k - keep) * max(old_total - keep, 0) / (new_total - keep)``, formed
+  as one division of ``keep (new_total - keep) + (k - keep)(old_total - keep)``,
+  so the mapped step is rounded once and is exact where it is a whole number (in
+  float32 while that numerator stays below 2**24). A ``new_total <= keep`` acts
+  as ``keep + 1``.
   """
   kf, w = f(k), f(keep)
   rel = kf - w
-  top = rel * jnp.maximum(f(old_total) - w, 0.0)
   den = _pos_or_one(f(new_total) - w)
-  q = top / den
-  # a whole quotient is made exact (XLA may divide by a constant's reciprocal)
-  n = jnp.round(q)
-  q = jnp.where(n * den == top, n, q)
-  return jnp.where(rel > 0, w + q, kf)
+  # one division of an exact numerator: the mapped step is rounded once. XLA
+  # turns a division by a broadcast (or constant) divisor into a multiplication
+  # by its reciprocal, rounded twice; the barrier keeps the true division.
+  top = w * den + rel * jnp.maximum(f(old_total) - w, 0.0)
+  den = jax.lax.optimization_barrier(jnp.broadcast_to(den, top.shape))
+  u = top / den
+  n = jnp.round(u)  # a whole quotient is exact
+  u = jnp.where(n * den == top, n, u)
+  return jnp.where(rel > 0, u, kf)
