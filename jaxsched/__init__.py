@@ -51,6 +51,14 @@ from jaxsched._ported import linear_growth as linear_growth
 from jaxsched._ported import log_warmup as log_warmup
 from jaxsched._ported import stepped_cyclic as stepped_cyclic
 from jaxsched._ported import with_momentum as with_momentum
+from jaxsched._run import Run as Run
+from jaxsched._run import to_steps as to_steps
+from jaxsched._run_rates import batch_scale as batch_scale
+from jaxsched._run_rates import warmup_decay_ratio as warmup_decay_ratio
+from jaxsched._run_time import accumulate as accumulate
+from jaxsched._run_time import cooldown_from as cooldown_from
+from jaxsched._run_time import extend as extend
+from jaxsched._run_time import stretch as stretch
 from jaxsched import compat as compat
 from jaxsched._frameworks import restore_like as restore_like
 from jaxsched._plateau_optax import ScaleByPlateauState as ScaleByPlateauState
@@ -110,6 +118,15 @@ __all__ = [
     "ScaleByPlateauState",
     "plateau_step",
     "restore_like",
+    # schedules that know the training run (issue 13)
+    "Run",
+    "accumulate",
+    "batch_scale",
+    "cooldown_from",
+    "extend",
+    "stretch",
+    "to_steps",
+    "warmup_decay_ratio",
 ]
 from jaxsched._inject import InjectSchedulesState as InjectSchedulesState
 from jaxsched._inject import inject_schedules as inject_schedules
