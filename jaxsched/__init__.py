@@ -45,6 +45,11 @@ from jaxsched._piecewise import piecewise_constant as piecewise_constant
 from jaxsched._piecewise import piecewise_linear as piecewise_linear
 from jaxsched._piecewise import step_decay as step_decay
 from jaxsched._plot import plot as plot
+from jaxsched._extra import anneal_restarts as anneal_restarts
+from jaxsched._extra import by_fraction as by_fraction
+from jaxsched._extra import linear_warmup as linear_warmup
+from jaxsched._extra import noisy as noisy
+from jaxsched._extra import power_ramp as power_ramp
 from jaxsched import compat as compat
 
 __version__ = "0.1.0"
@@ -92,4 +97,9 @@ __all__ = [
     "warmup",
     "warmup_cosine_decay",
     "warmup_stable_decay",
+    "anneal_restarts",
+    "by_fraction",
+    "linear_warmup",
+    "noisy",
+    "power_ramp",
 ]

@@ -466,3 +466,65 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
   pick = lambda x, y, z: jnp.where(lin, x, jnp.where(geo, y, z))
   return i, Phase(pick(lin_ph.done, geo_ph.done, ph.done),
                   pick(lin_ph.left, geo_ph.left, ph.left))
+
+
+
+def tanh_anneal(a: Any, b: Any, frac: Any, lower: Any = -7.0,
+                upper: Any = 3.0) -> Array:
+  """Hyperbolic-tangent anneal: ``b + (a - b)(1 - tanh(L (1 - f) + U f)) / 2``.
+
+  ``L < U`` bound the tanh argument; with timm's defaults ``L = -7``, ``U = 3``
+  the value starts a hair below ``a`` and ends a hair above ``b`` (it never
+  reaches either exactly).
+  """
+  ph = _parts(frac)
+  arg = f(lower) * ph.left + f(upper) * ph.done
+  return mix(a, b, 0.5 * (1.0 - jnp.tanh(arg)))
+
+
+def k_decay(frac: Any, k: Any) -> Phase:
+  """k-decay of a phase: ``done -> done^k`` (``k = 1`` leaves the phase as it is).
+
+  ``left`` becomes ``1 - done^k``, except that ``k == 1`` keeps the exact
+  ``left``; a traced ``k < 0`` acts as 0.
+  """
+  ph = _parts(frac)
+  kk = jnp.maximum(f(k), 0.0)
+  done = safe_pow(jnp.maximum(ph.done, 0.0), kk)
+  return Phase(done, jnp.where(kk == 1.0, ph.left, 1.0 - done))
+
+
+def pow_ramp(a: Any, b: Any, frac: Any, power: Any = 1.0) -> Array:
+  """Power ramp from ``a`` to ``b``: ``a + (b - a) f^power``."""
+  return lerp(a, b, k_decay(frac, power))
+
+
+def seeded_noise(seed: Any, k: Array, pct: Any, std: Any,
+                 kind: str = "normal") -> Array:
+  """A random number per step, a pure function of ``(seed, k)``.
+
+  ``normal``: a normal of standard deviation ``std`` truncated to
+  ``(-pct, pct)``; ``uniform``: uniform on ``[-pct, pct)``. The key of step
+  ``k`` is ``jax.random.fold_in(jax.random.key(seed), k)``, so the value is the
+  same eagerly, under ``jit`` and ``vmap``, for any shape of ``k``. Steps are
+  folded in modulo 2**32 (float steps are floored first); ``pct <= 0`` or
+  ``std <= 0`` gives 0.
+  """
+  kk = jnp.asarray(k)
+  if not jnp.issubdtype(kk.dtype, jnp.integer):
+    kk = jnp.floor(kk).astype(_int_dtype())
+  kk = kk.astype(jnp.uint32)
+  base = jax.random.key(jnp.asarray(seed).astype(jnp.uint32))
+  keys = jax.vmap(lambda s: jax.random.fold_in(base, s))(kk.reshape(-1))
+  pct, std = f(pct), f(std)
+  ok = (pct > 0) & (std > 0)
+  if kind == "uniform":
+    u = jax.vmap(lambda key: jax.random.uniform(key, (), float_dtype()))(keys)
+    out = (2.0 * u - 1.0) * pct
+  else:
+    s = _pos_or_one(std)
+    lim = jnp.where(ok, pct, 1.0) / s
+    z = jax.vmap(lambda key: jax.random.truncated_normal(
+        key, -lim, lim, (), float_dtype()))(keys)
+    out = z * s
+  return jnp.where(ok, out, 0.0).reshape(kk.shape)

@@ -8,5 +8,6 @@ same values, every numeric argument traceable.
 from jaxsched.compat import keras as keras
 from jaxsched.compat import optax as optax
 from jaxsched.compat import torch as torch
+from jaxsched.compat import timm as timm
 
-__all__ = ["keras", "optax", "torch"]
+__all__ = ["keras", "optax", "torch", "timm"]
