@@ -9,5 +9,6 @@ from jaxsched.compat import keras as keras
 from jaxsched.compat import optax as optax
 from jaxsched.compat import torch as torch
 from jaxsched.compat import timm as timm
+from jaxsched.compat import fastai as fastai
 
-__all__ = ["keras", "optax", "torch", "timm"]
+__all__ = ["keras", "optax", "torch", "timm", "fastai"]
