@@ -479,7 +479,8 @@ def tanh_anneal(a: Any, b: Any, frac: Any, lower: Any = -7.0,
   """
   ph = _parts(frac)
   arg = f(lower) * ph.left + f(upper) * ph.done
-  return mix(a, b, 0.5 * (1.0 - jnp.tanh(arg)))
+  # (1 - tanh(x)) / 2 = sigmoid(-2x), without the cancellation near tanh = 1
+  return mix(a, b, jax.nn.sigmoid(-2.0 * arg))
 
 
 def k_decay(frac: Any, k: Any) -> Phase:

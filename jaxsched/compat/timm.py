@@ -38,8 +38,10 @@ What is not bit-identical to timm:
 
 from __future__ import annotations
 
+import fractions
 from typing import Any, Sequence
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -114,6 +116,31 @@ def _noise(fn: str, s: Schedule, noise_range_t: Any, pct: Any, std: Any,
     begin, end = noise_range_t, None
   return noisy(s, seed=42 if seed is None else seed, pct=pct, std=std,
                begin=begin, end=end)
+
+
+def _interval(d: Any) -> Any:
+  """A fractional decay interval as a float32-exact value that floors like timm.
+
+  Argument mapping for precision only. timm computes ``t // decay_t`` in
+  float64; at a multiple of the intended interval (``12 // 2.4``) the result
+  depends on which side of ``12/5`` the float64 ``2.4`` lies (below: 5). The
+  float32 nearest to ``2.4`` lies on the other side, so the decay would come
+  one step late. The interval is replaced by the float32 next to the intended
+  fraction on float64's side, so ``floor(t / d)`` agrees with timm at the
+  multiples and everywhere else. Whole, traced or array intervals pass as they
+  are.
+  """
+  if A.traced(d) or isinstance(d, jax.Array) or np.ndim(d) or \
+      float(d).is_integer():
+    return d
+  exact = fractions.Fraction(float(d))
+  frac = exact.limit_denominator(10000)  # the interval meant: 12/5 for 2.4
+  f32 = np.float32(float(frac))
+  if exact < frac and fractions.Fraction(float(f32)) >= frac:
+    f32 = np.nextafter(f32, np.float32(0))
+  elif exact > frac and fractions.Fraction(float(f32)) <= frac:
+    f32 = np.nextafter(f32, np.float32(np.inf))
+  return float(f32)
 
 
 def _cycles(fn: str, lr: Any, t_initial: Any, lr_min: Any, shape: str,
@@ -276,7 +303,10 @@ def StepLRScheduler(lr: Any, decay_t: Any, decay_rate: Any = 1.0,  # pylint: dis
   r"""timm ``StepLRScheduler``: :math:`\eta(t) = \mathrm{lr}\; r^{\lfloor t / T_d \rfloor}`.
 
   Maps to :func:`jaxsched.exponential_decay` with ``staircase=True``
-  (``decay_t`` may be fractional, as in timm: ``t // 2.4``), under
+  (``decay_t`` may be fractional, as in timm: ``t // 2.4``; a concrete
+  fractional interval is nudged to the float32 that floors as timm's float64
+  does at its multiples, see ``_interval``; a traced one is rounded to float32
+  and may step one ``t`` late or early at exact multiples), under
   :func:`jaxsched.linear_warmup` (``warmup_prefix`` defaults to ``True`` here).
 
   Args:
@@ -300,7 +330,8 @@ def StepLRScheduler(lr: Any, decay_t: Any, decay_rate: Any = 1.0,  # pylint: dis
   core = exponential_decay(
       base, A.fl(_check.number(_P + fn, "decay_rate", decay_rate, lo=0,
                                fix="Pass the factor per interval, e.g. 0.1.")),
-      _steps(fn, "decay_t", decay_t, "Pass the decay interval.", positive=True),
+      _interval(_steps(fn, "decay_t", decay_t, "Pass the decay interval.",
+                       positive=True)),
       staircase=True)
   return _finish(fn, core, base, warmup_t, warmup_lr_init, warmup_prefix,
                  noise_range_t, noise_pct, noise_std, noise_seed, t_in_epochs,
