@@ -84,12 +84,20 @@ def test_golden_plateau():
 
 
 def test_eager_equals_jit_and_integer_dtypes():
-  scheds = [build(c) for c in CURVES]
-  steps = [np.asarray(c["steps"]) for c in CURVES]
+  # one case of each class and a few factory ones (a second jit of all 41
+  # cases would double the compile time of this file)
+  firsts = {}
+  for c in CURVES:
+    firsts.setdefault(c.get("cls"), c)
+  picked = [c for k, c in firsts.items() if k] + [
+      c for c in CURVES if c["kind"] == "factory"][:3] + [
+          c for c in CURVES if "noise_range_t" in c["kwargs"]][:1]
+  scheds = [build(c) for c in picked]
+  steps = [np.asarray(c["steps"]) for c in picked]
   jitted = evaluate_all(scheds, steps)
   uint = jax.jit(lambda ss, ks: [s(k) for s, k in zip(ss, ks)])(
       scheds, [k.astype(np.uint32) for k in steps])
-  for case, s, k, j, u in zip(CURVES, scheds, steps, jitted, uint):
+  for case, s, k, j, u in zip(picked, scheds, steps, jitted, uint):
     eager = np.asarray(s(jnp.asarray(k, jnp.int32)), np.float64)
     np.testing.assert_allclose(eager, j, rtol=1e-6, atol=1e-9, err_msg=case["id"])
     np.testing.assert_array_equal(np.asarray(u, np.float64), j, err_msg=case["id"])

@@ -36,6 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxsched import _check
+from jaxsched import _shapes as S
 from jaxsched._base import Schedule
 from jaxsched._combinators import join
 from jaxsched._cosine import cosine_decay
@@ -230,13 +231,20 @@ def combine_scheds(pcts: Sequence[Any], scheds: Sequence[Schedule],
       _P + fn, "total_steps", total_steps, lo=0, lo_open=True,
       fix="Pass the number of steps of the whole run, or None.")
   if A.traced(n) or not isinstance(p, np.ndarray):
-    pj = jnp.asarray(p, float)
-    cum = jnp.cumsum(pj) * jnp.asarray(n, float)
-    widths = [pj[i] * n for i in range(len(scheds))]
+    pj = S.f(p)
+    nf = S.f(n)
+    cum = jnp.cumsum(pj) * nf
+    widths = [pj[i] * nf for i in range(len(scheds))]
   else:
     pn = np.asarray(p, np.float64)
     cum = np.cumsum(pn) * float(n)
     widths = [float(pn[i] * float(n)) for i in range(len(scheds))]
+  return _segments(scheds, widths, cum)
+
+
+def _segments(scheds: list, widths: list, cum: Any) -> Schedule:
+  """Schedule ``j`` over ``widths[j]`` steps from ``cum[j - 1]`` (``cum``: the
+  running sums of the widths)."""
   segs = [by_fraction(s, w) for s, w in zip(scheds, widths)]
   return join(segs, cum[:-1])
 
@@ -401,7 +409,7 @@ def sgdr_epochs(n_cycles: int, cycle_len: Any, cycle_mult: Any = 2) -> Any:
   m = _check.number(_P + fn, "cycle_mult", cycle_mult, lo=1,
                     fix="Pass the growth of each cycle, e.g. 2.")
   if A.traced(ln, m):
-    return jnp.asarray(ln) * sum(jnp.asarray(m, float)**i for i in range(n_cycles))
+    return S.f(ln) * sum(S.f(m)**i for i in range(n_cycles))
   total = ln * sum(m**i for i in range(int(n_cycles)))
   return int(total) if float(total).is_integer() else total
 
@@ -437,13 +445,13 @@ def fit_sgdr(n_cycles: int, cycle_len: Any, lr_max: Any, *, steps_per_epoch: Any
                       lo_open=True, integer=True,
                       fix="Pass len(dls.train), the batches per epoch.")
   lr = _v(fn, "lr_max", lr_max)
+  # pcts[i] * N = cycle_len * cycle_mult**i * steps_per_epoch: built in steps,
+  # so whole-number arguments give exact integer restarts even when traced
   if A.traced(n_epoch, cycle_len, cycle_mult, spe):
-    m = jnp.asarray(cycle_mult, float)
-    pcts = [jnp.asarray(cycle_len) * m**i / n_epoch for i in range(n_cycles)]
-    total = jnp.asarray(n_epoch) * jnp.asarray(spe)
-    pcts = jnp.stack(pcts)
+    m = S.f(cycle_mult)
+    widths = [S.f(cycle_len) * m**i * S.f(spe) for i in range(n_cycles)]
+    cum = jnp.cumsum(jnp.stack(widths))
   else:
-    pcts = [cycle_len * cycle_mult**i / n_epoch for i in range(n_cycles)]
-    total = n_epoch * spe
-  return combine_scheds(pcts, [SchedCos(lr, 0.0) for _ in range(n_cycles)],
-                        total)
+    widths = [float(cycle_len * cycle_mult**i * spe) for i in range(n_cycles)]
+    cum = np.cumsum(widths)
+  return _segments([SchedCos(lr, 0.0) for _ in range(n_cycles)], widths, cum)
