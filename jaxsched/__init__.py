@@ -51,6 +51,9 @@ from jaxsched._extra import linear_warmup as linear_warmup
 from jaxsched._extra import noisy as noisy
 from jaxsched._extra import power_ramp as power_ramp
 from jaxsched import compat as compat
+from jaxsched._frameworks import restore_like as restore_like
+from jaxsched._plateau_optax import ScaleByPlateauState as ScaleByPlateauState
+from jaxsched._plateau_optax import plateau_step as plateau_step
 
 __version__ = "0.1.0"
 
@@ -102,4 +105,28 @@ __all__ = [
     "linear_warmup",
     "noisy",
     "power_ramp",
+    "ScaleByPlateauState",
+    "plateau_step",
+    "restore_like",
 ]
+from jaxsched._inject import InjectSchedulesState as InjectSchedulesState
+from jaxsched._inject import inject_schedules as inject_schedules
+from jaxsched._inject import with_schedule as with_schedule
+
+__all__ += [
+    "InjectSchedulesState",
+    "inject_schedules",
+    "with_schedule",
+]
+from jaxsched._groups import ScaleByGroupState as ScaleByGroupState
+from jaxsched._groups import layerwise_decay as layerwise_decay
+from jaxsched._groups import scale_by_group as scale_by_group
+
+__all__ += [
+    "ScaleByGroupState",
+    "layerwise_decay",
+    "scale_by_group",
+]
+from jaxsched._sweep import sweep as sweep
+
+__all__ += ["sweep"]
