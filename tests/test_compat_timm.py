@@ -144,7 +144,9 @@ def test_vmap_over_every_numeric_argument_steps_and_factory():
   def step(lr, t, r, w, wi):
     return jt.StepLRScheduler(lr, t, decay_rate=r, warmup_t=w, warmup_lr_init=wi)
 
-  check_vmap("StepLRScheduler", step, [[0.1, 1.0, 0.5], [10, 2.4, 33],
+  # fractional intervals exact in float32 (2.5): a traced 2.4 is rounded to
+  # float32 and may step one t off timm at its multiples (documented)
+  check_vmap("StepLRScheduler", step, [[0.1, 1.0, 0.5], [10, 2.5, 33],
                                        [0.5, 0.8, 0.1], [0, 3, 10],
                                        [0.0, 1e-3, 0.01]], STEPS)
 

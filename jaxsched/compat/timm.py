@@ -33,6 +33,12 @@ What is not bit-identical to timm:
   logarithm, which can put an exact cycle start into the previous cycle (then
   timm gives ``lr_min`` at that one step). jaxsched's cycle index is exact at
   integer restarts, so it gives the restart's peak.
+* A fractional ``decay_t`` (``StepLRScheduler``, ``create_scheduler_v2``'s
+  ``decay_epochs``): a concrete one is nudged to the float32 that floors like
+  timm's float64 at its multiples; a traced one (``jax.vmap`` over it) is
+  rounded to float32 and may decay one ``t`` late or early exactly at a
+  multiple (``t = 60`` for ``decay_t = 2.4``). Whole or float32-exact
+  intervals (``2.5``) are exact either way.
 * Precision: timm computes in float64, jaxsched in float32 (float64 with x64).
 """
 
