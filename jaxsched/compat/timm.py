@@ -52,6 +52,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxsched import _check
+from jaxsched import _shapes as S
 from jaxsched._base import Schedule
 from jaxsched._combinators import epochwise
 from jaxsched._decay import constant, exponential_decay
@@ -458,17 +459,20 @@ def PlateauLRScheduler(lr: Any, decay_rate: Any = 0.1, patience_t: Any = 10,  # 
 
 def _scaled(x: Any, n: Any) -> Any:
   if A.traced(x, n):
-    return jnp.asarray(x) * jnp.asarray(n)
+    a, b = jnp.asarray(x), jnp.asarray(n)
+    if a.dtype != b.dtype:  # an epoch fraction times a count: a float
+      a, b = S.f(a), S.f(b)
+    return a * b
   return x * n
 
 
 def _cycle_length(t_initial: Any, cycle_mul: Any, cycle_limit: Any) -> Any:
   """timm's ``get_cycle_length()`` (float64 when concrete)."""
   if A.traced(t_initial, cycle_mul, cycle_limit):
-    c = jnp.maximum(1, cycle_limit)
-    m = jnp.asarray(cycle_mul, float)
-    geo = jnp.floor(-t_initial * (m**c - 1) / jnp.where(m == 1, 1.0, 1 - m))
-    return jnp.where(m == 1, t_initial * c, geo)
+    t, m = S.f(t_initial), S.f(cycle_mul)
+    c = jnp.maximum(1.0, S.f(cycle_limit))
+    geo = jnp.floor(-t * (m**c - 1) / jnp.where(m == 1, 1.0, 1 - m))
+    return jnp.where(m == 1, t * c, geo)
   c = max(1, cycle_limit)
   if cycle_mul == 1.0:
     return t_initial * c
@@ -596,11 +600,13 @@ def create_scheduler_v2(lr: Any, sched: str = "cosine", num_epochs: Any = 300,
     s = constant(_lr(fn, lr))
   if sched in ("cosine", "tanh", "poly"):
     total = _cycle_length(t_initial, cycle_mul, cycle_limit)
+    if A.traced(total, warmup_t, cooldown_t):  # traced counts: float arithmetic
+      total, warmup_t, cooldown_t = S.f(total), S.f(warmup_t), S.f(cooldown_t)
     if warmup_prefix:
       total = total + warmup_t
     total = total + cooldown_t
     if not step_on_epochs:
-      total = total // upe
+      total = total // (S.f(upe) if A.traced(total) else upe)
     return s, total
   if warmup_prefix:
     num_epochs = num_epochs + warmup_epochs
