@@ -50,6 +50,14 @@ from jaxsched._extra import by_fraction as by_fraction
 from jaxsched._extra import linear_warmup as linear_warmup
 from jaxsched._extra import noisy as noisy
 from jaxsched._extra import power_ramp as power_ramp
+from jaxsched._run import Run as Run
+from jaxsched._run import to_steps as to_steps
+from jaxsched._run_rates import batch_scale as batch_scale
+from jaxsched._run_rates import warmup_decay_ratio as warmup_decay_ratio
+from jaxsched._run_time import accumulate as accumulate
+from jaxsched._run_time import cooldown_from as cooldown_from
+from jaxsched._run_time import extend as extend
+from jaxsched._run_time import stretch as stretch
 from jaxsched import compat as compat
 from jaxsched._frameworks import restore_like as restore_like
 from jaxsched._plateau_optax import ScaleByPlateauState as ScaleByPlateauState
@@ -108,6 +116,15 @@ __all__ = [
     "ScaleByPlateauState",
     "plateau_step",
     "restore_like",
+    # schedules that know the training run (issue 13)
+    "Run",
+    "accumulate",
+    "batch_scale",
+    "cooldown_from",
+    "extend",
+    "stretch",
+    "to_steps",
+    "warmup_decay_ratio",
 ]
 from jaxsched._inject import InjectSchedulesState as InjectSchedulesState
 from jaxsched._inject import inject_schedules as inject_schedules
