@@ -51,6 +51,11 @@ from jaxsched._ported import linear_growth as linear_growth
 from jaxsched._ported import log_warmup as log_warmup
 from jaxsched._ported import stepped_cyclic as stepped_cyclic
 from jaxsched._ported import with_momentum as with_momentum
+from jaxsched._extra import anneal_restarts as anneal_restarts
+from jaxsched._extra import by_fraction as by_fraction
+from jaxsched._extra import linear_warmup as linear_warmup
+from jaxsched._extra import noisy as noisy
+from jaxsched._extra import power_ramp as power_ramp
 from jaxsched._run import Run as Run
 from jaxsched._run import to_steps as to_steps
 from jaxsched._run_rates import batch_scale as batch_scale
@@ -115,6 +120,11 @@ __all__ = [
     "log_warmup",
     "stepped_cyclic",
     "with_momentum",
+    "anneal_restarts",
+    "by_fraction",
+    "linear_warmup",
+    "noisy",
+    "power_ramp",
     "ScaleByPlateauState",
     "plateau_step",
     "restore_like",

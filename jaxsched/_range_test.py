@@ -20,7 +20,8 @@ import numpy as np
 from jaxsched import _check
 
 _FN = "lr_range_test"
-_METHODS = ("steepest", "valley", "minimum")
+_METHODS = ("steepest", "valley", "minimum", "steep", "slide")
+_SLIDE_DIFF, _SLIDE_THRESH = 15, 0.005  # fastai slide's lr_diff and thresh
 _SKIP_END = 5  # fastai's lr_find drops the last 5 points before suggesting.
 
 
@@ -103,13 +104,24 @@ class RangeTestResult:
       length ``k``; start ``b = e - k``) and return ``lrs[b + floor((e-b)/3) +
       floor((e-b)/6)]``, about half-way down the valley.
     - ``"minimum"``: the rate at the smallest smoothed loss, divided by 10.
+    - ``"steep"``: fastai's steep: the most negative one-step slope
+      ``(s[i+1] - s[i]) / (log lr[i+1] - log lr[i])``, returning ``lrs[i]``
+      (the left end of that step).
+    - ``"slide"``: fastai's slide rule: ``g = numpy.gradient(s)`` over the
+      window (central differences, one-sided at its ends); walking left from
+      the last point ``r`` with ``l = r - 15``, stop at the first pair with
+      ``|g[r] - g[l]| <= 0.005`` (or when ``l`` leaves the window) and return
+      ``lrs[l]`` of the last pair that did not stop (the first ``l`` if none
+      did). For windows of 16 points or fewer the index is clipped into the
+      window (fastai raises an IndexError below 16).
 
     If divergence came so early that fewer than 2 points remain after trimming,
     every measured point is used; with fewer than 2 measured points the
     suggestion is NaN (start the test at a lower ``min_lr``).
 
     Args:
-      method: ``"steepest"``, ``"valley"`` or ``"minimum"``.
+      method: ``"steepest"``, ``"valley"``, ``"minimum"``, ``"steep"`` or
+        ``"slide"``.
 
     Returns:
       A float JAX array of shape ``batch_shape``: a scalar for a single run, one
@@ -210,17 +222,13 @@ def _suggest(lrs: jax.Array, smoothed: jax.Array, valid: jax.Array, *,
   window = (idx >= lo) & (idx < hi)
   s = smoothed
   if method == "steepest":
-    log_lr = jnp.log(lrs)
-
-    def secant(k):  # slope over k steps, NaN-free; +inf where not usable.
-      slope = (s[k:] - s[:-k]) / (log_lr[k:] - log_lr[:-k])
-      ok = window[k:] & window[:-k] & jnp.isfinite(slope)
-      slope = jnp.where(ok, slope, jnp.inf)
-      return jnp.argmin(slope).astype(jnp.int32) + k // 2, jnp.any(ok)
-
-    wide, wide_ok = secant(_secant_steps(n))
-    narrow, _ = secant(1)
+    wide, wide_ok = _secant(lrs, s, window, _secant_steps(n))
+    narrow, _ = _secant(lrs, s, window, 1)
     lr = lrs[jnp.where(wide_ok, wide, narrow)]
+  elif method == "steep":
+    lr = lrs[_secant(lrs, s, window, 1)[0]]
+  elif method == "slide":
+    lr = _slide(lrs, s, idx, lo, hi)
   elif method == "minimum":
     best = jnp.argmin(jnp.where(window, s, jnp.inf)).astype(jnp.int32)
     lr = lrs[best] / 10
@@ -232,11 +240,38 @@ def _suggest(lrs: jax.Array, smoothed: jax.Array, valid: jax.Array, *,
       return lds.at[i].set(jnp.where(window[i], val, 0))
     lds = jax.lax.fori_loop(0, n, body, jnp.zeros((n,), jnp.int32))
     end = jnp.argmax(lds).astype(jnp.int32)
-    start = jnp.maximum(end - lds[end], lo)
+    start = end - lds[end]  # as fastai: one before the run, possibly lo - 1
     span = end - start
     pick = start + span // 3 + span // 6
     lr = lrs[jnp.clip(pick, 0, n - 1)]
   return jnp.where(num_valid >= 2, lr, jnp.nan).astype(lrs.dtype)
+
+
+def _secant(lrs: jax.Array, s: jax.Array, window: jax.Array,
+            k: int) -> tuple[jax.Array, jax.Array]:
+  """Index of the most negative slope over ``k`` steps (its midpoint), and
+  whether any slope was usable; NaN-free (+inf where not usable)."""
+  log_lr = jnp.log(lrs)
+  slope = (s[k:] - s[:-k]) / (log_lr[k:] - log_lr[:-k])
+  ok = window[k:] & window[:-k] & jnp.isfinite(slope)
+  slope = jnp.where(ok, slope, jnp.inf)
+  return jnp.argmin(slope).astype(jnp.int32) + k // 2, jnp.any(ok)
+
+
+def _slide(lrs: jax.Array, s: jax.Array, idx: jax.Array, lo: jax.Array,
+           hi: jax.Array) -> jax.Array:
+  """fastai's slide rule on the window ``[lo, hi)`` (see ``suggestion``)."""
+  n = lrs.shape[0]
+  at = lambda i: jnp.clip(i, 0, n - 1)
+  prev, nxt = s[at(idx - 1)], s[at(idx + 1)]
+  grad = jnp.where(idx == lo, nxt - s,
+                   jnp.where(idx == hi - 1, s - prev, (nxt - prev) / 2))
+  r = hi - 1 - idx  # iteration j = idx walks r and l left together
+  l = r - _SLIDE_DIFF
+  go = (l >= lo) & (jnp.abs(grad[at(r)] - grad[at(l)]) > _SLIDE_THRESH)
+  stop = jnp.where(jnp.all(go), n, jnp.argmin(go).astype(jnp.int32))
+  pick = hi - 1 - _SLIDE_DIFF - jnp.maximum(stop - 1, 0)
+  return lrs[jnp.clip(pick, lo, jnp.maximum(hi - 1, lo))]
 
 
 def lr_range_test(train_step: Callable[[Any, Any, jax.Array], tuple[Any, Any]],

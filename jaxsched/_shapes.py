@@ -127,17 +127,20 @@ def _whole(d: Array) -> tuple[Array, Array]:
 
 
 def _divmod_float(a: Array, d: Array) -> tuple[Array, Array]:
-  """``(floor(a / d), a - d floor(a / d))`` for floats, corrected by one either way.
+  """``(floor(a / d), a - d floor(a / d))`` for floats, the same in every mode.
 
-  XLA may compute ``a / d`` as ``a * (1 / d)`` (41 * (1/41) < 1), so the quotient
-  is checked against the remainder; exact while ``q * d`` is exact (integers
-  below 2**24 in float32).
+  The quotient is the largest ``n`` with ``fl(n d) <= a`` (float products are
+  correctly rounded everywhere). XLA may compute ``a / d`` as ``a * (1 / d)``
+  (41 * (1/41) < 1), and eager division rounds differently, so the first
+  estimate may be one off either way; testing ``n`` and ``n + 1`` with the same
+  product makes the answer independent of how it was estimated. Exact while
+  ``n d`` is exact (integers below 2**24 in float32).
   """
   d = _pos_or_one(d)
-  q = jnp.floor(a / d)
-  r = a - q * d
-  q = jnp.where(r < 0, q - 1.0, jnp.where(r >= d, q + 1.0, q))
-  return q, a - q * d
+  q0 = jnp.floor(a / d)
+  q = (q0 - 1.0 + jnp.where(q0 * d <= a, 1.0, 0.0)
+       + jnp.where((q0 + 1.0) * d <= a, 1.0, 0.0))
+  return q, jnp.maximum(a - q * d, 0.0)
 
 
 def floor_div(k: Any, d: Any) -> Array:
@@ -524,6 +527,67 @@ def stair_fraction(elapsed: Any, length: Any, stairs: Any) -> Array:
 def arithmetic(init: Any, rate: Any, n: Any) -> Array:
   """``init * (1 + rate * n)``: ``init`` grown by ``rate * init``, ``n`` times."""
   return f(init) * (1.0 + f(rate) * f(n))
+
+def tanh_anneal(a: Any, b: Any, frac: Any, lower: Any = -7.0,
+                upper: Any = 3.0) -> Array:
+  """Hyperbolic-tangent anneal: ``b + (a - b)(1 - tanh(L (1 - f) + U f)) / 2``.
+
+  ``L < U`` bound the tanh argument; with timm's defaults ``L = -7``, ``U = 3``
+  the value starts a hair below ``a`` and ends a hair above ``b`` (it never
+  reaches either exactly).
+  """
+  ph = _parts(frac)
+  arg = f(lower) * ph.left + f(upper) * ph.done
+  # (1 - tanh(x)) / 2 = sigmoid(-2x), without the cancellation near tanh = 1
+  return mix(a, b, jax.nn.sigmoid(-2.0 * arg))
+
+
+def k_decay(frac: Any, k: Any) -> Phase:
+  """k-decay of a phase: ``done -> done^k`` (``k = 1`` leaves the phase as it is).
+
+  ``left`` becomes ``1 - done^k``, except that ``k == 1`` keeps the exact
+  ``left``; a traced ``k < 0`` acts as 0.
+  """
+  ph = _parts(frac)
+  kk = jnp.maximum(f(k), 0.0)
+  done = safe_pow(jnp.maximum(ph.done, 0.0), kk)
+  return Phase(done, jnp.where(kk == 1.0, ph.left, 1.0 - done))
+
+
+def pow_ramp(a: Any, b: Any, frac: Any, power: Any = 1.0) -> Array:
+  """Power ramp from ``a`` to ``b``: ``a + (b - a) f^power``."""
+  return lerp(a, b, k_decay(frac, power))
+
+
+def seeded_noise(seed: Any, k: Array, pct: Any, std: Any,
+                 kind: str = "normal") -> Array:
+  """A random number per step, a pure function of ``(seed, k)``.
+
+  ``normal``: a normal of standard deviation ``std`` truncated to
+  ``(-pct, pct)``; ``uniform``: uniform on ``[-pct, pct)``. The key of step
+  ``k`` is ``jax.random.fold_in(jax.random.key(seed), k)``, so the value is the
+  same eagerly, under ``jit`` and ``vmap``, for any shape of ``k``. Steps are
+  folded in modulo 2**32 (float steps are floored first); ``pct <= 0`` or
+  ``std <= 0`` gives 0.
+  """
+  kk = jnp.asarray(k)
+  if not jnp.issubdtype(kk.dtype, jnp.integer):
+    kk = jnp.floor(kk).astype(_int_dtype())
+  kk = kk.astype(jnp.uint32)
+  base = jax.random.key(jnp.asarray(seed).astype(jnp.uint32))
+  keys = jax.vmap(lambda s: jax.random.fold_in(base, s))(kk.reshape(-1))
+  pct, std = f(pct), f(std)
+  ok = (pct > 0) & (std > 0)
+  if kind == "uniform":
+    u = jax.vmap(lambda key: jax.random.uniform(key, (), float_dtype()))(keys)
+    out = (2.0 * u - 1.0) * pct
+  else:
+    s = _pos_or_one(std)
+    lim = jnp.where(ok, pct, 1.0) / s
+    z = jax.vmap(lambda key: jax.random.truncated_normal(
+        key, -lim, lim, (), float_dtype()))(keys)
+    out = z * s
+  return jnp.where(ok, out, 0.0).reshape(kk.shape)
 def stretch_time(k: Any, keep: Any, old_total: Any, new_total: Any) -> Array:
   """Maps a step of a stretched run to the original run's step (a float).
 

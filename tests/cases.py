@@ -286,4 +286,48 @@ CASES = [
          {"batch": [512, 256, 96]}, STEPS),
 ]
 
+# issue 14: timm/fastai shapes (jaxsched/_extra.py)
+CASES += [
+    Case("anneal_restarts", _f(js.anneal_restarts, "peak_value", "period",
+                               peak_value=1.0, period=20, end_value=0.01,
+                               period_mult=2.0, peak_decay=0.5, cycle_limit=3,
+                               k_decay=1.0),
+         {"peak_value": [1.0, 0.5, 2.0], "period": [20, 7, 12.5],
+          "end_value": [0.01, 0.0, 0.1], "period_mult": [2.0, 1.0, 1.5],
+          "peak_decay": [0.5, 1.0, 0.0], "cycle_limit": [3, 1, 10],
+          "k_decay": [1.0, 2.0, 0.5]}, STEPS),
+    Case("anneal_restarts_tanh", _f(js.anneal_restarts, "peak_value", "period",
+                                    peak_value=1.0, period=30, shape="tanh",
+                                    end_value=0.01, cycle_limit=2),
+         {"period": [30, 10, 200], "tanh_lower": [-7.0, -5.0, -3.0],
+          "tanh_upper": [3.0, 5.0, 1.0], "cycle_limit": [2, 0, 5]}, STEPS),
+    Case("anneal_restarts_poly", _f(js.anneal_restarts, "peak_value", "period",
+                                    peak_value=1.0, period=50, shape="poly",
+                                    power=2.0, k_decay=2.0, period_mult=2.0),
+         {"period": [50, 10, 33], "power": [2.0, 0.5, 1.0],
+          "k_decay": [2.0, 1.0, 0.5]}, STEPS),
+    Case("power_ramp", _f(js.power_ramp, "init_value", "end_value",
+                          "transition_steps", init_value=0.0, end_value=1.0,
+                          transition_steps=100, power=2.0),
+         {"init_value": [0.0, 1.0, 0.5], "end_value": [1.0, 0.0, 2.0],
+          "transition_steps": [100, 20, 7], "power": [2.0, 0.5, 1.0]}, STEPS),
+    Case("linear_warmup", lambda warmup_steps=10, init_value=0.0, peak_value=1.0:
+         js.linear_warmup(js.cosine_decay(0.5, 90), warmup_steps,
+                          init_value=init_value, peak_value=peak_value),
+         {"warmup_steps": [10, 0, 50], "init_value": [0.0, 0.1, 2.0],
+          "peak_value": [1.0, 0.5, 2.0]}, STEPS),
+    Case("linear_warmup_overlay", lambda warmup_steps=10, init_value=0.0:
+         js.linear_warmup(js.cosine_decay(1.0, 100), warmup_steps,
+                          init_value=init_value, prefix=False),
+         {"warmup_steps": [10, 0, 50], "init_value": [0.0, 0.1, 2.0]}, STEPS),
+    Case("noisy", lambda seed=42, pct=0.67, std=1.0, begin=10, end=200: js.noisy(
+        js.cosine_decay(1.0, 300), seed=seed, pct=pct, std=std, begin=begin,
+        end=end),
+         {"seed": [42, 0, 7], "pct": [0.67, 0.1, 0.3], "std": [1.0, 0.5, 2.0],
+          "begin": [10, 0, 50], "end": [200, 100, 1000]}, STEPS),
+    Case("by_fraction", lambda total_steps=100, peak=1.0: js.by_fraction(
+        js.cosine_decay(peak, 1), total_steps),
+         {"total_steps": [100, 20, 333.5], "peak": [1.0, 0.5, 2.0]}, STEPS),
+]
+
 BY_NAME = {c.name: c for c in CASES}

@@ -306,6 +306,30 @@ REFS: dict[str, Callable[[dict, np.ndarray], np.ndarray]] = {
 }
 
 
+
+def ref_anneal_restarts(kw, t):  # jaxsched/_extra.py, from its docstring
+  P, m, lim = kw["period"], kw["period_mult"], kw["cycle_limit"]
+  out = np.empty_like(t)
+  for n, x in enumerate(np.maximum(t, 0)):
+    i, start, length = 0, 0.0, P
+    while start + length <= x:
+      start, length, i = start + length, length * m, i + 1
+    u = ((x - start) / length) ** kw["k_decay"]
+    g = {"cosine": (1 + np.cos(np.pi * u)) / 2,
+         "tanh": (1 - np.tanh(kw["tanh_lower"] * (1 - u) + kw["tanh_upper"] * u)) / 2,
+         "poly": (1 - u) ** kw["power"], "linear": 1 - u}[kw["shape"]]
+    peak = kw["peak_value"] * kw["peak_decay"] ** i
+    e = kw["end_value"]
+    out[n] = e if (lim is not None and i >= lim) else e + (peak - e) * g
+  return out
+
+
+def ref_power_ramp(kw, t):
+  f = _frac(t, 0.0, kw["transition_steps"])
+  return kw["init_value"] + (kw["end_value"] - kw["init_value"]) * f ** kw["power"]
+
+
+REFS.update({"anneal_restarts": ref_anneal_restarts, "power_ramp": ref_power_ramp})
 # schedules that know the training run (issue 13)
 _G = {"linear": lambda u: 1.0 - u,
       "cosine": lambda u: (1.0 + np.cos(np.pi * u)) / 2.0,
@@ -477,6 +501,20 @@ def gen(name: str, rng) -> dict[str, Any]:
     return dict(base_value=0.1 * v, max_value=v, step_size_up=_n(rng, 1, 30),
                 step_size_down=_n(rng, 1, 30), stairs_up=_n(rng, 0, 5),
                 stairs_down=_n(rng, 0, 5))
+  if name == "anneal_restarts":
+    return dict(peak_value=v, period=_n(rng, 1, 23), end_value=_end(rng, v),
+                shape=str(rng.choice(["cosine", "tanh", "poly", "linear"])),
+                period_mult=float(rng.choice([1.0, 2.0, 3.0])),
+                peak_decay=float(rng.choice([1.0, 0.5])),
+                cycle_limit=[None, 1, 2, 4][int(rng.integers(0, 4))],
+                k_decay=float(rng.choice([1.0, 2.0, 0.5])),
+                power=float(rng.choice([1.0, 2.0, 0.5])),
+                tanh_lower=float(rng.choice([-7.0, -3.0])),
+                tanh_upper=float(rng.choice([3.0, 5.0])))
+  if name == "power_ramp":
+    return dict(init_value=v, end_value=_end(rng, v) + float(rng.choice([0.0, v])),
+                transition_steps=_n(rng, 1, 97),
+                power=float(rng.choice([1.0, 2.0, 0.5])))
   if name == "warmup_decay_ratio":
     return dict(peak_value=v, total_steps=_n(rng, 1, 200),
                 warmup_ratio=float(rng.choice([0.0, 0.05, 0.1, 0.3, 0.07])),

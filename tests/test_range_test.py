@@ -377,7 +377,7 @@ def test_suggestion_ignores_masked_steps_and_is_nan_without_data():
   valid = np.arange(50) < 30
   smoothed[30:] = -100.0  # masked garbage must not be picked.
   r = _result(lrs, smoothed, valid)
-  for method in ("steepest", "valley", "minimum"):
+  for method in ("steepest", "valley", "minimum", "steep", "slide"):
     lr = float(r.suggestion(method))
     assert lr <= lrs[29], method
   empty = _result(lrs, smoothed, np.arange(50) < 1)
@@ -388,7 +388,7 @@ def test_suggestion_rejects_unknown_method():
   r = _result(np.logspace(-3, 0, 20), np.linspace(1, 0, 20))
   with pytest.raises(ValueError, match=re.escape(
       "RangeTestResult.suggestion: `method` must be one of 'steepest', "
-      "'valley', 'minimum', got method='fastest'. Pass one of")):
+      "'valley', 'minimum', 'steep', 'slide', got method='fastest'. Pass one of")):
     r.suggestion("fastest")
 
 

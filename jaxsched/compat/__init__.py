@@ -13,5 +13,7 @@ from jaxsched.compat import keras as keras
 from jaxsched.compat import optax as optax
 from jaxsched.compat import torch as torch
 from jaxsched.compat import transformers as transformers
+from jaxsched.compat import timm as timm
+from jaxsched.compat import fastai as fastai
 
-__all__ = ["deepspeed", "keras", "optax", "torch", "transformers"]
+__all__ = ["deepspeed", "fastai", "keras", "optax", "timm", "torch", "transformers"]
