@@ -402,9 +402,9 @@ _TABLE = 32  # cycles with integer multipliers >= 2 that start below 2**31
 def _int_cycles(k: Array, period: Array, mult: Array) -> tuple[Array, Array, Array]:
   """Exact cycle index for integer steps, whole ``period`` and whole ``mult >= 2``.
 
-  Cycle starts ``S_j`` and lengths ``L_j`` for ``j < 32`` are built in int32 by
-  repeated addition and multiplication, saturating at 2**31 - 1 (checked in
-  float first), then looked up with a binary search: no float rounding at all.
+  Cycle starts ``S_j`` and lengths ``L_j`` for ``j < 32`` are built in integers
+  by repeated addition and multiplication, saturating at 2**31 - 1 (overflow
+  tested in integers), then looked up with a binary search: no float rounding.
   """
   if not isinstance(period, jax.core.Tracer) and not isinstance(
       mult, jax.core.Tracer):
@@ -438,13 +438,12 @@ def _int_cycles_traced(period: Any, mult: Any) -> tuple[Array, Array]:
   _, m = _whole(mult)
   starts, lengths = [], []
   s, ln = jnp.int32(0), p
+  m = jnp.maximum(m, 1)
   for _ in range(_TABLE):
     starts.append(s)
     lengths.append(ln)
-    s_next_f = f(s) + f(ln)
-    s = jnp.where((s_next_f >= float(_I32_MAX)) | (s == top), top, s + jnp.minimum(ln, top - s))
-    ln_next_f = f(ln) * f(m)
-    ln = jnp.where(ln_next_f >= float(_I32_MAX), top, ln * m)
+    s = s + jnp.minimum(ln, top - s)  # saturates exactly: never above top
+    ln = jnp.where(ln > top // m, top, ln * m)
   return jnp.stack(starts), jnp.stack(lengths)
 
 
