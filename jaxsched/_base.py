@@ -37,12 +37,41 @@ def register(name: str) -> Callable[[type], type]:
     fields = dataclasses.fields(cls)
     data = [fl.name for fl in fields if not fl.metadata.get("static")]
     meta = [fl.name for fl in fields if fl.metadata.get("static")]
+    user_post_init = getattr(cls, "__post_init__", None)
+
+    def __post_init__(self) -> None:
+      for name_ in data:
+        v = getattr(self, name_)
+        a = as_leaf(v)
+        if a is not v:
+          object.__setattr__(self, name_, a)
+      if user_post_init is not None:
+        user_post_init(self)
+
+    cls.__post_init__ = __post_init__
     jax.tree_util.register_dataclass(cls, data_fields=data, meta_fields=meta)
     cls.name = name
     _REGISTRY[name] = (cls, None)
     return cls
 
   return deco
+
+
+def as_leaf(v: Any) -> Any:
+  """A Python number as a 0-d NumPy array; anything else unchanged.
+
+  Numbers are stored as arrays so that every numeric leaf is dynamic under
+  ``eqx.filter_jit`` (which treats Python numbers as static) exactly as under
+  ``jax.jit``: counts as int32 (float64 beyond int32), rates as float64 (cast to
+  the float dtype in use when computed; the float64 keeps ``repr`` and configs
+  exact: ``0.1`` stays ``0.1``).
+  """
+  if isinstance(v, bool) or not isinstance(v, (int, float)):
+    return v
+  if isinstance(v, int):
+    return np.asarray(v, np.int32) if abs(v) <= 2**31 - 1 else np.asarray(
+        float(v))
+  return np.asarray(v, np.float64)
 
 
 def factory(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -155,9 +155,11 @@ def _check_fits(fn: str, name: str, vals: np.ndarray, x: Any, fix: str,
 
 
 def _canonical_scalar(arr: np.ndarray, integer: bool) -> int | float:
+  """A step count becomes an ``int`` (a ``float`` beyond int32), anything else a
+  ``float``: ``peak_value=1`` and ``peak_value=0.5`` give the same pytree
+  signature, so ``stack`` accepts both and ``jax.jit`` does not retrace."""
   v = arr.item()
-  whole = integer or np.issubdtype(arr.dtype, np.integer)
-  if whole and float(v).is_integer() and abs(v) <= _INT32_MAX:
+  if integer and float(v).is_integer() and abs(v) <= _INT32_MAX:
     return int(v)
   return float(v)
 
@@ -235,8 +237,11 @@ def _fmt(v: float) -> str:
   return repr(v)
 
 
-def _int_or_float_array(arr: np.ndarray, integer: bool) -> np.ndarray:
+def _int_or_float_array(arr: np.ndarray, integer: bool,
+                        floats: bool = False) -> np.ndarray:
   vals = arr.astype(np.float64)
+  if floats:
+    return vals
   if (integer or np.issubdtype(arr.dtype, np.integer)) and np.all(
       vals == np.floor(vals)) and (vals.size == 0 or
                                    np.max(np.abs(vals)) <= _INT32_MAX):
@@ -258,12 +263,13 @@ def stack(xs: Sequence[Any]) -> jax.Array:
 
 def sequence(fn: str, name: str, x: Any, *, min_len: int = 0,
              sorted_: bool = False, integer: bool = False, lo: float | None = None,
-             fix: str = "") -> Any:
+             floats: bool = False, fix: str = "") -> Any:
   """Checks a 1-D sequence hyperparameter (boundaries, milestones, values).
 
   Concrete sequences become NumPy arrays (int32 when integer-valued and in range,
   else float); a sequence holding a tracer, or a traced array, becomes a JAX array.
-  ``sorted_`` requires non-decreasing order.
+  ``sorted_`` requires non-decreasing order. ``floats`` marks values (rates):
+  they are always float arrays, whatever the input dtype.
   """
   if isinstance(x, (str, bytes)) or x is None or isinstance(x, dict):
     raise _fail(fn, name, "a sequence of numbers", x, fix)
@@ -295,7 +301,7 @@ def sequence(fn: str, name: str, x: Any, *, min_len: int = 0,
     raise _fail(fn, name, f">= {_fmt(lo)} everywhere", _shown(x), fix)
   if sorted_ and np.any(np.diff(vals) < 0):
     raise _fail(fn, name, "sorted in non-decreasing order", _shown(x), fix)
-  return _int_or_float_array(arr, integer)
+  return _int_or_float_array(arr, integer, floats)
 
 
 def _is_concrete_jax(x: Any) -> bool:

@@ -78,8 +78,7 @@ class CosineRestarts(Schedule):
   end_value: Any = 0.0
 
   def _value(self, k: Array) -> Array:
-    i, pos, length = S.cycle_index(k, self.period, self.period_mult)
-    frac = S.progress_float(pos, length)
+    i, frac = S.cycle_index(k, self.period, self.period_mult)
     peak = S.f(self.init_value) * S.safe_pow(self.peak_decay, i)
     return S.cos_anneal(peak, self.end_value, frac)
 
@@ -219,7 +218,7 @@ class WarmupStableDecay(Schedule):
     anneal = S.ANNEALS[self.decay_shape]
 
     def main(r):
-      frac = S.progress(S.sub(r, stable), self.decay_steps)
+      frac = S.progress_float(S.sub(r, stable), self.decay_steps)
       return anneal(self.peak_value, self.end_value, frac)
 
     return S.warmup_then(k, self.warmup_steps, self.init_value, main)

@@ -147,7 +147,7 @@ def piecewise_constant(boundaries: Any, values: Any, *,
   fn = "piecewise_constant"
   b = _check.sequence(fn, "boundaries", boundaries, sorted_=True,
                       fix="Pass the steps where the value changes, sorted.")
-  v = _check.sequence(fn, "values", values, min_len=1,
+  v = _check.sequence(fn, "values", values, min_len=1, floats=True,
                       fix="Pass one value per interval.")
   _check.same_length(fn, "boundaries", b, "values", v, 1,
                      fix="Pass one more value than boundaries.")
@@ -216,7 +216,7 @@ def piecewise_linear(boundaries: Any, values: Any, *,
   fn = "piecewise_linear"
   b = _check.sequence(fn, "boundaries", boundaries, sorted_=True, min_len=1,
                       fix="Pass the knot steps, sorted.")
-  v = _check.sequence(fn, "values", values, min_len=1,
+  v = _check.sequence(fn, "values", values, min_len=1, floats=True,
                       fix="Pass one value per knot.")
   _check.same_length(fn, "boundaries", b, "values", v, 0,
                      fix="Pass one value per knot.")

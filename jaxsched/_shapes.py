@@ -15,7 +15,7 @@ an unselected branch), and keep integer steps integer where exactness matters:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -34,16 +34,49 @@ def f(x: Any) -> Array:
   return jnp.asarray(x, dtype=float_dtype())
 
 
+def _int_dtype() -> Any:
+  """int32, or int64 when x64 is enabled: the widest signed integer in use."""
+  return jnp.zeros((), dtype=int).dtype
+
+
 def as_step(step: Any) -> Array:
-  """A step as a JAX array of integer or float dtype (bools become int32)."""
+  """A step as a JAX array of signed integer or float dtype.
+
+  Bools become int32. Unsigned integers (Flax NNX keeps ``optimizer.step`` as
+  ``uint32``) become the widest signed integer in use, saturating at its maximum
+  (``2**31 - 1`` without x64), so no unsigned subtraction ever wraps. A concrete
+  64-bit NumPy integer that does not fit int32 while x64 is off is refused, since
+  JAX would silently wrap it.
+  """
+  if isinstance(step, (int, np.integer, np.ndarray)) and not isinstance(
+      step, (bool, np.bool_)):
+    arr = np.asarray(step)
+    if (np.issubdtype(arr.dtype, np.integer) and arr.size and
+        np.dtype(_int_dtype()).itemsize < 8):
+      lo, hi = arr.min(), arr.max()
+      if int(hi) > _I32_MAX or int(lo) < -_I32_MAX - 1:
+        raise ValueError(
+            f"schedule call: `step` must fit int32 while jax_enable_x64 is off, got "
+            f"step={int(hi) if int(hi) > _I32_MAX else int(lo)} (dtype "
+            f"{arr.dtype}); JAX would wrap it silently. Pass a float step, or "
+            "enable x64 with jax.config.update('jax_enable_x64', True).")
   k = jnp.asarray(step)
   if k.dtype == jnp.bool_:
-    k = k.astype(jnp.int32)
+    return k.astype(jnp.int32)
+  if jnp.issubdtype(k.dtype, jnp.unsignedinteger):
+    dt = _int_dtype() if k.dtype.itemsize >= 4 else jnp.int32
+    top = np.iinfo(dt).max
+    if k.dtype.itemsize >= np.dtype(dt).itemsize:
+      k = jnp.minimum(k, jnp.asarray(top, dtype=k.dtype))
+    return k.astype(dt)
   if not (jnp.issubdtype(k.dtype, jnp.integer) or
           jnp.issubdtype(k.dtype, jnp.floating)):
     raise TypeError(f"a schedule's step must be a number or an array of numbers, "
                     f"got dtype {k.dtype}.")
   return k
+
+
+_I32_MAX = 2**31 - 1
 
 
 def is_int(x: Any) -> bool:
@@ -52,9 +85,12 @@ def is_int(x: Any) -> bool:
 
 
 def _both_int(a: Any, b: Any):
+  """Both as integers of one signed dtype when both are integers, else floats."""
   a, b = jnp.asarray(a), jnp.asarray(b)
   if is_int(a) and is_int(b):
-    dt = np.promote_types(a.dtype, b.dtype)  # strict-promotion safe
+    dt = jnp.int32
+    if max(a.dtype.itemsize, b.dtype.itemsize) >= 8:
+      dt = _int_dtype()  # int64 under x64 (64-bit inputs exist only then)
     return a.astype(dt), b.astype(dt), True
   return f(a), f(b), False
 
@@ -77,29 +113,68 @@ def ge(k: Any, b: Any) -> Array:
   return a >= b
 
 
+def _whole(d: Array) -> tuple[Array, Array]:
+  """``(is a whole number in [1, 2**31 - 1], that number as an int)`` for a float."""
+  d = f(d)
+  ok = (d == jnp.floor(d)) & (d >= 1.0) & (d <= float(_I32_MAX))
+  return ok, jnp.where(ok, d, 1.0).astype(jnp.int32)
+
+
+def _divmod_float(a: Array, d: Array) -> tuple[Array, Array]:
+  """``(floor(a / d), a - d floor(a / d))`` for floats, corrected by one either way.
+
+  XLA may compute ``a / d`` as ``a * (1 / d)`` (41 * (1/41) < 1), so the quotient
+  is checked against the remainder; exact while ``q * d`` is exact (integers
+  below 2**24 in float32).
+  """
+  d = _pos_or_one(d)
+  q = jnp.floor(a / d)
+  r = a - q * d
+  q = jnp.where(r < 0, q - 1.0, jnp.where(r >= d, q + 1.0, q))
+  return q, a - q * d
+
+
 def floor_div(k: Any, d: Any) -> Array:
   """``floor(k / d)`` as a float; exact integer division when both are integers.
 
-  ``d`` is clamped to at least 1 (integers); a float ``d <= 0`` acts as 1.
+  ``d`` is clamped to at least 1 (integers); a float ``d <= 0`` acts as 1. With
+  an integer ``k`` and a float ``d`` holding a whole number, the division is
+  integer division too (exact to 2**31 - 1); other float divisors are corrected
+  against the remainder (exact while the product stays below 2**24).
   """
   return f(floor_div_raw(k, d))
 
 
 def floor_div_raw(k: Any, d: Any) -> Array:
   """``floor(k / d)``, an integer array when both are integers, else a float."""
-  a, d, ints = _both_int(k, d)
-  if ints:
-    return a // jnp.maximum(d, 1)
-  return jnp.floor(a / _pos_or_one(d))
+  q, _ = _divmod(k, d)
+  return q
 
 
 def mod(k: Any, d: Any) -> Array:
-  """``k mod d`` (non-negative for ``d > 0``); exact in integers when both are."""
-  a, d, ints = _both_int(k, d)
+  """``k mod d`` (non-negative for ``d > 0``); exact in integers when both are.
+
+  An integer ``k`` with a float ``d`` holding a whole number is reduced in
+  integers too; the result is then a float.
+  """
+  _, r = _divmod(k, d)
+  return r
+
+
+def _divmod(k: Any, d: Any) -> tuple[Array, Array]:
+  a, dd, ints = _both_int(k, d)
   if ints:
-    return a % jnp.maximum(d, 1)
-  d = _pos_or_one(d)
-  return a - d * jnp.floor(a / d)
+    dd = jnp.maximum(dd, 1)
+    return a // dd, a % dd
+  qf, rf = _divmod_float(a, dd)
+  if is_int(k):  # a float divisor that may be a whole number: divide exactly
+    ki = jnp.asarray(k).astype(jnp.int32) if jnp.asarray(k).dtype.itemsize < 8 \
+        else jnp.asarray(k)
+    ok, di = _whole(d)
+    di = di.astype(ki.dtype)
+    qf = jnp.where(ok, f(ki // di), qf)
+    rf = jnp.where(ok, f(ki % di), rf)
+  return qf, rf
 
 
 def _searchsorted(b: Array, a: Array, side: str) -> Array:
@@ -141,23 +216,60 @@ def _pos_or_one(b: Array) -> Array:
   return jnp.where(b > 0, b, jnp.ones_like(b))
 
 
-def progress(elapsed: Any, length: Any) -> Array:
-  """``clip(elapsed / max(length, 1), 0, 1)``: the fraction of a phase done.
+class Phase(NamedTuple):
+  """Where a step stands in a phase: ``done`` and ``left``, both in ``[0, 1]``.
 
-  Phase lengths count steps, so a length below 1 acts as 1 (a length of 0 gives
-  an immediate jump at the phase start).
+  ``done + left = 1`` up to rounding, but each is exact at its own end: ``done``
+  is exactly 0 at the start and 1 from the end on, ``left`` exactly 1 at the
+  start and 0 from the end on, whatever XLA does to the division. Shapes use
+  ``left`` near the end, so a decay reaches its end value exactly even when it
+  raises the remainder to a small power.
   """
-  return jnp.clip(f(elapsed) / jnp.maximum(f(length), 1.0), 0.0, 1.0)
+  done: Array
+  left: Array
+
+  def reversed(self) -> "Phase":
+    """The same phase run backwards (for rising ramps)."""
+    return Phase(self.left, self.done)
 
 
-def progress_float(elapsed: Any, length: Any) -> Array:
-  """``clip(elapsed / length, 0, 1)`` for lengths that may be fractional.
+def phase(elapsed: Any, length: Any, *, min_length: Any = 1) -> Phase:
+  """The fraction of a phase done and left at ``elapsed`` steps into it.
 
-  A phase of length <= 0 is a jump: 0 before its start, 1 from its start on.
+  The remaining steps ``length - elapsed`` are computed in integers when both
+  are integers, so the end of the phase is exact. ``length`` is clamped to at
+  least ``min_length`` (phases that count steps: 1); with ``min_length=None`` a
+  length ``<= 0`` is a jump: nothing done before its start, all of it from its
+  start on.
   """
-  e, n = f(elapsed), f(length)
-  return jnp.where(n > 0, jnp.clip(safe_div(e, n), 0.0, 1.0),
-                   jnp.where(e >= 0, 1.0, 0.0))
+  e, n, _ = _both_int(elapsed, length)
+  if min_length is not None:
+    n = jnp.maximum(n, jnp.asarray(min_length, n.dtype))
+  rem = n - e
+  ef, nf, rf = f(e), f(n), f(rem)
+  ns = _pos_or_one(nf)
+  end, start = rem <= 0, e <= 0
+  zero, one = jnp.zeros_like(ef), jnp.ones_like(ef)
+  done = jnp.where(end, one, jnp.where(start, zero, ef / ns))
+  left = jnp.where(end, zero, jnp.where(start, one, rf / ns))
+  return Phase(jnp.clip(done, 0.0, 1.0), jnp.clip(left, 0.0, 1.0))
+
+
+def progress(elapsed: Any, length: Any) -> Phase:
+  """The phase ``elapsed`` steps into a phase of ``length`` steps (< 1 acts as 1)."""
+  return phase(elapsed, length)
+
+
+def progress_float(elapsed: Any, length: Any) -> Phase:
+  """The phase for lengths that may be fractional; a length <= 0 is a jump."""
+  return phase(elapsed, length, min_length=None)
+
+
+def _parts(frac: Any) -> Phase:
+  if isinstance(frac, Phase):
+    return frac
+  frac = f(frac)
+  return Phase(frac, 1.0 - frac)
 
 
 def periods(elapsed: Any, length: Any, staircase: bool) -> Array:
@@ -179,44 +291,64 @@ def safe_pow(x: Array, p: Array) -> Array:
   return jnp.where(pos, jax.lax.pow(xs, p), jnp.where(p == 0, 1.0, 0.0))
 
 
+def geometric(init: Any, rate: Any, n: Any) -> Array:
+  """``init * rate ** n``: the value after ``n`` multiplications by ``rate``."""
+  return f(init) * safe_pow(rate, n)
+
+
 def safe_sqrt(x: Array) -> Array:
   """``sqrt(max(x, 0))`` with a finite gradient at 0."""
   pos = x > 0
   return jnp.where(pos, jnp.sqrt(jnp.where(pos, x, 1.0)), 0.0)
 
 
-def lerp(a: Any, b: Any, frac: Array) -> Array:
-  """Straight line from ``a`` (frac 0) to ``b`` (frac 1)."""
+def mix(a: Any, b: Any, w: Array, w_rest: Array | None = None) -> Array:
+  """``a w + b (1 - w)``: exactly ``a`` at ``w = 1`` and exactly ``b`` at ``w = 0``.
+
+  ``w_rest`` is ``1 - w`` when the caller has it more exactly.
+  """
   a, b = f(a), f(b)
-  return a + (b - a) * frac
+  return a * w + b * (1.0 - w if w_rest is None else w_rest)
 
 
-def cos_anneal(a: Any, b: Any, frac: Array, exponent: Any = 1.0) -> Array:
-  """Half cosine from ``a`` to ``b``: ``b + (a - b) ((1 + cos(pi f)) / 2)^e``."""
-  a, b = f(a), f(b)
-  c = 0.5 * (1.0 + jnp.cos(jnp.pi * frac))
-  return b + (a - b) * safe_pow(jnp.maximum(c, 0.0), exponent)
+def lerp(a: Any, b: Any, frac: Any) -> Array:
+  """Straight line from ``a`` (frac 0) to ``b`` (frac 1), exact at both ends."""
+  ph = _parts(frac)
+  return mix(a, b, ph.left, ph.done)
 
 
-def poly_anneal(a: Any, b: Any, frac: Array, power: Any = 1.0) -> Array:
+def cos_anneal(a: Any, b: Any, frac: Any, exponent: Any = 1.0) -> Array:
+  """Half cosine from ``a`` to ``b``: ``b + (a - b) ((1 + cos(pi f)) / 2)^e``.
+
+  Computed as ``sin(pi (1 - f) / 2)^(2e)``, the same number, which keeps its
+  relative precision near the end (``1 + cos`` cancels to 0 there in float32,
+  and an exponent below 1 would magnify that).
+  """
+  ph = _parts(frac)
+  s = jnp.sin((0.5 * jnp.pi) * ph.left)
+  return mix(a, b, safe_pow(jnp.maximum(s, 0.0), 2.0 * f(exponent)))
+
+
+def poly_anneal(a: Any, b: Any, frac: Any, power: Any = 1.0) -> Array:
   """Polynomial from ``a`` to ``b``: ``b + (a - b) (1 - f)^power``."""
-  a, b = f(a), f(b)
-  return b + (a - b) * safe_pow(jnp.maximum(1.0 - frac, 0.0), power)
+  ph = _parts(frac)
+  return mix(a, b, safe_pow(jnp.maximum(ph.left, 0.0), power))
 
 
-def exp_anneal(a: Any, b: Any, frac: Array) -> Array:
-  """Geometric from ``a`` to ``b``: ``a (b / a)^f`` (``a``, ``b`` > 0)."""
-  a, b = f(a), f(b)
+def exp_anneal(a: Any, b: Any, frac: Any) -> Array:
+  """Geometric from ``a`` to ``b``: ``a (b / a)^f`` (``a``, ``b`` > 0), exact ends."""
+  ph = _parts(frac)
   tiny = _tiny()
-  la = jnp.log(jnp.maximum(a, tiny))
-  lb = jnp.log(jnp.maximum(b, tiny))
-  return jnp.exp(la + (lb - la) * frac)
+  a, b = jnp.maximum(f(a), tiny), jnp.maximum(f(b), tiny)
+  la, lb = jnp.log(a), jnp.log(b)
+  geo = jnp.exp(la + (lb - la) * ph.done)
+  return jnp.where(ph.left <= 0, b, jnp.where(ph.done <= 0, a, geo))
 
 
-def sqrt_anneal(a: Any, b: Any, frac: Array) -> Array:
+def sqrt_anneal(a: Any, b: Any, frac: Any) -> Array:
   """One-minus-square-root from ``a`` to ``b``: ``b + (a - b)(1 - sqrt(f))``."""
-  a, b = f(a), f(b)
-  return b + (a - b) * (1.0 - safe_sqrt(frac))
+  ph = _parts(frac)
+  return mix(a, b, 1.0 - safe_sqrt(ph.done))
 
 
 ANNEALS: dict[str, Callable[..., Array]] = {
@@ -228,66 +360,109 @@ ANNEALS: dict[str, Callable[..., Array]] = {
 }
 
 
-def ramp(shape: str, a: Any, b: Any, frac: Array) -> Array:
+def ramp(shape: str, a: Any, b: Any, frac: Any) -> Array:
   """A warmup ramp from ``a`` to ``b``: ``linear``, ``cosine``, ``exponential``, ``sqrt``.
 
   The cosine ramp rises as ``a + (b - a)(1 - cos(pi f)) / 2``; the sqrt ramp as
   ``a + (b - a)(1 - sqrt(1 - f))``.
   """
+  ph = _parts(frac)
   if shape == "cosine":
-    return cos_anneal(b, a, 1.0 - frac)
+    return cos_anneal(b, a, ph.reversed())
   if shape == "sqrt":
-    return sqrt_anneal(b, a, 1.0 - frac)
-  return ANNEALS[shape](a, b, frac)
+    return sqrt_anneal(b, a, ph.reversed())
+  return ANNEALS[shape](a, b, ph)
 
 
 def warmup_then(k: Array, warmup_steps: Any, init_value: Any,
                 main: Callable[[Array], Array], shape: str = "linear") -> Array:
   """``ramp(init -> main(0))`` for ``k < warmup_steps``, then ``main(k - warmup)``.
 
-  ``main`` takes a step relative to the end of the warmup.
+  ``main`` takes a step relative to the end of the warmup. A warmup of 0 steps
+  (or a traced negative one) is no warmup.
   """
   rel = sub(k, warmup_steps)
   target = main(jnp.zeros((), dtype=rel.dtype))
-  frac = progress(k, warmup_steps)
-  up = ramp(shape, init_value, target, frac)
-  return jnp.where(ge(rel, 0), main(jnp.maximum(rel, 0)), up)
+  up = ramp(shape, init_value, target, phase(k, warmup_steps, min_length=None))
+  return jnp.where(rel >= 0, main(jnp.maximum(rel, 0)), up)
 
 
-def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Array, Array]:
-  """Cycle of geometric lengths ``period * mult^i``: returns ``(i, pos, length)``.
+_TABLE = 32  # cycles with integer multipliers >= 2 that start below 2**31
 
-  ``pos`` is the position of ``k`` inside cycle ``i`` (``0 <= pos < length``).
 
-  ``i`` is exact at cycle boundaries: a float estimate from the logarithm is
-  corrected by one step either way by comparing with the cycle starts. With
-  integer steps and an integer ``period``, the ``mult == 1`` case uses integer
-  division. ``mult`` below 1 acts as 1; a ``period <= 0`` acts as 1.
+def _int_cycles(k: Array, period: Array, mult: Array) -> tuple[Array, Array, Array]:
+  """Exact cycle index for integer steps, whole ``period`` and whole ``mult >= 2``.
+
+  Cycle starts ``S_j`` and lengths ``L_j`` for ``j < 32`` are built in int32 by
+  repeated addition and multiplication, saturating at 2**31 - 1 (checked in
+  float first), then looked up with a binary search: no float rounding at all.
+  """
+  top = jnp.int32(_I32_MAX)
+  p_ok, p = _whole(period)
+  m_ok, m = _whole(mult)
+  starts, lengths = [], []
+  s, ln = jnp.int32(0), p
+  for _ in range(_TABLE):
+    starts.append(s)
+    lengths.append(ln)
+    s_next_f = f(s) + f(ln)
+    s = jnp.where((s_next_f >= float(_I32_MAX)) | (s == top), top, s + jnp.minimum(ln, top - s))
+    ln_next_f = f(ln) * f(m)
+    ln = jnp.where(ln_next_f >= float(_I32_MAX), top, ln * m)
+  starts_a = jnp.stack(starts)
+  lengths_a = jnp.stack(lengths)
+  kk = jnp.clip(k, 0, _I32_MAX).astype(jnp.int32)
+  i = jnp.clip(_searchsorted(starts_a[1:], kk, "right"), 0, _TABLE - 1)
+  pos = kk - starts_a[i]
+  return i, pos, lengths_a[i]
+
+
+def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
+  """Cycle of geometric lengths ``period * mult^i``: returns ``(i, phase)``.
+
+  ``i`` (a float) is the cycle that holds step ``k`` and ``phase`` where ``k``
+  stands inside it. For integer steps with a whole ``period`` and a whole
+  ``mult`` both are exact to 2**31 - 1: integer division for ``mult == 1``, an
+  exact integer table of cycle starts for ``mult >= 2``.
+
+  Fallback for a fractional ``period`` or ``mult`` (or float steps): a float
+  estimate from the logarithm, corrected by one either way against cycle
+  starts ``period (mult^i - 1) / (mult - 1)`` computed with a true division;
+  exact at restarts while the starts are exact in float32 (below 2**24).
+  ``mult`` below 1 acts as 1; a ``period <= 0`` acts as 1.
   """
   t = jnp.maximum(f(k), 0.0)
   p = _pos_or_one(f(period))
   m = jnp.maximum(f(mult), 1.0)
   one = m == 1.0
   ms = jnp.where(one, 2.0, m)
+  # a true division: XLA turns x / constant into x * (1 / constant)
+  denom = jax.lax.optimization_barrier(ms - 1.0)
 
   def power(i):  # ms ** i; i is integer-valued, pow is exact for exact results
     return jax.lax.pow(ms, jnp.where(one, 0.0, i))
 
   def start(i):
-    return jnp.where(one, p * i, p * (power(i) - 1.0) / (ms - 1.0))
+    return jnp.where(one, p * i, p * ((power(i) - 1.0) / denom))
 
-  est_geo = jnp.floor(jnp.log1p(t * (ms - 1.0) / p) / jnp.log(ms))
-  est_lin = jnp.floor(t / p)
+  est_lin, _ = _divmod_float(t, p)
+  est_geo = jnp.floor(jnp.log1p(t * denom / p) / jnp.log(ms))
   i = jnp.maximum(jnp.where(one, est_lin, est_geo), 0.0)
   i = jnp.where(t < start(i), i - 1.0, i)
   i = jnp.where(t >= start(i + 1.0), i + 1.0, i)
   i = jnp.maximum(i, 0.0)
-  pos = t - start(i)
-  length = jnp.where(one, p, p * power(i))
-  if is_int(k) and is_int(period):
-    kk = jnp.maximum(jnp.asarray(k), 0)
-    pp = jnp.maximum(jnp.asarray(period).astype(kk.dtype), 1)
-    i = jnp.where(one, f(kk // pp), i)
-    # the position inside the cycle, exact for integer inputs
-    pos = jnp.where(one, f(kk % pp), pos)
-  return i, pos, length
+  ph = phase(t - start(i), jnp.where(one, p, p * power(i)), min_length=None)
+  if not is_int(k):
+    return i, ph
+  kk = jnp.clip(jnp.asarray(k), 0, _I32_MAX).astype(jnp.int32)
+  p_ok, pi = _whole(period)
+  m_ok, _ = _whole(mult)
+  lin = one & p_ok
+  geo = m_ok & ~one & p_ok
+  ii, ipos, ilen = _int_cycles(kk, period, jnp.where(m_ok, m, 2.0))
+  lin_ph = phase(kk % pi, pi)
+  geo_ph = phase(ipos, ilen)
+  i = jnp.where(lin, f(kk // pi), jnp.where(geo, f(ii), i))
+  pick = lambda x, y, z: jnp.where(lin, x, jnp.where(geo, y, z))
+  return i, Phase(pick(lin_ph.done, geo_ph.done, ph.done),
+                  pick(lin_ph.left, geo_ph.left, ph.left))

@@ -132,7 +132,7 @@ def PiecewiseConstantDecay(boundaries: Sequence[Any], values: Sequence[Any],  # 
   fn = "PiecewiseConstantDecay"
   b = _check.sequence(_P + fn, "boundaries", boundaries, sorted_=True,
                       fix="Pass the steps where the value changes, sorted.")
-  v = _check.sequence(_P + fn, "values", values, min_len=1,
+  v = _check.sequence(_P + fn, "values", values, min_len=1, floats=True,
                       fix="Pass one value per interval.")
   _check.same_length(_P + fn, "boundaries", b, "values", v, 1,
                      fix="Pass one more value than boundaries.")
