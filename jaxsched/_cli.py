@@ -606,7 +606,8 @@ def _cmd_plot(args: argparse.Namespace) -> int:
   n = _horizon(args, configs, "plot")
   labels = [_plot.config_label(c) for c in configs]
   steps = np.unique(np.concatenate([sample_steps(c, n) for c in configs]))
-  k = steps.astype(np.int32 if n - 1 <= 2**31 - 1 else np.float64)
+  from jaxsched import _check  # pylint: disable=import-outside-toplevel
+  k = steps.astype(np.int32 if n - 1 <= 2**31 - 1 else _check.float_dtype())
   fig = _plot.plot(schedules, k, labels=labels, log=args.log)
   ax = fig.axes[0]
   ax.set_title(f"{len(schedules)} learning-rate schedule"

@@ -129,11 +129,13 @@ def stack(schedules: Sequence[Schedule]) -> Schedule:
 
   Every numeric hyperparameter gets a leading axis of ``len(schedules)``, so that
   ``jax.vmap(lambda s: s(step))(jaxsched.stack([...]))`` evaluates the whole
-  sweep with one compilation.
+  sweep with one compilation. It is the one way to batch schedules: the
+  constructors take one number per scalar hyperparameter and reject a concrete
+  list or array (which has no documented meaning on a single schedule).
 
   Args:
-    schedules: schedules with the same family, structure (static fields) and
-      hyperparameter shapes.
+    schedules: a list of schedules with the same family, structure (static
+      fields) and hyperparameter shapes.
 
   Returns:
     A schedule whose leaves are stacked; call it under ``jax.vmap``.
