@@ -225,12 +225,6 @@ def in_range(fn: str, name: str, x: Any, lo: float, hi: float, fix: str = "",
   raise _fail(fn, name, f"in {left}{_fmt(lo)}, {_fmt(hi)}{right}", x, fix)
 
 
-def _shown(x: Any) -> Any:
-  if isinstance(x, (np.ndarray, jax.Array)):
-    return np.asarray(x).tolist()
-  return x
-
-
 def _fmt(v: float) -> str:
   if float(v).is_integer():
     return str(int(v))
@@ -288,19 +282,19 @@ def sequence(fn: str, name: str, x: Any, *, min_len: int = 0,
   arr = _concrete_array(fn, name, list(x) if isinstance(x, tuple) else x, fix,
                         what="a sequence of numbers")
   if arr.ndim != 1:
-    raise _fail(fn, name, "a one-dimensional sequence", _shown(x), fix)
+    raise _fail(fn, name, "a one-dimensional sequence", x, fix)
   if arr.shape[0] < min_len:
-    raise _fail(fn, name, f"a sequence of length >= {min_len}", _shown(x), fix)
+    raise _fail(fn, name, f"a sequence of length >= {min_len}", x, fix)
   vals = arr.astype(np.float64)
   if not np.all(np.isfinite(vals)):
-    raise _fail(fn, name, "finite", _shown(x), fix)
+    raise _fail(fn, name, "finite", x, fix)
   _check_fits(fn, name, vals, x, fix)
   if integer and not np.all(vals == np.floor(vals)):
-    raise _fail(fn, name, "whole numbers of steps", _shown(x), fix)
+    raise _fail(fn, name, "whole numbers of steps", x, fix)
   if lo is not None and np.any(vals < lo):
-    raise _fail(fn, name, f">= {_fmt(lo)} everywhere", _shown(x), fix)
+    raise _fail(fn, name, f">= {_fmt(lo)} everywhere", x, fix)
   if sorted_ and np.any(np.diff(vals) < 0):
-    raise _fail(fn, name, "sorted in non-decreasing order", _shown(x), fix)
+    raise _fail(fn, name, "sorted in non-decreasing order", x, fix)
   return _int_or_float_array(arr, integer, floats)
 
 

@@ -577,7 +577,7 @@ def cli_verdict(rec: dict) -> str:
 
 def cli_main() -> int:
   """Runs every CLI case as its own ``python -m jaxsched`` process (address space
-  capped at 6 GiB, 30 s each), so that a case that hangs or eats memory is
+  capped at 6 GiB, 120 s each), so that a case that hangs or eats memory is
   counted rather than taking the run down."""
   import resource
   import subprocess
@@ -594,7 +594,7 @@ def cli_main() -> int:
       t0 = time.perf_counter()
       try:
         p = subprocess.run([sys.executable, "-m", "jaxsched", *argv],
-                           capture_output=True, text=True, timeout=30,
+                           capture_output=True, text=True, timeout=120,
                            preexec_fn=cap, errors="replace")
         rec = dict(rc=p.returncode, stderr=p.stderr, expect=expect,
                    stdout_lines=len(p.stdout.splitlines()))
