@@ -166,7 +166,7 @@ def _canonical_scalar(arr: np.ndarray, integer: bool) -> int | float:
 
 def number(fn: str, name: str, x: Any, *, lo: float | None = None,
            lo_open: bool = False, hi: float | None = None, hi_open: bool = False,
-           integer: bool = False, fix: str = "") -> Any:
+           integer: bool = False, steps: bool = False, fix: str = "") -> Any:
   """Checks a numeric hyperparameter and returns its canonical form.
 
   Args:
@@ -176,6 +176,8 @@ def number(fn: str, name: str, x: Any, *, lo: float | None = None,
     lo, lo_open: lower bound, exclusive when ``lo_open``.
     hi, hi_open: upper bound, exclusive when ``hi_open``.
     integer: the value counts steps, so it must be integer-valued.
+    steps: the value counts steps but may be fractional: a whole number is kept
+      as an ``int`` (so integer steps divide exactly), any other as a ``float``.
     fix: what to write instead.
 
   Returns:
@@ -206,7 +208,7 @@ def number(fn: str, name: str, x: Any, *, lo: float | None = None,
     raise _fail(fn, name, (">" if lo_open else ">=") + f" {_fmt(lo)}", x, fix)
   if hi is not None and (v >= hi if hi_open else v > hi):
     raise _fail(fn, name, ("<" if hi_open else "<=") + f" {_fmt(hi)}", x, fix)
-  return _canonical_scalar(arr, integer)
+  return _canonical_scalar(arr, integer or steps)
 
 
 def in_range(fn: str, name: str, x: Any, lo: float, hi: float, fix: str = "",

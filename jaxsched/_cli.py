@@ -495,12 +495,12 @@ def _horizon(args: argparse.Namespace, configs: list[dict[str, Any]],
   return n
 
 
-def sample_steps(config: dict[str, Any], n: int,
-                 extra: Sequence[int] = (), samples: int = SAMPLES) -> np.ndarray:
+def sample_steps(schedule: Any, n: int, extra: Sequence[int] = (),
+                 samples: int = SAMPLES) -> np.ndarray:
   """The steps ``show`` and ``plot`` evaluate: all of ``0 .. n-1`` when ``n <=
   samples``, else ``samples`` evenly spaced steps plus every phase change in
-  range and the steps next to it (and ``extra``), so that memory and time do
-  not grow with ``n`` and no jump is missed.
+  range (``schedule.phase_changes``) and the steps next to it (and ``extra``),
+  so that memory and time do not grow with ``n`` and no jump is missed.
 
   Returns:
     Sorted unique int64 steps in ``[0, n - 1]``.
@@ -509,8 +509,7 @@ def sample_steps(config: dict[str, Any], n: int,
     return np.arange(n, dtype=np.int64)
   parts = [np.round(np.linspace(0, n - 1, samples)).astype(np.int64),
            np.asarray(list(extra), np.int64).reshape(-1)]
-  keys = np.asarray([s for s, _ in key_steps(config, n) if 0 <= s <= n - 1],
-                    np.float64)
+  keys = np.asarray(schedule.phase_changes(n - 1), np.float64)
   if keys.size:
     lo, hi = np.floor(keys).astype(np.int64), np.ceil(keys).astype(np.int64)
     parts += [lo - 1, lo, hi, hi + 1]
@@ -538,7 +537,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
   config = schedule.to_config()
   n = _horizon(args, [config], "show")
   rows = _table_steps(config, n)
-  steps = sample_steps(config, n, extra=[step for step, _ in rows])
+  steps = sample_steps(schedule, n, extra=[step for step, _ in rows])
   values = evaluate(schedule, steps)  # compiled: 10x faster than op-by-op
   print(f"{_plot.config_label(config)}  ({n} steps)")
   print(f"  {'step':>10}  {'value':>12}  note")
@@ -605,7 +604,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
   configs = [s.to_config() for s in schedules]
   n = _horizon(args, configs, "plot")
   labels = [_plot.config_label(c) for c in configs]
-  steps = np.unique(np.concatenate([sample_steps(c, n) for c in configs]))
+  steps = np.unique(np.concatenate([sample_steps(s, n) for s in schedules]))
   from jaxsched import _check  # pylint: disable=import-outside-toplevel
   k = steps.astype(np.int32 if n - 1 <= 2**31 - 1 else _check.float_dtype())
   fig = _plot.plot(schedules, k, labels=labels, log=args.log)

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 
+import numpy as np
 import pytest
 
 import hostile_fuzz as H
@@ -123,3 +124,19 @@ def test_the_entry_point_prints_one_line_for_hostile_files(tmp_path):
     assert p.returncode == 2 and p.stdout == "", (argv, p.stdout, p.stderr)
     (line,) = p.stderr.splitlines()
     assert line.startswith("jaxsched: error: ") and "Traceback" not in p.stderr
+
+
+def test_sampled_steps_hold_every_phase_change_and_its_neighbours():
+  import jaxsched as js  # pylint: disable=import-outside-toplevel
+  from jaxsched import _cli  # pylint: disable=import-outside-toplevel
+  s = js.join([js.multistep(1.0, [10**9]), js.cosine_decay(1.0, 10**10)],
+              [5 * 10**11])
+  n = 10**12
+  steps = _cli.sample_steps(s, n)
+  changes = s.phase_changes(n - 1)
+  assert changes.size >= 3
+  for c in changes:
+    assert {int(c) - 1, int(c), int(c) + 1} <= set(steps.tolist())
+  assert steps[0] == 0 and steps[-1] == n - 1
+  assert len(steps) <= _cli.SAMPLES + 4 * changes.size
+  np.testing.assert_array_equal(_cli.sample_steps(s, 100), np.arange(100))
