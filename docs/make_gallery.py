@@ -59,6 +59,17 @@ def examples() -> dict:
       "scale": j.scale(j.cosine_decay(1.0, STEPS), 0.5),
       "repeat": j.repeat(j.linear(1.0, 0.0, 50), 50),
       "epochwise": j.epochwise(j.step_decay(1.0, 3, gamma=0.5), 20),
+      "accumulate": j.accumulate(j.warmup_cosine_decay(1.0, 5, 50), 4),
+      "stretch": j.stretch(j.warmup_cosine_decay(1.0, 20, 100), 100, STEPS,
+                           warmup_steps=20),
+      "extend": j.extend(j.warmup_cosine_decay(1.0, 20, 120), 80, 120, STEPS),
+      "cooldown_from": j.cooldown_from(j.warmup(j.constant(1.0), 20), 120, 60,
+                                       shape="sqrt"),
+      "warmup_decay_ratio": j.warmup_decay_ratio(1.0, STEPS, warmup_ratio=0.1,
+                                                 decay_ratio=0.3,
+                                                 min_lr_ratio=0.1),
+      "batch_scale": j.batch_scale(j.cosine_decay(0.5, STEPS), 1024,
+                                   rule="sqrt"),
   }
 
 

@@ -45,6 +45,14 @@ from jaxsched._piecewise import piecewise_constant as piecewise_constant
 from jaxsched._piecewise import piecewise_linear as piecewise_linear
 from jaxsched._piecewise import step_decay as step_decay
 from jaxsched._plot import plot as plot
+from jaxsched._run import Run as Run
+from jaxsched._run import to_steps as to_steps
+from jaxsched._run_rates import batch_scale as batch_scale
+from jaxsched._run_rates import warmup_decay_ratio as warmup_decay_ratio
+from jaxsched._run_time import accumulate as accumulate
+from jaxsched._run_time import cooldown_from as cooldown_from
+from jaxsched._run_time import extend as extend
+from jaxsched._run_time import stretch as stretch
 from jaxsched import compat as compat
 from jaxsched._frameworks import restore_like as restore_like
 from jaxsched._plateau_optax import ScaleByPlateauState as ScaleByPlateauState
@@ -98,6 +106,15 @@ __all__ = [
     "ScaleByPlateauState",
     "plateau_step",
     "restore_like",
+    # schedules that know the training run (issue 13)
+    "Run",
+    "accumulate",
+    "batch_scale",
+    "cooldown_from",
+    "extend",
+    "stretch",
+    "to_steps",
+    "warmup_decay_ratio",
 ]
 from jaxsched._inject import InjectSchedulesState as InjectSchedulesState
 from jaxsched._inject import inject_schedules as inject_schedules

@@ -494,3 +494,28 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
   pick = lambda x, y, z: jnp.where(lin, x, jnp.where(geo, y, z))
   return i, Phase(pick(lin_ph.done, geo_ph.done, ph.done),
                   pick(lin_ph.left, geo_ph.left, ph.left))
+
+
+def stretch_time(k: Any, keep: Any, old_total: Any, new_total: Any) -> Array:
+  """Maps a step of a stretched run to the original run's step (a float).
+
+  Steps up to ``keep`` are unchanged; after it the original remainder
+  ``[keep, old_total]`` is spread over ``[keep, new_total]``:
+  ``keep + (k - keep) * max(old_total - keep, 0) / (new_total - keep)``, formed
+  as one division of ``keep (new_total - keep) + (k - keep)(old_total - keep)``,
+  so the mapped step is rounded once and is exact where it is a whole number (in
+  float32 while that numerator stays below 2**24). A ``new_total <= keep`` acts
+  as ``keep + 1``.
+  """
+  kf, w = f(k), f(keep)
+  rel = kf - w
+  den = _pos_or_one(f(new_total) - w)
+  # one division of an exact numerator: the mapped step is rounded once. XLA
+  # turns a division by a broadcast (or constant) divisor into a multiplication
+  # by its reciprocal, rounded twice; the barrier keeps the true division.
+  top = w * den + rel * jnp.maximum(f(old_total) - w, 0.0)
+  den = jax.lax.optimization_barrier(jnp.broadcast_to(den, top.shape))
+  u = top / den
+  n = jnp.round(u)  # a whole quotient is exact
+  u = jnp.where(n * den == top, n, u)
+  return jnp.where(rel > 0, u, kf)

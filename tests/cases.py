@@ -208,6 +208,52 @@ CASES = [
     Case("epochwise", lambda spe=10, gamma=0.5: js.epochwise(
         js.step_decay(1.0, 2, gamma=gamma), spe),
          {"spe": [10, 1, 33], "gamma": [0.5, 0.1, 0.9]}, STEPS),
+    # schedules that know the training run (issue 13)
+    Case("accumulate", lambda k=4, peak=1.0: js.accumulate(
+        js.warmup_cosine_decay(peak, 5, 50), k),
+         {"k": [4, 1, 7], "peak": [1.0, 0.5, 2.0]}, STEPS),
+    Case("stretch", lambda total=100, new=150, peak=1.0: js.stretch(
+        js.warmup_cosine_decay(peak, 10, total), total, new),
+         {"total": [100, 60, 200], "new": [150, 100, 37],
+          "peak": [1.0, 0.5, 2.0]}, STEPS),
+    Case("stretch_keep_warmup", lambda w=10, new=150: js.stretch(
+        js.warmup_cosine_decay(1.0, 10, 100), 100, new, warmup_steps=w),
+         {"w": [10, 0, 50], "new": [150, 60, 300]}, STEPS),
+    Case("stretch_steps", lambda new=200, size=10: js.stretch(
+        js.step_decay(1.0, size, gamma=0.5), 100, new),
+         {"new": [200, 50, 101], "size": [10, 3, 33]}, STEPS),
+    Case("extend", lambda r=50, new=200, peak=1.0: js.extend(
+        js.warmup_cosine_decay(peak, 10, 100), r, 100, new),
+         {"r": [50, 0, 150], "new": [200, 100, 1000], "peak": [1.0, 0.5, 2.0]},
+         STEPS),
+    Case("cooldown_from", lambda start=50, length=30, end=0.0: js.cooldown_from(
+        js.warmup(js.constant(1.0), 10), start, length, end_value=end),
+         {"start": [50, 0, 199], "length": [30, 1, 100], "end": [0.0, 0.1, 2.0]},
+         STEPS),
+    Case("cooldown_from_cosine", lambda start=50, length=30: js.cooldown_from(
+        js.inverse_sqrt(1.0, 10), start, length, shape="cosine"),
+         {"start": [50, 0, 199], "length": [30, 1, 100]}, STEPS),
+    Case("cooldown_from_sqrt_units", lambda total=200: js.cooldown_from(
+        js.warmup(js.constant(1.0), 10), "0.8dur", "0.2dur", shape="sqrt",
+        run=js.Run(total_steps=total)),
+         {"total": [200, 100, 37]}, STEPS),
+    Case("warmup_decay_ratio", _f(js.warmup_decay_ratio, "peak_value",
+                                  "total_steps", peak_value=1.0, total_steps=100,
+                                  warmup_ratio=0.1, min_lr_ratio=0.01),
+         {"peak_value": [1.0, 0.5, 2.0], "total_steps": [100, 60, 200],
+          "warmup_ratio": [0.1, 0.0, 0.35], "min_lr_ratio": [0.01, 0.0, 1.0],
+          "init_lr_ratio": [0.0, 0.1, 0.5]}, STEPS),
+    Case("warmup_decay_ratio_wsd", _f(js.warmup_decay_ratio, "peak_value",
+                                      "total_steps", peak_value=1.0,
+                                      total_steps=100, warmup_ratio=0.1,
+                                      decay_ratio=0.2, decay_shape="sqrt"),
+         {"decay_ratio": [0.2, 0.0, 0.5], "total_steps": [100, 60, 200]}, STEPS),
+    Case("batch_scale", lambda batch=512, base=256: js.batch_scale(
+        js.cosine_decay(1.0, 100), batch, base_batch_size=base),
+         {"batch": [512, 256, 96], "base": [256, 1000, 32]}, STEPS),
+    Case("batch_scale_sqrt", lambda batch=512: js.batch_scale(
+        js.cosine_decay(1.0, 100), batch, rule="sqrt"),
+         {"batch": [512, 256, 96]}, STEPS),
 ]
 
 BY_NAME = {c.name: c for c in CASES}

@@ -276,6 +276,72 @@ REFS: dict[str, Callable[[dict, np.ndarray], np.ndarray]] = {
 }
 
 
+# schedules that know the training run (issue 13)
+_G = {"linear": lambda u: 1.0 - u,
+      "cosine": lambda u: (1.0 + np.cos(np.pi * u)) / 2.0,
+      "sqrt": lambda u: 1.0 - np.sqrt(u)}
+
+
+def ref_accumulate(kw, t):
+  return REFS[kw["inner"]](kw["inner_kw"], np.floor(t / kw["accumulation_steps"]))
+
+
+def _stretched(t, keep, old, new):
+  """keep + (t - keep) max(old - keep, 0) / (new - keep) after keep (den <= 0: 1),
+  as the step the inner schedule is documented to see: a number of the float
+  dtype in use (float32 has 24 bits, so a steep inner schedule at a fractional
+  mapped step is as precise as a float32 step allows)."""
+  den = new - keep if new - keep > 0 else 1.0
+  u = np.where(t > keep, keep + (t - keep) * max(old - keep, 0.0) / den, t)
+  return u.astype(jnp.zeros((), float).dtype).astype(np.float64)
+
+
+def ref_stretch(kw, t):
+  u = _stretched(t, kw["warmup_steps"], kw["total_steps"], kw["new_total_steps"])
+  return REFS[kw["inner"]](kw["inner_kw"], u)
+
+
+def ref_extend(kw, t):
+  u = _stretched(t, kw["resume_step"], kw["total_steps"], kw["new_total_steps"])
+  return REFS[kw["inner"]](kw["inner_kw"], u)
+
+
+def ref_cooldown_from(kw, t):
+  inner = REFS[kw["inner"]]
+  start, end = kw["start"], kw["end_value"]
+  a = inner(kw["inner_kw"], np.asarray([float(start)]))[0]
+  u = _frac(t, start, kw["length"])
+  return np.where(t < start, inner(kw["inner_kw"], t),
+                  end + (a - end) * _G[kw["shape"]](u))
+
+
+def ref_batch_scale(kw, t):
+  p = {"linear": 1.0, "sqrt": 0.5}[kw["rule"]]
+  return (REFS[kw["inner"]](kw["inner_kw"], t) *
+          (kw["batch_size"] / kw["base_batch_size"]) ** p)
+
+
+def ref_warmup_decay_ratio(kw, t):
+  from fractions import Fraction  # the decimal product, rounded up
+  T, peak = kw["total_steps"], kw["peak_value"]
+  w = min(math.ceil(Fraction(repr(kw["warmup_ratio"])) * T), T)
+  if kw["decay_ratio"] is None:
+    d = T - w
+  else:
+    d = min(math.ceil(Fraction(repr(kw["decay_ratio"])) * T), T - w)
+  mr, ir = kw["min_lr_ratio"], kw["init_lr_ratio"]
+  up = peak * (ir + (1.0 - ir) * t / max(w, 1))
+  down = peak * (mr + (1.0 - mr) * _G[kw["decay_shape"]](_jump_frac(t, T - d, d)))
+  return np.where(t < w, up, down)
+
+
+REFS.update({
+    "accumulate": ref_accumulate, "stretch": ref_stretch, "extend": ref_extend,
+    "cooldown_from": ref_cooldown_from, "batch_scale": ref_batch_scale,
+    "warmup_decay_ratio": ref_warmup_decay_ratio,
+})
+
+
 # -- random valid configurations ------------------------------------------------
 
 def _v(rng):  # a rate
@@ -368,6 +434,13 @@ def gen(name: str, rng) -> dict[str, Any]:
     return dict(value=v, total_steps=_n(rng, 2, 150),
                 pct_start=float(rng.choice([0.5, 0.72, 0.75, 0.3])),
                 end_value=_end(rng, v))
+  if name == "warmup_decay_ratio":
+    return dict(peak_value=v, total_steps=_n(rng, 1, 200),
+                warmup_ratio=float(rng.choice([0.0, 0.05, 0.1, 0.3, 0.07])),
+                decay_ratio=rng.choice([None, 0.0, 0.2, 0.5, 0.25]),
+                min_lr_ratio=float(rng.choice([0.0, 0.1])),
+                init_lr_ratio=float(rng.choice([0.0, 0.1])),
+                decay_shape=str(rng.choice(["linear", "cosine", "sqrt"])))
   raise KeyError(name)
 
 
@@ -397,6 +470,26 @@ def gen_composite(name: str, rng) -> dict[str, Any]:
     return dict(a=inner, a_kw=gen(inner, rng), b=b, b_kw=gen(b, rng))
   if name == "scale":
     return dict(inner=inner, inner_kw=gen(inner, rng), factor=_v(rng))
+  if name == "accumulate":
+    return dict(inner=inner, inner_kw=gen(inner, rng),
+                accumulation_steps=_n(rng, 1, 8))
+  if name == "stretch":
+    total = _n(rng, 1, 150)
+    w = _n(rng, 0, min(total, 30))
+    return dict(inner=inner, inner_kw=gen(inner, rng), total_steps=total,
+                new_total_steps=w + _n(rng, 1, 250), warmup_steps=w)
+  if name == "extend":
+    total = _n(rng, 1, 150)
+    return dict(inner=inner, inner_kw=gen(inner, rng), resume_step=_n(rng, 0, 200),
+                total_steps=total, new_total_steps=total + _n(rng, 0, 150))
+  if name == "cooldown_from":
+    return dict(inner=inner, inner_kw=gen(inner, rng), start=_n(rng, 0, 150),
+                length=_n(rng, 1, 80), end_value=float(rng.choice([0.0, 1e-4])),
+                shape=str(rng.choice(["linear", "cosine", "sqrt"])))
+  if name == "batch_scale":
+    return dict(inner=inner, inner_kw=gen(inner, rng),
+                batch_size=float(rng.choice([256, 1024, 64, 512])),
+                base_batch_size=256.0, rule=str(rng.choice(["linear", "sqrt"])))
   raise KeyError(name)
 
 
@@ -421,11 +514,16 @@ def build(name: str, kw: dict[str, Any]) -> js.Schedule:
     return js.add([build(kw["a"], kw["a_kw"]), build(kw["b"], kw["b_kw"])])
   if name == "scale":
     return js.scale(build(kw["inner"], kw["inner_kw"]), kw["factor"])
+  if name in RUN_COMPOSITES:
+    rest = {k: v for k, v in kw.items() if k not in ("inner", "inner_kw")}
+    return getattr(js, name)(build(kw["inner"], kw["inner_kw"]), **rest)
   make = FACTORIES.get(name) or getattr(js, name)
   return make(**kw)
 
 
 COMPOSITES = ["warmup", "join", "repeat", "epochwise", "product", "sum", "scale"]
+RUN_COMPOSITES = ["accumulate", "stretch", "extend", "cooldown_from", "batch_scale"]
+COMPOSITES += RUN_COMPOSITES
 FAMILIES = [n for n in REFS if n not in COMPOSITES]
 
 
