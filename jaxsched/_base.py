@@ -228,11 +228,24 @@ class Schedule:
   __hash__ = object.__hash__
 
   def __repr__(self) -> str:
-    parts = [f"{k}={_short(v)}" for k, v in self._args().items()]
-    return f"{self.name}({', '.join(parts)})"
+    return _repr(self, 0)
 
 
-def _short(v: Any) -> str:
+_REPR_DEPTH = 6  # nested schedules shown in full; deeper ones as name(...)
+
+
+def _repr(s: "Schedule", depth: int) -> str:
+  if depth >= _REPR_DEPTH:
+    return f"{s.name}(...)"
+  if type(s).__repr__ is not Schedule.__repr__:
+    return repr(s)
+  parts = [f"{k}={_short(v, depth + 1)}" for k, v in s._args().items()]
+  return f"{s.name}({', '.join(parts)})"
+
+
+def _short(v: Any, depth: int = 0) -> str:
+  if isinstance(v, Schedule):
+    return _repr(v, depth)
   if isinstance(v, jax.core.Tracer):
     return f"<traced {v.aval.str_short()}>"
   if isinstance(v, (np.ndarray, jax.Array)):
@@ -245,8 +258,9 @@ def _short(v: Any) -> str:
     return repr(arr.tolist())
   if isinstance(v, (list, tuple)):
     if len(v) > 6:
-      return f"[{_short(v[0])}, ..., {_short(v[-1])}] ({len(v)} items)"
-    return "[" + ", ".join(_short(x) for x in v) + "]"
+      return (f"[{_short(v[0], depth)}, ..., {_short(v[-1], depth)}] "
+              f"({len(v)} items)")
+    return "[" + ", ".join(_short(x, depth) for x in v) + "]"
   return repr(v)
 
 
@@ -291,36 +305,76 @@ def from_config(config: dict[str, Any] | str) -> Schedule:
     >>> jaxsched.from_config('{"name": "constant", "value": 0.5}')
     constant(value=0.5)
   """
+  return _from_config(config, 0)
+
+
+MAX_DEPTH = 100  # schedules nested inside schedules, in a config
+
+
+def _from_config(config: Any, depth: int) -> "Schedule":
   if isinstance(config, str):
     try:
       config = json.loads(config)
-    except json.JSONDecodeError as e:
+    except RecursionError:
       raise ValueError(
-          f"from_config: `config` is not valid JSON ({e.msg} at position "
-          f"{e.pos}), got config={config!r}. Pass a JSON object such as "
+          "from_config: `config` nests JSON too deeply to parse, got "
+          f"config={_clip(config)}. Nest at most {MAX_DEPTH} schedules; a join "
+          "takes a flat list of schedules.") from None
+    except ValueError as e:  # JSONDecodeError, or an integer of 5000 digits
+      where = (f" ({e.msg} at position {e.pos})"
+               if isinstance(e, json.JSONDecodeError) else f" ({e})")
+      raise ValueError(
+          f"from_config: `config` is not valid JSON{where}, got "
+          f"config={_clip(config)}. Pass a JSON object such as "
           '\'{"name": "constant", "value": 0.1}\'.') from None
   if not is_config(config):
     raise ValueError(
         f"from_config: `config` must be a dict with a \"name\" key, got "
-        f"config={config!r}. Pass the output of schedule.to_config().")
+        f"config={_clip(config)}. Pass the output of schedule.to_config().")
   name = config["name"]
-  if name not in _REGISTRY or _REGISTRY[name][1] is None:
+  if not isinstance(name, str) or name not in _REGISTRY or \
+      _REGISTRY[name][1] is None:
+    what = "unknown family" if isinstance(name, str) else (
+        "`name` must be a family name (a string), got")
     raise ValueError(
-        f"from_config: unknown family name={name!r}. "
+        f"from_config: {what} name={_clip(name)}. "
         f"Use one of: {', '.join(families())}.")
+  if depth >= MAX_DEPTH:
+    raise ValueError(
+        f"from_config: `config` nests schedules more than {MAX_DEPTH} levels deep, "
+        f"got a {name!r} at depth {depth}. Flatten it: a join, product or sum "
+        "takes a list of schedules.")
   _, make = _REGISTRY[name]
-  kwargs = {k: _rebuild(v) for k, v in config.items() if k != "name"}
+  kwargs = {k: _rebuild(name, k, v, depth) for k, v in config.items()
+            if k != "name"}
   try:
     return make(**kwargs)
   except TypeError as e:
     raise ValueError(f"from_config: bad arguments for {name!r}: {e}.") from None
 
 
-def _rebuild(v: Any) -> Any:
+def _clip(v: Any, n: int = 80) -> str:
+  text = v if isinstance(v, str) else repr(v)
+  text = repr(text) if isinstance(v, str) else text
+  return text if len(text) <= n else text[:n - 3] + "..."
+
+
+def _rebuild(parent: str, key: str, v: Any, depth: int) -> Any:
+  """An argument of a config: nested configs are rebuilt, errors get their path
+  (``join: schedules[1]: cosine_decay: ...``)."""
   if is_config(v):
-    return from_config(v)
+    try:
+      return _from_config(v, depth + 1)
+    except ValueError as e:
+      raise ValueError(f"{parent}: {key}: {e}") from None
   if isinstance(v, list) and v and all(is_config(x) for x in v):
-    return [from_config(x) for x in v]
+    out = []
+    for i, x in enumerate(v):
+      try:
+        out.append(_from_config(x, depth + 1))
+      except ValueError as e:
+        raise ValueError(f"{parent}: {key}[{i}]: {e}") from None
+    return out
   return v
 
 

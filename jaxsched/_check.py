@@ -11,10 +11,26 @@ checked and canonicalised: scalars become Python ``int`` (counts) or ``float`` s
 that a schedule passed to a jitted function keeps the same abstract signature
 whatever its numbers; sequences become NumPy arrays. Tracers are returned as they
 are: each family's docstring says what an out-of-range traced value does.
+
+The rules every check enforces, in this order:
+
+* type: a real number (``bool``, ``None``, strings, complex numbers and objects are
+  rejected);
+* shape: a scalar hyperparameter is one number. A concrete list or array (even of
+  one element) is rejected with a pointer to :func:`jaxsched.stack`, the one way
+  to batch schedules; so no call can fail later with a JAX shape error. Traced
+  values pass whatever their shape (inside ``jax.vmap`` a stacked leaf is seen
+  per element);
+* finite, and representable in the float dtype in use (``float32``, or
+  ``float64`` with ``jax_enable_x64``): ``1e39`` would become ``inf`` in float32;
+* whole numbers for step counts, then the bounds of the argument.
+
+Every message names the function, the argument, the value and a fix.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 import jax
@@ -22,6 +38,16 @@ import jax.numpy as jnp
 import numpy as np
 
 _INT32_MAX = 2**31 - 1
+_SHOWN_MAX = 80  # characters of a value shown in a message
+
+STACK_FIX = ("A schedule takes one number per hyperparameter; for a sweep build "
+             "one schedule per value and batch them with jaxsched.stack([...]) "
+             "under jax.vmap.")
+
+
+def float_dtype() -> np.dtype:
+  """The float dtype schedules compute in: float32, or float64 with x64."""
+  return np.dtype(np.float64 if jax.config.jax_enable_x64 else np.float32)
 
 
 def is_traced(x: Any) -> bool:
@@ -33,25 +59,99 @@ def is_traced(x: Any) -> bool:
   return False
 
 
+def shown(value: Any, limit: int = _SHOWN_MAX) -> str:
+  """``repr`` of a value for a message, arrays as lists, clipped to ``limit``."""
+  if isinstance(value, jax.core.Tracer):
+    text = f"<traced {value.aval.str_short()}>"
+  else:
+    if isinstance(value, (np.ndarray, jax.Array)):
+      value = np.asarray(value)
+      value = value.tolist() if value.size <= 64 else (
+          f"<array of shape {value.shape}>")
+    try:
+      text = value if isinstance(value, str) and value.startswith("<") else repr(
+          value)
+    except Exception:  # pylint: disable=broad-except
+      text = f"<{type(value).__name__}>"
+  return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _fail(fn: str, name: str, cond: str, value: Any, fix: str) -> ValueError:
-  shown = value
-  if isinstance(value, np.ndarray):
-    shown = value.tolist()
-  msg = f"{fn}: `{name}` must be {cond}, got {name}={shown!r}."
-  if fix:
-    msg += " " + fix
-  return ValueError(msg)
+  msg = f"{fn}: `{name}` must be {cond}, got {name}={shown(value)}."
+  fix = fix or _default_fix(cond)
+  return ValueError(msg + " " + fix)
 
 
-def _concrete_array(fn: str, name: str, x: Any, fix: str) -> np.ndarray:
+def _default_fix(cond: str) -> str:
+  """A fix for a check called without one: say what to write instead."""
+  if cond.startswith("finite"):
+    return "Pass a finite number (not NaN or infinity)."
+  if cond.startswith("a whole"):
+    return "Pass a whole number of steps."
+  if cond.startswith("a number"):
+    return "Pass an int or a float."
+  if cond.startswith(("a sequence", "one-dim", "a one-dim")):
+    return "Pass a list of ints or floats."
+  return f"Pass a value that is {cond}."
+
+
+def _is_real_dtype(dtype: np.dtype) -> bool:
+  return dtype.kind in "iuf"  # signed, unsigned, float (bool is "b")
+
+
+def _float_max() -> float:
+  return 1.7976931348623157e308 if jax.config.jax_enable_x64 else 3.4028234663852886e38
+
+
+def _has_bool(x: Any) -> bool:
+  if isinstance(x, (bool, np.bool_)):
+    return True
+  if isinstance(x, (list, tuple)):
+    return any(_has_bool(v) for v in x)
+  return False
+
+
+def _big_ints_as_floats(x: Any) -> Any:
+  """Python ints beyond int64 (``10**39``) as floats, so NumPy reads them as
+  numbers; an int beyond every float (``10**400``) as a float64 max + 1 ulp
+  stand-in (1.8e308), which the overflow check then rejects."""
+  if isinstance(x, int) and not isinstance(x, bool) and abs(x) >= 2**63:
+    try:
+      return float(x)
+    except OverflowError:
+      big = float(np.finfo(np.float64).max)
+      return big if x > 0 else -big
+  if isinstance(x, (list, tuple)):
+    return [_big_ints_as_floats(v) for v in x]
+  return x
+
+
+def _concrete_array(fn: str, name: str, x: Any, fix: str,
+                    what: str = "a number (int or float)") -> np.ndarray:
+  if isinstance(x, (str, bytes, dict, bool, np.bool_)) or x is None or (
+      isinstance(x, (list, tuple)) and _has_bool(x)):
+    raise _fail(fn, name, what, x, fix)
   try:
-    arr = np.asarray(x)
-  except Exception as e:  # pragma: no cover - exotic inputs
-    raise _fail(fn, name, "a number or an array of numbers", x, fix) from e
-  if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer)
-                               or np.issubdtype(arr.dtype, np.floating)):
-    raise _fail(fn, name, "a number (int or float)", x, fix)
+    arr = np.asarray(_big_ints_as_floats(x))
+  except Exception:  # pylint: disable=broad-except  # ragged lists, odd objects
+    raise _fail(fn, name, what, x, fix) from None
+  if not _is_real_dtype(arr.dtype):
+    raise _fail(fn, name, what, x, fix)
   return arr
+
+
+def _check_fits(fn: str, name: str, vals: np.ndarray, x: Any, fix: str,
+                force: bool = False) -> None:
+  """Finite values that do not fit the float dtype in use (1e39 in float32)."""
+  dt = float_dtype()
+  big = _float_max()
+  if force or (vals.size and np.max(np.abs(vals)) > big):
+    hint = ("enable float64 with jax.config.update('jax_enable_x64', True)"
+            if dt == np.float32 else "rescale it")
+    raise ValueError(
+        f"{fn}: `{name}` must fit in {dt.name} (magnitude <= {big:.4g}), got "
+        f"{name}={shown(x)}, which {dt.name} rounds to infinity. Pass a smaller "
+        f"value, or {hint}.")
 
 
 def _canonical_scalar(arr: np.ndarray, integer: bool) -> int | float:
@@ -81,39 +181,42 @@ def number(fn: str, name: str, x: Any, *, lo: float | None = None,
     fix: what to write instead.
 
   Returns:
-    A Python ``int``/``float`` for a concrete scalar, a NumPy array for a concrete
-    array, ``x`` itself for a tracer.
+    A Python ``int``/``float`` for a concrete scalar, ``x`` itself for a tracer.
+
+  Raises:
+    ValueError: for a concrete value that is not a real number, not a scalar
+      (lists and arrays: batch schedules with ``jaxsched.stack``), not finite,
+      too large for the float dtype in use, not whole (``integer``) or out of
+      bounds.
   """
-  if is_traced(x):
+  if isinstance(x, jax.core.Tracer):
     return x
-  if isinstance(x, bool) or x is None:
-    raise _fail(fn, name, "a number", x, fix)
+  if isinstance(x, (list, tuple)) or (isinstance(x, (np.ndarray, jax.Array))
+                                      and x.ndim):
+    raise _fail(fn, name, "a single number", x, STACK_FIX)
+  if isinstance(x, int) and not isinstance(x, bool) and abs(x) > _float_max():
+    _check_fits(fn, name, np.zeros(()), x, fix, force=True)  # 10**400: exact test
   arr = _concrete_array(fn, name, x, fix)
-  vals = arr.astype(np.float64)
-  if not np.all(np.isfinite(vals)):
+  v = float(arr)  # a scalar from here on: plain float arithmetic (fast)
+  if not math.isfinite(v):
     raise _fail(fn, name, "finite", x, fix)
-  if integer and not np.all(vals == np.floor(vals)):
+  if abs(v) > _float_max():
+    _check_fits(fn, name, np.asarray(v), x, fix)
+  if integer and not v.is_integer():
     raise _fail(fn, name, "a whole number of steps", x, fix)
-  if lo is not None:
-    bad = vals <= lo if lo_open else vals < lo
-    if np.any(bad):
-      raise _fail(fn, name, (">" if lo_open else ">=") + f" {_fmt(lo)}", x, fix)
-  if hi is not None:
-    bad = vals >= hi if hi_open else vals > hi
-    if np.any(bad):
-      raise _fail(fn, name, ("<" if hi_open else "<=") + f" {_fmt(hi)}", x, fix)
-  if arr.ndim == 0:
-    return _canonical_scalar(arr, integer or steps)
-  if isinstance(x, jax.Array):
-    return x
-  return _int_or_float_array(arr, integer)
+  if lo is not None and (v <= lo if lo_open else v < lo):
+    raise _fail(fn, name, (">" if lo_open else ">=") + f" {_fmt(lo)}", x, fix)
+  if hi is not None and (v >= hi if hi_open else v > hi):
+    raise _fail(fn, name, ("<" if hi_open else "<=") + f" {_fmt(hi)}", x, fix)
+  return _canonical_scalar(arr, integer or steps)
 
 
 def in_range(fn: str, name: str, x: Any, lo: float, hi: float, fix: str = "",
              *, lo_open: bool = True, hi_open: bool = True) -> Any:
   """Checks that ``x`` lies in the interval ``(lo, hi)`` (ends open by default)."""
-  if is_traced(x):
+  if isinstance(x, jax.core.Tracer):
     return x
+  number(fn, name, x, fix=fix)  # type, shape, finiteness: their own messages
   try:
     return number(fn, name, x, lo=lo, lo_open=lo_open, hi=hi, hi_open=hi_open,
                   fix=fix)
@@ -121,13 +224,7 @@ def in_range(fn: str, name: str, x: Any, lo: float, hi: float, fix: str = "",
     pass
   left = "(" if lo_open else "["
   right = ")" if hi_open else "]"
-  raise _fail(fn, name, f"in {left}{_fmt(lo)}, {_fmt(hi)}{right}", _shown(x), fix)
-
-
-def _shown(x: Any) -> Any:
-  if isinstance(x, (np.ndarray, jax.Array)):
-    return np.asarray(x).tolist()
-  return x
+  raise _fail(fn, name, f"in {left}{_fmt(lo)}, {_fmt(hi)}{right}", x, fix)
 
 
 def _fmt(v: float) -> str:
@@ -173,28 +270,33 @@ def sequence(fn: str, name: str, x: Any, *, min_len: int = 0,
   if isinstance(x, (str, bytes)) or x is None or isinstance(x, dict):
     raise _fail(fn, name, "a sequence of numbers", x, fix)
   if is_traced(x) or (isinstance(x, jax.Array) and not _is_concrete_jax(x)):
-    arr = jnp.asarray(x) if not isinstance(x, (list, tuple)) else stack(
-        x) if len(x) else jnp.zeros((0,))
+    try:
+      arr = jnp.asarray(x) if not isinstance(x, (list, tuple)) else stack(
+          x) if len(x) else jnp.zeros((0,))
+    except (TypeError, ValueError):  # a str or None beside a tracer
+      raise _fail(fn, name, "a sequence of numbers", x, fix) from None
     if arr.ndim != 1:
       raise _fail(fn, name, "one-dimensional", f"<array of shape {arr.shape}>", fix)
     if arr.shape[0] < min_len:
       raise _fail(fn, name, f"of length >= {min_len}", f"<length {arr.shape[0]}>",
                   fix)
     return arr
-  arr = _concrete_array(fn, name, list(x) if isinstance(x, tuple) else x, fix)
+  arr = _concrete_array(fn, name, list(x) if isinstance(x, tuple) else x, fix,
+                        what="a sequence of numbers")
   if arr.ndim != 1:
-    raise _fail(fn, name, "a one-dimensional sequence", _shown(x), fix)
+    raise _fail(fn, name, "a one-dimensional sequence", x, fix)
   if arr.shape[0] < min_len:
-    raise _fail(fn, name, f"a sequence of length >= {min_len}", _shown(x), fix)
+    raise _fail(fn, name, f"a sequence of length >= {min_len}", x, fix)
   vals = arr.astype(np.float64)
   if not np.all(np.isfinite(vals)):
-    raise _fail(fn, name, "finite", _shown(x), fix)
+    raise _fail(fn, name, "finite", x, fix)
+  _check_fits(fn, name, vals, x, fix)
   if integer and not np.all(vals == np.floor(vals)):
-    raise _fail(fn, name, "whole numbers of steps", _shown(x), fix)
+    raise _fail(fn, name, "whole numbers of steps", x, fix)
   if lo is not None and np.any(vals < lo):
-    raise _fail(fn, name, f">= {_fmt(lo)} everywhere", _shown(x), fix)
+    raise _fail(fn, name, f">= {_fmt(lo)} everywhere", x, fix)
   if sorted_ and np.any(np.diff(vals) < 0):
-    raise _fail(fn, name, "sorted in non-decreasing order", _shown(x), fix)
+    raise _fail(fn, name, "sorted in non-decreasing order", x, fix)
   return _int_or_float_array(arr, integer, floats)
 
 
@@ -226,11 +328,12 @@ def same_length(fn: str, name_a: str, a: Any, name_b: str, b: Any, offset: int,
   if la is None or lb is None:
     return
   if lb != la + offset:
-    rel = f"len({name_a})" + (f" + {offset}" if offset > 0 else
-                              f" - {-offset}" if offset < 0 else "")
+    rel = f"len(`{name_a}`)" + (f" + {offset}" if offset > 0 else
+                                f" - {-offset}" if offset < 0 else "")
     raise ValueError(
         f"{fn}: `{name_b}` must have {rel} = {la + offset} entries, got "
-        f"len({name_b})={lb} (len({name_a})={la}). {fix}".rstrip())
+        f"len({name_b})={lb} with len({name_a})={la}. "
+        f"{fix or 'Make the two lengths agree.'}")
 
 
 def _length(x: Any) -> int | None:
@@ -241,3 +344,35 @@ def _length(x: Any) -> int | None:
     return len(x)
   except TypeError:
     return None
+
+
+def not_below(fn: str, name: str, x: Any, bound_expr: str, bound: Any,
+              fix: str) -> None:
+  """Checks ``x >= bound`` when both are concrete scalars.
+
+  ``bound_expr`` names the arguments the bound is made of, in backticks, e.g.
+  ``"`warmup_steps` + `decay_steps`"``: a wrong value in any of them is named.
+  """
+  if isinstance(x, jax.core.Tracer) or isinstance(bound, jax.core.Tracer):
+    return
+  if np.ndim(x) or np.ndim(bound):
+    return
+  if float(x) < float(bound):
+    raise ValueError(f"{fn}: `{name}` must be >= {bound_expr} = {_fmt(bound)}, "
+                     f"got {name}={shown(x)}. {fix}")
+
+
+def items(fn: str, name: str, x: Any, what: str, example: str) -> list:
+  """A list/tuple (or other iterable) argument of a combinator, as a list.
+
+  Strings, dicts, arrays, a single schedule and non-iterables are rejected: they
+  are the usual slips for "a list of schedules".
+  """
+  single = callable(x) and not isinstance(x, (list, tuple))
+  bad = (isinstance(x, (str, bytes, dict, np.ndarray, jax.Array)) or x is None
+         or single or not hasattr(x, "__iter__"))
+  if bad:
+    hint = (f" Wrap a single schedule in a list: {name}=[s]." if single else "")
+    raise ValueError(f"{fn}: `{name}` must be a list of {what}, got "
+                     f"{name}={shown(x)}. Pass e.g. {example}.{hint}")
+  return list(x)

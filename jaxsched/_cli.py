@@ -2,8 +2,12 @@
 
 ``main(argv) -> int`` is separate from the parser (:func:`build_parser`) and from
 the console entry point (:func:`entry_point`), so tests call ``main([...])``.
-Errors a user can make (bad JSON, an unknown family, a bad value, a missing file,
-a usage error) print one line ``jaxsched: error: ...`` on stderr and return 2.
+Every failure (bad JSON, an unknown family, a bad value, a missing, unreadable
+or oversized file, a usage error, even an internal error) prints one line
+``jaxsched: error: ...`` on stderr and returns 2. Input is read with limits
+(``MAX_CONFIG_BYTES``, ``MAX_NESTING``), and ``show``/``plot`` evaluate a bounded
+number of steps (``SAMPLES`` evenly spaced ones plus every phase change), so a
+1e12-step schedule costs what a 1e4-step one does.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import inspect
 import json
 import math
 import os
+import stat
 import sys
 import time
 from typing import Any, Sequence
@@ -42,6 +47,60 @@ class _Parser(argparse.ArgumentParser):
 # ---------------------------------------------------------------------------
 
 
+MAX_CONFIG_BYTES = 8 * 2**20  # a config larger than this is refused
+MAX_NESTING = 256  # JSON nesting levels (objects and lists) in a config
+MAX_STEPS = 10**15  # --steps: step numbers stay exact in float64
+SAMPLES = 2048  # evenly spaced steps evaluated by show and plot (plus boundaries)
+
+
+def _read_file(path: str) -> str:
+  """A CONFIG file's text: a regular file of at most MAX_CONFIG_BYTES, UTF-8."""
+  try:
+    st = os.stat(path)
+  except OSError as e:
+    raise UsageError(f"cannot read {path!r}: {e.strerror or e}") from None
+  if stat.S_ISDIR(st.st_mode):
+    raise UsageError(f"{path!r} is a directory, not a CONFIG file. Pass the path "
+                     "of a JSON file, or the JSON object itself")
+  if not stat.S_ISREG(st.st_mode):
+    raise UsageError(f"{path!r} is not a regular file (a pipe or a device). "
+                     "Pass the path of a JSON file, or the JSON object itself")
+  if st.st_size > MAX_CONFIG_BYTES:
+    raise UsageError(f"file {path!r} holds {st.st_size / 2**20:.1f} MiB, more than "
+                     f"the {MAX_CONFIG_BYTES // 2**20} MiB a CONFIG may have. "
+                     "Pass a smaller config (long lists of boundaries belong in "
+                     "code)")
+  try:
+    with open(path, "rb") as f:
+      data = f.read(MAX_CONFIG_BYTES + 1)
+  except OSError as e:
+    raise UsageError(f"cannot read {path!r}: {e.strerror or e}") from None
+  if len(data) > MAX_CONFIG_BYTES:
+    raise UsageError(f"file {path!r} is larger than the "
+                     f"{MAX_CONFIG_BYTES // 2**20} MiB a CONFIG may have")
+  try:
+    return data.decode("utf-8")
+  except UnicodeDecodeError as e:
+    raise UsageError(
+        f"file {path!r} is not UTF-8 text (byte 0x{data[e.start]:02x} at "
+        f"position {e.start}). A CONFIG is a JSON file; save it as UTF-8") from None
+
+
+def _nesting(x: Any) -> int:
+  """The nesting depth of parsed JSON (iterative: no recursion limit)."""
+  deepest, todo = 0, [(x, 1)]
+  while todo:
+    v, d = todo.pop()
+    if isinstance(v, dict):
+      v = list(v.values())
+    if isinstance(v, list):
+      deepest = max(deepest, d)
+      if d > MAX_NESTING:
+        return d
+      todo.extend((w, d + 1) for w in v if isinstance(w, (dict, list)))
+  return deepest
+
+
 def load_config(text: str) -> dict[str, Any]:
   """Reads CONFIG: a JSON object given inline, or the path of a file holding one.
 
@@ -53,27 +112,28 @@ def load_config(text: str) -> dict[str, Any]:
     The parsed dict.
 
   Raises:
-    UsageError: unreadable file, invalid JSON, or JSON that is not an object.
+    UsageError: a missing, unreadable, non-regular, non-UTF-8 or too large file
+      (over ``MAX_CONFIG_BYTES``), invalid JSON, JSON nested deeper than
+      ``MAX_NESTING``, or JSON that is not an object.
   """
   source = "CONFIG"
+  if len(text) > MAX_CONFIG_BYTES:
+    raise UsageError(f"CONFIG is longer than the {MAX_CONFIG_BYTES // 2**20} MiB "
+                     "a config may have")
   if not text.lstrip().startswith("{") and not os.path.exists(text):
     try:
       json.loads(text)
       looks_like_json = True
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
       looks_like_json = False
     if not looks_like_json:
       raise UsageError(
-          f"no such file: {text!r}. CONFIG is a JSON object such as "
+          f"no such file: {_clip(repr(text))}. CONFIG is a JSON object such as "
           '\'{"name": "cosine_decay", "init_value": 0.1, "decay_steps": 1000}\' '
           "or the path of a file holding one")
   elif not text.lstrip().startswith("{"):
     path = text
-    try:
-      with open(path, encoding="utf-8") as f:
-        text = f.read()
-    except OSError as e:
-      raise UsageError(f"cannot read {path!r}: {e.strerror or e}") from None
+    text = _read_file(path)
     source = f"file {path!r}"
   try:
     config = json.loads(text)
@@ -82,6 +142,16 @@ def load_config(text: str) -> dict[str, Any]:
         f"{source} is not valid JSON: {e.msg} at line {e.lineno} column "
         f"{e.colno}. Pass a JSON object such as "
         '\'{"name": "constant", "value": 0.1}\'') from None
+  except RecursionError:
+    raise UsageError(f"{source} nests JSON more than {MAX_NESTING} levels deep. "
+                     "Flatten it: a join takes a list of schedules") from None
+  except ValueError as e:  # e.g. an integer of more than 4300 digits
+    raise UsageError(f"{source} is not usable JSON: {_clip(str(e), 120)}. Write "
+                     "numbers in floating point, e.g. 1e12") from None
+  depth = _nesting(config)
+  if depth > MAX_NESTING:
+    raise UsageError(f"{source} nests JSON more than {MAX_NESTING} levels deep. "
+                     "Flatten it: a join takes a list of schedules")
   from jaxsched import _base  # pylint: disable=import-outside-toplevel
   if not _base.is_config(config):
     raise UsageError(
@@ -409,23 +479,71 @@ def _can_encode(text: str) -> bool:
     return False
 
 
-def _cmd_show(args: argparse.Namespace) -> int:
-  """Prints a schedule's values at readable steps and a small text plot."""
+def _horizon(args: argparse.Namespace, configs: list[dict[str, Any]],
+             command: str) -> int:
+  """``--steps``, or the configs' own length; at least 2, at most MAX_STEPS."""
+  if args.steps is not None:
+    n = args.steps
+    if n < 2:
+      raise UsageError(f"{command} needs --steps >= 2 (a first and a last step), "
+                       f"got --steps {n}")
+    return n
+  n = max(map(default_horizon, configs))
+  if n > MAX_STEPS:
+    raise UsageError(f"the config runs for {n:.3g} steps, more than {command} "
+                     f"draws ({MAX_STEPS:.0e}). Pass --steps N")
+  return n
+
+
+def sample_steps(schedule: Any, n: int, extra: Sequence[int] = (),
+                 samples: int = SAMPLES) -> np.ndarray:
+  """The steps ``show`` and ``plot`` evaluate: all of ``0 .. n-1`` when ``n <=
+  samples``, else ``samples`` evenly spaced steps plus every phase change in
+  range (``schedule.phase_changes``) and the steps next to it (and ``extra``),
+  so that memory and time do not grow with ``n`` and no jump is missed.
+
+  Returns:
+    Sorted unique int64 steps in ``[0, n - 1]``.
+  """
+  if n <= samples:
+    return np.arange(n, dtype=np.int64)
+  parts = [np.round(np.linspace(0, n - 1, samples)).astype(np.int64),
+           np.asarray(list(extra), np.int64).reshape(-1)]
+  keys = np.asarray(schedule.phase_changes(n - 1), np.float64)
+  if keys.size:
+    lo, hi = np.floor(keys).astype(np.int64), np.ceil(keys).astype(np.int64)
+    parts += [lo - 1, lo, hi, hi + 1]
+  steps = np.unique(np.concatenate(parts))
+  return steps[(steps >= 0) & (steps <= n - 1)]
+
+
+def evaluate(schedule: Any, steps: np.ndarray) -> np.ndarray:
+  """``schedule(steps)`` compiled, as float64; integer steps while they fit in
+  int32, else the float dtype in use (float32 rounds steps beyond 2**24)."""
   import jax  # pylint: disable=import-outside-toplevel
   import jax.numpy as jnp  # pylint: disable=import-outside-toplevel
+  from jaxsched import _check  # pylint: disable=import-outside-toplevel
+  if steps.size and steps[-1] > 2**31 - 1:
+    k = jnp.asarray(steps.astype(_check.float_dtype()))
+  else:
+    k = jnp.asarray(steps.astype(np.int32))
+  return np.asarray(jax.jit(lambda s, k: s(k))(schedule, k), np.float64)
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+  """Prints a schedule's values at readable steps and a small text plot."""
   from jaxsched import _plot  # pylint: disable=import-outside-toplevel
-  import jaxsched  # pylint: disable=import-outside-toplevel
   schedule = build_schedule(args.config)
   config = schedule.to_config()
-  n = args.steps if args.steps is not None else default_horizon(config)
-  steps = np.arange(n)
-  values = np.asarray(jax.jit(lambda s, k: s(k))(schedule, jnp.asarray(steps)),
-                      np.float64)  # compiled: 10x faster than op-by-op
-  print(f"{_plot.config_label(config)}  ({n} steps)")
+  n = _horizon(args, [config], "show")
   rows = _table_steps(config, n)
+  steps = sample_steps(schedule, n, extra=[step for step, _ in rows])
+  values = evaluate(schedule, steps)  # compiled: 10x faster than op-by-op
+  print(f"{_plot.config_label(config)}  ({n} steps)")
   print(f"  {'step':>10}  {'value':>12}  note")
   for step, note in rows:
-    print(f"  {step:>10d}  {values[step]:>12.6g}  {note}".rstrip())
+    value = values[np.searchsorted(steps, step)]
+    print(f"  {step:>10d}  {value:>12.6g}  {note}".rstrip())
   print()
   print(text_plot(steps, values, log=args.log, unicode=_can_encode("•│└─")))
   return 0
@@ -447,6 +565,25 @@ def _use_agg() -> None:
     matplotlib.use("Agg")
 
 
+def check_output(path: str, flag: str) -> None:
+  """An image path must name a file with a suffix matplotlib can write, in a
+  folder that exists; checked before any work is done."""
+  import matplotlib.figure  # pylint: disable=import-outside-toplevel
+  if os.path.isdir(path):
+    raise UsageError(f"{flag} {path!r} is a directory. Pass a file name, e.g. "
+                     f"{os.path.join(path, 'schedules.png')!r}")
+  suffix = os.path.splitext(path)[1].lstrip(".").lower()
+  formats = matplotlib.figure.Figure().canvas.get_supported_filetypes()
+  if suffix not in formats:
+    what = f"suffix '.{suffix}'" if suffix else "no suffix"
+    raise UsageError(f"{flag} {path!r} has {what}; the image format comes from "
+                     f"it. Use one of {', '.join('.' + f for f in sorted(formats))}"
+                     f", e.g. {os.path.splitext(path)[0] + '.png'!r}")
+  folder = os.path.dirname(path) or "."
+  if not os.path.isdir(folder):
+    raise UsageError(f"cannot write {path!r}: no such folder {folder!r}")
+
+
 def _save(fig: Any, path: str) -> None:
   """Writes ``fig`` to ``path`` and closes it; a bad path is a UsageError."""
   import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
@@ -461,12 +598,16 @@ def _save(fig: Any, path: str) -> None:
 def _cmd_plot(args: argparse.Namespace) -> int:
   """Draws every given schedule into one labelled PNG."""
   from jaxsched import _plot  # pylint: disable=import-outside-toplevel
+  _use_agg()
+  check_output(args.output, "-o")
   schedules = [build_schedule(text) for text in args.configs]
   configs = [s.to_config() for s in schedules]
-  n = args.steps if args.steps is not None else max(map(default_horizon, configs))
-  _use_agg()
+  n = _horizon(args, configs, "plot")
   labels = [_plot.config_label(c) for c in configs]
-  fig = _plot.plot(schedules, n, labels=labels, log=args.log)
+  steps = np.unique(np.concatenate([sample_steps(s, n) for s in schedules]))
+  from jaxsched import _check  # pylint: disable=import-outside-toplevel
+  k = steps.astype(np.int32 if n - 1 <= 2**31 - 1 else _check.float_dtype())
+  fig = _plot.plot(schedules, k, labels=labels, log=args.log)
   ax = fig.axes[0]
   ax.set_title(f"{len(schedules)} learning-rate schedule"
                f"{'s' if len(schedules) > 1 else ''} over {n} steps")
@@ -491,6 +632,9 @@ def _cmd_range_test(args: argparse.Namespace) -> int:
   from jaxsched._range_test import lr_range_test  # pylint: disable=import-outside-toplevel
   if args.num_steps < 10:
     raise UsageError(f"--num-steps must be >= 10, got {args.num_steps}")
+  if args.output:
+    _use_agg()
+    check_output(args.output, "-o")
   t0 = time.perf_counter()
   data = make_data(4096, 1, seed=0)
   idx = np.random.default_rng(1).integers(0, 4096, size=(args.num_steps, 64))
@@ -528,6 +672,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
   """Runs the demo sweep (see :func:`run_demo`)."""
   if args.steps is not None and args.steps < 1:
     raise UsageError(f"--steps must be >= 1, got {args.steps}")
+  if args.out:
+    _use_agg()
+    check_output(args.out, "--out")
   if args.small:
     steps = args.steps if args.steps is not None else 200
     run_demo(steps=steps, hidden=16, n_train=1024, batch=32, out=args.out)
@@ -543,12 +690,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _positive_int(text: str) -> int:
+  """A whole number >= 1 and <= MAX_STEPS; ``1e12`` is accepted as well."""
   try:
     value = int(text)
   except ValueError:
-    raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    try:
+      f = float(text)
+    except ValueError:
+      f = math.nan
+    if not (math.isfinite(f) and f.is_integer()):
+      raise argparse.ArgumentTypeError(
+          f"expected a whole number, got {text[:40]!r}") from None
+    value = int(f)
   if value < 1:
     raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+  if value > MAX_STEPS:
+    raise argparse.ArgumentTypeError(f"must be <= {MAX_STEPS:.0e}, got {text[:40]}")
   return value
 
 
@@ -648,7 +805,10 @@ def _version() -> str:
 
 def _error(message: str) -> int:
   """Prints ``jaxsched: error: <message>`` as one line on stderr; returns 2."""
-  print(f"{_PROG}: error: {_one_line(message)}", file=sys.stderr)
+  line = f"{_PROG}: error: {_clip(_one_line(message), 2000)}"
+  enc = getattr(sys.stderr, "encoding", None) or "utf-8"
+  line = line.encode(enc, "backslashreplace").decode(enc, "replace")
+  print(line, file=sys.stderr)
   return 2
 
 
@@ -659,8 +819,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv: the arguments without the program name; ``None`` reads ``sys.argv``.
 
   Returns:
-    The exit status: 0 on success, 2 for a usage error, an invalid config, an
-    unknown family, a bad value or a missing file (one line on stderr).
+    The exit status: 0 on success; 2 for every failure (a usage error, an
+    invalid, oversized or too deeply nested config, an unknown family, a bad
+    value, an unreadable file or output path), reported as one line on stderr,
+    never a traceback (set ``JAXSCHED_TRACEBACK=1`` to see one for an internal
+    error).
 
   Example:
     >>> from jaxsched._cli import main
@@ -681,12 +844,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
   except UsageError as e:
     return _error(str(e))
-  except ValueError as e:  # the library's validation: function, argument, fix
-    if type(e) is not ValueError:  # e.g. a dtype promotion error: a bug, not
-      raise  # a user's mistake, so keep its traceback
-    return _error(str(e))
-  except ImportError as e:
-    return _error(str(e))
   except BrokenPipeError:  # `jaxsched show ... | head`: stop quietly
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
@@ -694,6 +851,28 @@ def main(argv: Sequence[str] | None = None) -> int:
   except KeyboardInterrupt:
     print(f"{_PROG}: interrupted", file=sys.stderr)
     return 130
+  except ValueError as e:  # the library's validation: function, argument, fix
+    if type(e) is ValueError:
+      return _error(str(e))
+    return _unexpected(e)
+  except ImportError as e:
+    return _error(str(e))
+  except RecursionError:
+    return _error("the schedule is nested too deeply to evaluate. Flatten it: a "
+                  "join, product or sum takes a list of schedules")
+  except MemoryError:
+    return _error("out of memory. Pass a smaller --steps or a smaller config")
+  except Exception as e:  # pylint: disable=broad-except
+    return _unexpected(e)
+
+
+def _unexpected(e: BaseException) -> int:
+  """Anything else is a bug in jaxsched: one line, and the traceback only on
+  request (JAXSCHED_TRACEBACK=1)."""
+  if os.environ.get("JAXSCHED_TRACEBACK"):
+    raise e
+  return _error(f"internal error ({type(e).__name__}: {_clip(str(e), 200)}); "
+                "please report it. Set JAXSCHED_TRACEBACK=1 for the traceback")
 
 
 def entry_point() -> None:

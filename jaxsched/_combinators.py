@@ -36,14 +36,20 @@ def _as_schedule(fn: str, name: str, s: Any) -> Schedule:
   if callable(s):
     return Function(s)
   raise ValueError(f"{fn}: `{name}` must be a schedule (a callable step -> value), "
-                   f"got {name}={s!r}. Pass a jaxsched schedule or a function.")
+                   f"got {name}={_check.shown(s)}. Pass a jaxsched schedule or a "
+                   "function.")
 
 
 def _as_factor(fn: str, name: str, s: Any) -> Schedule:
   if isinstance(s, Schedule) or callable(s):
     return _as_schedule(fn, name, s)
   from jaxsched._decay import constant
-  return constant(s)
+  if isinstance(s, (bool, str, bytes, dict)) or s is None:
+    raise ValueError(f"{fn}: `{name}` must be a schedule, a callable or a number, "
+                     f"got {name}={_check.shown(s)}. Pass a jaxsched schedule, a "
+                     "function of the step or a finite number.")
+  return constant(_check.number(fn, name, s, fix="Pass a finite number, or a "
+                                "schedule."))
 
 
 @register("warmup")
@@ -105,6 +111,9 @@ def warmup(schedule: Any, warmup_steps: Any, *, init_value: Any = 0.0,
 
 
 def _leaf_key(x: Any) -> tuple:
+  if isinstance(x, (int, float, np.ndarray, np.generic)):  # concrete: no device
+    integer = np.asarray(x).dtype.kind in "iu"  # transfer (fast
+    return (np.shape(x), "i" if integer else "f")  # joins of 1e5 segments)
   return (np.shape(x), "i" if S.is_int(x) else "f")
 
 
@@ -125,12 +134,14 @@ def stack(schedules: Sequence[Schedule]) -> Schedule:
 
   Every numeric hyperparameter gets a leading axis of ``len(schedules)``, so that
   ``jax.vmap(lambda s: s(step))(jaxsched.stack([...]))`` evaluates the whole
-  sweep with one compilation.
+  sweep with one compilation. It is the one way to batch schedules: the
+  constructors take one number per scalar hyperparameter and reject a concrete
+  list or array (which has no documented meaning on a single schedule).
 
   Args:
-    schedules: schedules with the same family, structure (static fields) and
-      hyperparameter shapes; a hyperparameter that is an int in some and a float
-      in others is stacked as floats.
+    schedules: a list of schedules with the same family, structure (static
+      fields) and hyperparameter shapes; a hyperparameter that is an int in some
+      and a float in others is stacked as floats.
 
   Returns:
     A schedule whose leaves are stacked; call it under ``jax.vmap``.
@@ -140,7 +151,8 @@ def stack(schedules: Sequence[Schedule]) -> Schedule:
     >>> jax.vmap(lambda s: s(0))(sweep).tolist()
     [1.0, 2.0]
   """
-  schedules = list(schedules)
+  schedules = _check.items("stack", "schedules", schedules, "schedules",
+                           "[cosine_decay(1e-3, 100), cosine_decay(3e-4, 100)]")
   if not schedules:
     raise ValueError("stack: `schedules` must hold at least one schedule, got []. "
                      "Pass a list of schedules of the same family.")
@@ -151,7 +163,8 @@ def stack(schedules: Sequence[Schedule]) -> Schedule:
   for i, s in enumerate(schedules):
     if not isinstance(s, Schedule):
       raise ValueError(f"stack: `schedules[{i}]` must be a jaxsched schedule, got "
-                       f"{s!r}. Build it with a jaxsched family.")
+                       f"schedules[{i}]={_check.shown(s)}. Build it with a "
+                       "jaxsched family.")
   first = shape_key(schedules[0])
   for i, s in enumerate(schedules):
     if shape_key(s) != first:
@@ -160,6 +173,11 @@ def stack(schedules: Sequence[Schedule]) -> Schedule:
           f"schedules[0]: {s!r} vs {schedules[0]!r}. Stack schedules that differ "
           "only in their numbers (same family, same static options and the same "
           "number of boundaries).")
+  return _stack_same(schedules)
+
+
+def _stack_same(schedules: Sequence[Schedule]) -> Schedule:
+  """Stacks schedules already known to share one structure."""
   return jax.tree_util.tree_map(lambda *xs: _stack_leaves(xs), *schedules)
 
 
@@ -259,9 +277,8 @@ def join(schedules: Sequence[Any], boundaries: Any) -> Join:
     ``optax.join_schedules``; PyTorch ``SequentialLR``.
   """
   fn = "join"
-  if isinstance(schedules, (Schedule, str)) or not hasattr(schedules, "__len__"):
-    raise ValueError(f"join: `schedules` must be a list of schedules, got "
-                     f"schedules={schedules!r}. Pass e.g. [warmup, decay].")
+  schedules = _check.items(fn, "schedules", schedules, "schedules",
+                           "[warmup, decay]")
   scheds = [_as_schedule(fn, f"schedules[{i}]", s) for i, s in enumerate(schedules)]
   if not scheds:
     raise ValueError("join: `schedules` must hold at least one schedule, got []. "
@@ -270,18 +287,16 @@ def join(schedules: Sequence[Any], boundaries: Any) -> Join:
                       fix="Pass the steps where each next schedule starts, sorted.")
   _check.same_length(fn, "boundaries", b, "schedules", scheds, 1,
                      fix="Pass one boundary between each pair of schedules.")
-  keys: list[tuple] = []
+  keys: dict[tuple, int] = {}  # structure -> group (a dict: 1e5 segments stay fast)
   members: list[list[Schedule]] = []
   layout = []
   for s in scheds:
-    key = _structure(s)
-    if key not in keys:
-      keys.append(key)
+    g = keys.setdefault(_structure(s), len(keys))
+    if g == len(members):
       members.append([])
-    g = keys.index(key)
     members[g].append(s)
     layout.append(g)
-  groups = tuple(stack(m) for m in members)
+  groups = tuple(_stack_same(m) for m in members)  # grouped by structure above
   return Join(groups, b, layout=tuple(layout))
 
 
@@ -317,6 +332,8 @@ def product(schedules: Sequence[Any]) -> Product:
     >>> s(jnp.arange(3)).tolist()
     [0.5, 0.375, 0.25]
   """
+  schedules = _check.items("product", "schedules", schedules,
+                           "schedules or numbers", "[decay, 0.5]")
   items = [_as_factor("product", f"schedules[{i}]", s)
            for i, s in enumerate(schedules)]
   if not items:
@@ -357,6 +374,8 @@ def add(schedules: Sequence[Any]) -> Sum:
     >>> np.asarray(s(jnp.arange(6)), float).round(4).tolist()
     [1.1, 0.85, 0.6, 0.35, 0.1, 0.1]
   """
+  schedules = _check.items("add", "schedules", schedules, "schedules or numbers",
+                           "[decay, 1e-5]")
   items = [_as_factor("add", f"schedules[{i}]", s) for i, s in enumerate(schedules)]
   if not items:
     raise ValueError("add: `schedules` must hold at least one schedule, got []. "

@@ -21,15 +21,6 @@ def _count(fn: str, name: str, x: Any, *, positive: bool = False,
   return _check.number(fn, name, x, lo=0, lo_open=positive, integer=True, fix=fix)
 
 
-def _not_before(fn: str, later: str, a: Any, earlier: str, b: Any, fix: str) -> None:
-  """Checks ``a >= b`` when both are concrete scalars."""
-  if _check.is_traced(a) or _check.is_traced(b):
-    return
-  if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a < b:
-    raise ValueError(f"{fn}: `{later}` must be >= {earlier}={b}, got "
-                     f"{later}={a}. {fix}")
-
-
 @register("cosine_decay")
 class CosineDecay(Schedule):
   init_value: Any
@@ -219,8 +210,8 @@ def warmup_cosine_decay(peak_value: Any, warmup_steps: Any, total_steps: Any, *,
   w = _count(fn, "warmup_steps", warmup_steps)
   t = _count(fn, "total_steps", total_steps, positive=True,
              fix="Pass the step where the decay ends (>= warmup_steps).")
-  _not_before(fn, "total_steps", t, "warmup_steps", w,
-              "total_steps counts the warmup too.")
+  _check.not_below(fn, "total_steps", t, "`warmup_steps`", w,
+                   "total_steps counts the warmup too.")
   return WarmupCosineDecay(
       _check.number(fn, "peak_value", peak_value), w, t,
       init_value=_check.number(fn, "init_value", init_value),
@@ -302,13 +293,9 @@ def warmup_stable_decay(peak_value: Any, warmup_steps: Any, decay_steps: Any,
   d = _count(fn, "decay_steps", decay_steps)
   t = _count(fn, "total_steps", total_steps, positive=True,
              fix="Pass the step where the decay ends.")
-  if not any(_check.is_traced(x) for x in (w, d, t)):
-    if isinstance(w, (int, float)) and isinstance(d, (int, float)) and \
-        isinstance(t, (int, float)) and t < w + d:
-      raise ValueError(
-          f"{fn}: `total_steps` must be >= warmup_steps + decay_steps = {w + d}, "
-          f"got total_steps={t}. Shorten the warmup or the decay, or train "
-          "longer.")
+  if not any(_check.is_traced(x) for x in (w, d)):
+    _check.not_below(fn, "total_steps", t, "`warmup_steps` + `decay_steps`",
+                     w + d, "Shorten the warmup or the decay, or train longer.")
   return WarmupStableDecay(
       _check.number(fn, "peak_value", peak_value), w, d, t,
       init_value=_check.number(fn, "init_value", init_value),

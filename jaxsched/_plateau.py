@@ -140,8 +140,10 @@ class ReduceOnPlateau:
 
     Args:
       state: the current :class:`PlateauState` (JAX or NumPy arrays).
-      value: the metric, a scalar (Python, NumPy or JAX; cast to the state's
-        float dtype). Raises ``ValueError`` for an array of another shape.
+      value: the metric, a real scalar (Python, NumPy or JAX; cast to the
+        state's float dtype; NaN counts as no improvement). Raises
+        ``ValueError`` for an array of another shape, a complex or boolean
+        value, a string or ``None``.
       **extra_args: ignored (optax passes every extra argument to every stateful
         schedule).
 
@@ -151,7 +153,15 @@ class ReduceOnPlateau:
     del extra_args
     state = _as_arrays(state)
     dtype = state.acc_sum.dtype
-    metric = jnp.asarray(value)
+    real = isinstance(value, (jax.Array, np.ndarray, np.generic, int, float))
+    if real and not isinstance(value, bool):
+      metric = jnp.asarray(value)
+      real = not (jnp.iscomplexobj(metric) or metric.dtype == jnp.bool_)
+    if not real or isinstance(value, bool):  # NaN is fine: no improvement
+      raise ValueError(
+          f"ReduceOnPlateau.update: `value` must be a real number, got "
+          f"value={_check.shown(value)}. Pass the metric as a float, e.g. "
+          "value=jnp.mean(losses); for a complex quantity pass jnp.abs(z).")
     if metric.ndim != 0:
       raise ValueError(
           f"ReduceOnPlateau.update: `value` must be a scalar metric, got "

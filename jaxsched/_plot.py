@@ -37,9 +37,10 @@ def _fmt(v: Any) -> str:
   if isinstance(v, dict) and "name" in v:
     return config_label(v)
   if isinstance(v, (list, tuple)):
-    items = [_fmt(x) for x in v]
-    if len(items) > _MAX_LIST:
-      items = items[:_MAX_LIST - 1] + ["...", items[-1]]
+    if len(v) > _MAX_LIST:  # format only what is shown (joins of 1e5 segments)
+      items = [_fmt(x) for x in v[:_MAX_LIST - 1]] + ["...", _fmt(v[-1])]
+    else:
+      items = [_fmt(x) for x in v]
     return "[" + ", ".join(items) + "]"
   return repr(v)
 

@@ -18,7 +18,6 @@ from jaxsched import _check
 from jaxsched import _shapes as S
 from jaxsched._base import Schedule, factory, register, static
 from jaxsched._combinators import _as_schedule
-from jaxsched._cosine import _not_before
 from jaxsched._run import Run, to_steps
 
 Array = jax.Array
@@ -212,10 +211,10 @@ def stretch(schedule: Any, total_steps: Any, new_total_steps: Any, *,
              fix="Pass the new length of the run (>= 1).")
   w = _steps(fn, "warmup_steps", warmup_steps, run,
              fix="Pass the number of leading steps to keep (0 to stretch all).")
-  _not_before(fn, "total_steps", t, "warmup_steps", w,
-              "The kept warmup must fit in the original schedule.")
-  _not_before(fn, "new_total_steps", n, "warmup_steps", w,
-              "The kept warmup must fit in the new run.")
+  _check.not_below(fn, "total_steps", t, "`warmup_steps`", w,
+                   "The kept warmup must fit in the original schedule.")
+  _check.not_below(fn, "new_total_steps", n, "`warmup_steps`", w,
+                   "The kept warmup must fit in the new run.")
   return Stretch(_as_schedule(fn, "schedule", schedule), t, n, warmup_steps=w)
 
 
@@ -281,8 +280,8 @@ def extend(schedule: Any, resume_step: Any, total_steps: Any,
              fix="Pass the length the schedule was planned for (>= 1).")
   n = _steps(fn, "new_total_steps", new_total_steps, run, positive=True,
              fix="Pass the new, longer length of the run.")
-  _not_before(fn, "new_total_steps", n, "total_steps", t,
-              "To shorten a schedule use jaxsched.stretch.")
+  _check.not_below(fn, "new_total_steps", n, "`total_steps`", t,
+                   "To shorten a schedule use jaxsched.stretch.")
   return Extend(_as_schedule(fn, "schedule", schedule), r, t, n)
 
 

@@ -154,7 +154,7 @@ def test_name_is_accepted_and_ignored():
      r"decay_steps=0\. Pass a positive number of steps\.$"),
     (lambda: jk.PiecewiseConstantDecay([10, 20], [1.0, 0.5]),
      r"^compat\.keras\.PiecewiseConstantDecay: `values` must have "
-     r"len\(boundaries\) \+ 1 = 3 entries, got len\(values\)=2"),
+     r"len\(`boundaries`\) \+ 1 = 3 entries, got len\(values\)=2"),
     (lambda: jk.PiecewiseConstantDecay([20, 10], [1.0, 0.5, 0.1]),
      r"^compat\.keras\.PiecewiseConstantDecay: `boundaries` must be sorted in "
      r"non-decreasing order, got boundaries=\[20, 10\]\."),

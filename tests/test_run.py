@@ -337,7 +337,7 @@ def test_stretch_milestone_at_a_fractional_step_takes_effect_at_the_next_step():
 
 def test_stretch_validation():
   with pytest.raises(ValueError, match=re.escape(
-      "stretch: `total_steps` must be >= warmup_steps=20, got total_steps=10. "
+      "stretch: `total_steps` must be >= `warmup_steps` = 20, got total_steps=10. "
       "The kept warmup must fit in the original schedule.")):
     js.stretch(BASE, 10, 40, warmup_steps=20)
   with pytest.raises(ValueError, match="stretch: `new_total_steps` must be > 0"):
@@ -399,7 +399,7 @@ def test_extend_boundaries_and_a_finished_run_holds_its_rate():
       0.2 + 0.8 * 0.5 * (1 + np.cos(np.pi * np.asarray(around(0, 10, 12, 30)) /
                                     10)), 0.2))
   with pytest.raises(ValueError, match=re.escape(
-      "extend: `new_total_steps` must be >= total_steps=10, got "
+      "extend: `new_total_steps` must be >= `total_steps` = 10, got "
       "new_total_steps=8. To shorten a schedule use jaxsched.stretch.")):
     js.extend(base, 5, 10, 8)
 
