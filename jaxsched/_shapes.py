@@ -183,8 +183,37 @@ def _searchsorted(b: Array, a: Array, side: str) -> Array:
   The barrier keeps XLA from constant-folding the first gather of closed-over
   boundaries into a step-sized constant (slow compiles, huge literals).
   """
+  if is_int(b) and is_int(a) and b.dtype == a.dtype and b.ndim == 1:
+    return _count_le_int(b, a, side)
   b = jax.lax.optimization_barrier(b)
   return jnp.searchsorted(b, a, side=side, method="scan_unrolled").astype(jnp.int32)
+
+
+def _count_le_int(b: Array, a: Array, side: str) -> Array:
+  """Integer ``searchsorted``: a branchless binary search over a padded table.
+
+  ``b`` is padded with the dtype's maximum to ``p = 2**ceil(log2(n + 1))``
+  entries; each of the ``log2(p)`` passes is one gather, one compare and one
+  select (``jnp.searchsorted``'s unrolled passes carry a lower and an upper
+  bound), which roughly halves the compile time at a thousand boundaries. The
+  count of padded entries ``<= a`` (``< a``) can exceed ``n`` only when ``a``
+  is the maximum itself, so the result is clipped to ``n``: the same integers as
+  ``jnp.searchsorted(b, a, side)``.
+  """
+  n = b.shape[0]
+  p = 1
+  while p < n + 1:
+    p *= 2
+  pad = jnp.full((p - n,), jnp.iinfo(b.dtype).max, b.dtype)
+  table = jax.lax.optimization_barrier(jnp.concatenate([b, pad]))
+  idx = jnp.zeros(a.shape, jnp.int32)
+  half = p // 2
+  while half >= 1:
+    probe = table[idx + (half - 1)]
+    hit = probe <= a if side == "right" else probe < a
+    idx = jnp.where(hit, idx + half, idx)
+    half //= 2
+  return jnp.minimum(idx, n)
 
 
 def searchsorted_right(boundaries: Any, k: Any) -> Array:
