@@ -13,6 +13,7 @@ TITLES = {
     "curve": "4. Evaluating a 10-million-step curve",
     "torch_step": "5. Per-step cost against PyTorch's `scheduler.step()`",
     "plateau": "6. Reduce-on-plateau inside `lax.scan`",
+    "sweep_api": "7. The sweep API: 64 configurations through `jaxsched.sweep`",
 }
 
 

@@ -25,7 +25,7 @@ import jax  # noqa: E402
 
 from bench import common as C  # noqa: E402
 from bench import compile_scaling, curve, overhead, plateau, sweep  # noqa: E402
-from bench import torch_step  # noqa: E402
+from bench import sweep_api, torch_step  # noqa: E402
 from bench import report  # noqa: E402
 
 CASES = {
@@ -35,6 +35,7 @@ CASES = {
     "curve": curve,
     "torch_step": torch_step,
     "plateau": plateau,
+    "sweep_api": sweep_api,
 }
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -46,6 +46,9 @@ from jaxsched._piecewise import piecewise_linear as piecewise_linear
 from jaxsched._piecewise import step_decay as step_decay
 from jaxsched._plot import plot as plot
 from jaxsched import compat as compat
+from jaxsched._frameworks import restore_like as restore_like
+from jaxsched._plateau_optax import ScaleByPlateauState as ScaleByPlateauState
+from jaxsched._plateau_optax import plateau_step as plateau_step
 
 __version__ = "0.1.0"
 
@@ -92,4 +95,28 @@ __all__ = [
     "warmup",
     "warmup_cosine_decay",
     "warmup_stable_decay",
+    "ScaleByPlateauState",
+    "plateau_step",
+    "restore_like",
 ]
+from jaxsched._inject import InjectSchedulesState as InjectSchedulesState
+from jaxsched._inject import inject_schedules as inject_schedules
+from jaxsched._inject import with_schedule as with_schedule
+
+__all__ += [
+    "InjectSchedulesState",
+    "inject_schedules",
+    "with_schedule",
+]
+from jaxsched._groups import ScaleByGroupState as ScaleByGroupState
+from jaxsched._groups import layerwise_decay as layerwise_decay
+from jaxsched._groups import scale_by_group as scale_by_group
+
+__all__ += [
+    "ScaleByGroupState",
+    "layerwise_decay",
+    "scale_by_group",
+]
+from jaxsched._sweep import sweep as sweep
+
+__all__ += ["sweep"]

@@ -33,22 +33,24 @@ def register(name: str) -> Callable[[type], type]:
   """
 
   def deco(cls: type) -> type:
+    user_post_init = cls.__dict__.get("__post_init__")
+
+    def __post_init__(self) -> None:
+      for fl in dataclasses.fields(self):
+        if fl.metadata.get("static"):
+          continue
+        v = getattr(self, fl.name)
+        a = as_leaf(v)
+        if a is not v:
+          object.__setattr__(self, fl.name, a)
+      if user_post_init is not None:
+        user_post_init(self)
+
+    cls.__post_init__ = __post_init__  # before dataclass() so its __init__ calls it
     cls = dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
     fields = dataclasses.fields(cls)
     data = [fl.name for fl in fields if not fl.metadata.get("static")]
     meta = [fl.name for fl in fields if fl.metadata.get("static")]
-    user_post_init = getattr(cls, "__post_init__", None)
-
-    def __post_init__(self) -> None:
-      for name_ in data:
-        v = getattr(self, name_)
-        a = as_leaf(v)
-        if a is not v:
-          object.__setattr__(self, name_, a)
-      if user_post_init is not None:
-        user_post_init(self)
-
-    cls.__post_init__ = __post_init__
     jax.tree_util.register_dataclass(cls, data_fields=data, meta_fields=meta)
     cls.name = name
     _REGISTRY[name] = (cls, None)
@@ -72,6 +74,31 @@ def as_leaf(v: Any) -> Any:
     return np.asarray(v, np.int32) if abs(v) <= 2**31 - 1 else np.asarray(
         float(v))
   return np.asarray(v, np.float64)
+
+
+MAX_EVENTS = 256  # repeating phase changes listed per kind
+
+
+def concrete(owner: str, *xs: Any) -> list[Any]:
+  """Concrete NumPy values of hyperparameters, for code that inspects them."""
+  out = []
+  for x in xs:
+    if isinstance(x, jax.core.Tracer):
+      raise ValueError(
+          f"{owner}: a hyperparameter is traced, so its phase changes are not known "
+          "here. Call phase_changes outside jax.jit/jax.vmap, on a concrete "
+          "schedule.")
+    out.append(None if x is None else np.asarray(x, np.float64))
+  return out
+
+
+def every(start: float, period: float, horizon: float,
+          limit: int = MAX_EVENTS) -> list[float]:
+  """``start, start + period, ...`` up to ``horizon`` (at most ``limit`` of them)."""
+  if not period > 0:
+    return []
+  n = int(min(limit, max(0.0, np.floor((horizon - start) / period)) + 1))
+  return [start + j * period for j in range(n)]
 
 
 def factory(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -103,6 +130,39 @@ class Schedule:
     out = _shapes.f(self._value(k))
     shape = jnp.broadcast_shapes(out.shape, k.shape)
     return jnp.broadcast_to(out, shape)
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    """Steps where this schedule changes phase (override; concrete leaves only)."""
+    del horizon
+    return []
+
+  def phase_changes(self, horizon: Any) -> np.ndarray:
+    """Steps in ``[0, horizon]`` where the schedule changes phase.
+
+    Phase starts and ends, restarts, staircase jumps, milestones, knots and join
+    boundaries, composites included (each child's events shifted to where it
+    runs). Repeating events stop at ``horizon`` and after the first
+    :data:`MAX_EVENTS` of each kind. The CLI samples at these steps, and the
+    tests check the values there. A step may be fractional where a phase ends
+    between integers (``one_cycle``'s ``pct_start * T - 1``).
+
+    Args:
+      horizon: the last step of interest (>= 0).
+
+    Returns:
+      A sorted float64 NumPy array without repeats.
+
+    Raises:
+      ValueError: if a hyperparameter is traced (inside ``jax.jit``).
+
+    Example:
+      >>> jaxsched.warmup_cosine_decay(1.0, 10, 100).phase_changes(1000).tolist()
+      [10.0, 100.0]
+    """
+    h = float(horizon)
+    events = np.asarray([float(e) for e in self._phase_changes(h)], np.float64)
+    events = events[np.isfinite(events) & (events >= 0) & (events <= h)]
+    return np.unique(events)
 
   # -- construction ---------------------------------------------------------
   def _args(self) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def _canonical_scalar(arr: np.ndarray, integer: bool) -> int | float:
 
 def number(fn: str, name: str, x: Any, *, lo: float | None = None,
            lo_open: bool = False, hi: float | None = None, hi_open: bool = False,
-           integer: bool = False, fix: str = "") -> Any:
+           integer: bool = False, steps: bool = False, fix: str = "") -> Any:
   """Checks a numeric hyperparameter and returns its canonical form.
 
   Args:
@@ -76,6 +76,8 @@ def number(fn: str, name: str, x: Any, *, lo: float | None = None,
     lo, lo_open: lower bound, exclusive when ``lo_open``.
     hi, hi_open: upper bound, exclusive when ``hi_open``.
     integer: the value counts steps, so it must be integer-valued.
+    steps: the value counts steps but may be fractional: a whole number is kept
+      as an ``int`` (so integer steps divide exactly), any other as a ``float``.
     fix: what to write instead.
 
   Returns:
@@ -101,7 +103,7 @@ def number(fn: str, name: str, x: Any, *, lo: float | None = None,
     if np.any(bad):
       raise _fail(fn, name, ("<" if hi_open else "<=") + f" {_fmt(hi)}", x, fix)
   if arr.ndim == 0:
-    return _canonical_scalar(arr, integer)
+    return _canonical_scalar(arr, integer or steps)
   if isinstance(x, jax.Array):
     return x
   return _int_or_float_array(arr, integer)

@@ -10,7 +10,8 @@ import numpy as np
 
 from jaxsched import _check
 from jaxsched import _shapes as S
-from jaxsched._base import Schedule, factory, register, static
+from jaxsched._base import (MAX_EVENTS, Schedule, concrete, every, factory,
+                            register, static)
 
 Array = jax.Array
 
@@ -51,6 +52,10 @@ class Warmup(Schedule):
   warmup_steps: Any
   init_value: Any = 0.0
   shape: str = static("linear")
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    (w,) = concrete(self.name, self.warmup_steps)
+    return [w] + [w + e for e in self.schedule.phase_changes(horizon - w)]
 
   def _value(self, k: Array) -> Array:
     return S.warmup_then(k, self.warmup_steps, self.init_value, self.schedule,
@@ -124,7 +129,8 @@ def stack(schedules: Sequence[Schedule]) -> Schedule:
 
   Args:
     schedules: schedules with the same family, structure (static fields) and
-      hyperparameter shapes.
+      hyperparameter shapes; a hyperparameter that is an int in some and a float
+      in others is stacked as floats.
 
   Returns:
     A schedule whose leaves are stacked; call it under ``jax.vmap``.
@@ -138,12 +144,17 @@ def stack(schedules: Sequence[Schedule]) -> Schedule:
   if not schedules:
     raise ValueError("stack: `schedules` must hold at least one schedule, got []. "
                      "Pass a list of schedules of the same family.")
-  first = _structure(schedules[0])
+  def shape_key(s: Schedule) -> tuple:  # int and float leaves stack as floats
+    treedef, keys = _structure(s)
+    return treedef, tuple(shape for shape, _ in keys)
+
   for i, s in enumerate(schedules):
     if not isinstance(s, Schedule):
       raise ValueError(f"stack: `schedules[{i}]` must be a jaxsched schedule, got "
                        f"{s!r}. Build it with a jaxsched family.")
-    if _structure(s) != first:
+  first = shape_key(schedules[0])
+  for i, s in enumerate(schedules):
+    if shape_key(s) != first:
       raise ValueError(
           f"stack: `schedules[{i}]` has another family or structure than "
           f"schedules[0]: {s!r} vs {schedules[0]!r}. Stack schedules that differ "
@@ -180,6 +191,16 @@ class Join(Schedule):
     for g in self.layout:
       out.append(_unstack(self.groups[g], seen[g]))
       seen[g] += 1
+    return out
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    (b,) = concrete(self.name, self.boundaries)
+    starts = [0.0] + [float(x) for x in b]
+    ends = starts[1:] + [horizon]
+    out = list(starts[1:])
+    for s, start, end in zip(self.schedules, starts, ends):
+      if start <= horizon:
+        out += [start + e for e in s.phase_changes(min(end, horizon) - start)]
     return out
 
   def _value(self, k: Array) -> Array:
@@ -268,6 +289,9 @@ def join(schedules: Sequence[Any], boundaries: Any) -> Join:
 class Product(Schedule):
   schedules: tuple
 
+  def _phase_changes(self, horizon: float) -> list[float]:
+    return [e for s in self.schedules for e in s.phase_changes(horizon)]
+
   def _value(self, k: Array) -> Array:
     out = None
     for s in self.schedules:
@@ -304,6 +328,9 @@ def product(schedules: Sequence[Any]) -> Product:
 @register("sum")
 class Sum(Schedule):
   schedules: tuple
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    return [e for s in self.schedules for e in s.phase_changes(horizon)]
 
   def _value(self, k: Array) -> Array:
     out = None
@@ -342,6 +369,9 @@ class Scale(Schedule):
   schedule: Schedule
   factor: Any
 
+  def _phase_changes(self, horizon: float) -> list[float]:
+    return list(self.schedule.phase_changes(horizon))
+
   def _value(self, k: Array) -> Array:
     return self.schedule(k) * S.f(self.factor)
 
@@ -372,6 +402,16 @@ class Repeat(Schedule):
   schedule: Schedule
   period: Any
 
+  def _phase_changes(self, horizon: float) -> list[float]:
+    (p,) = concrete(self.name, self.period)
+    inner = [e for e in self.schedule.phase_changes(float(p)) if e < p]
+    out: list[float] = []
+    for start in every(0.0, float(p), horizon):
+      out += [start] + [start + e for e in inner]
+      if len(out) > MAX_EVENTS:
+        break
+    return out
+
   def _value(self, k: Array) -> Array:
     return self.schedule(S.mod(k, self.period))
 
@@ -396,7 +436,7 @@ def repeat(schedule: Any, period: Any) -> Repeat:
     [1.0, 0.5, 0.0, 1.0, 0.5, 0.0]
   """
   return Repeat(_as_schedule("repeat", "schedule", schedule),
-                _check.number("repeat", "period", period, lo=0, lo_open=True,
+                _check.number("repeat", "period", period, steps=True, lo=0, lo_open=True,
                               fix="Pass the length of one repetition in steps."))
 
 
@@ -404,6 +444,12 @@ def repeat(schedule: Any, period: Any) -> Repeat:
 class Epochwise(Schedule):
   schedule: Schedule
   steps_per_epoch: Any
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    (spe,) = concrete(self.name, self.steps_per_epoch)
+    spe = float(spe) if spe > 0 else 1.0
+    epochs = self.schedule.phase_changes(horizon / spe)
+    return [float(np.ceil(e)) * spe for e in epochs]
 
   def _value(self, k: Array) -> Array:
     return self.schedule(S.floor_div_raw(k, self.steps_per_epoch))
@@ -430,6 +476,6 @@ def epochwise(schedule: Any, steps_per_epoch: Any) -> Epochwise:
   """
   return Epochwise(
       _as_schedule("epochwise", "schedule", schedule),
-      _check.number("epochwise", "steps_per_epoch", steps_per_epoch, lo=0,
+      _check.number("epochwise", "steps_per_epoch", steps_per_epoch, steps=True, lo=0,
                     lo_open=True, integer=True,
                     fix="Pass the number of optimizer steps per epoch."))

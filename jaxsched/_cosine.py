@@ -6,10 +6,12 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxsched import _check
 from jaxsched import _shapes as S
-from jaxsched._base import Schedule, factory, register, static
+from jaxsched._base import (MAX_EVENTS, Schedule, concrete, every, factory,
+                            register, static)
 
 Array = jax.Array
 
@@ -34,6 +36,9 @@ class CosineDecay(Schedule):
   decay_steps: Any
   end_value: Any = 0.0
   exponent: Any = 1.0
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    return concrete(self.name, self.decay_steps)
 
   def _value(self, k: Array) -> Array:
     frac = S.progress(jnp.maximum(k, 0), self.decay_steps)
@@ -86,6 +91,14 @@ class CosineRestarts(Schedule):
   peak_decay: Any = 1.0
   end_value: Any = 0.0
 
+  def _phase_changes(self, horizon: float) -> list[float]:
+    p, m = concrete(self.name, self.period, self.period_mult)
+    out, start, length = [], 0.0, max(float(p), 1e-300)
+    while start <= horizon and len(out) < MAX_EVENTS:
+      out.append(start)
+      start, length = start + length, length * max(float(m), 1.0)
+    return out
+
   def _value(self, k: Array) -> Array:
     i, frac = S.cycle_index(k, self.period, self.period_mult)
     peak = S.f(self.init_value) * S.safe_pow(self.peak_decay, i)
@@ -103,11 +116,15 @@ def cosine_restarts(init_value: Any, period: Any, *, period_mult: Any = 1.0,
   .. math::
      \eta(t) = v_1 + (v_0 d^{\,i} - v_1)\,\frac{1 + \cos(\pi (t - S_i)/(P m^i))}{2}
 
-  The cycle index is exact at the boundaries: a logarithm gives an estimate that
-  is corrected against the cycle starts, and integer steps with an integer
-  ``period`` and ``period_mult = 1`` use integer division. With other
-  multipliers the starts are computed in floating point, exact while they stay
-  below 2**24 in float32.
+  Restarts are exact by construction for integer steps (any integer dtype) with a
+  whole ``period`` and a whole ``period_mult``, up to 2**31 - 1: ``period_mult = 1``
+  uses integer division, ``period_mult >= 2`` an integer table of the (at most
+  32) cycle starts below 2**31, so the step of a restart gets the peak and the
+  step before it the end of the previous cycle, eagerly, under ``jax.jit`` and
+  under ``jax.vmap``. Fallback for a fractional ``period`` or ``period_mult``, or
+  float steps: a logarithm gives an estimate that is corrected against the cycle
+  starts computed with a true division, exact while they stay below 2**24 in
+  float32.
 
   Args:
     init_value: ``v_0``, the first peak.
@@ -133,7 +150,7 @@ def cosine_restarts(init_value: Any, period: Any, *, period_mult: Any = 1.0,
   fn = "cosine_restarts"
   return CosineRestarts(
       _check.number(fn, "init_value", init_value),
-      _check.number(fn, "period", period, lo=0, lo_open=True,
+      _check.number(fn, "period", period, steps=True, lo=0, lo_open=True,
                     fix="Pass the length of the first cycle in steps."),
       period_mult=_check.number(fn, "period_mult", period_mult, lo=1,
                                 fix="Pass 1.0 for equal cycles or a growth "
@@ -152,6 +169,9 @@ class WarmupCosineDecay(Schedule):
   init_value: Any = 0.0
   end_value: Any = 0.0
   exponent: Any = 1.0
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    return concrete(self.name, self.warmup_steps, self.total_steps)
 
   def _value(self, k: Array) -> Array:
     decay = S.sub(self.total_steps, self.warmup_steps)
@@ -221,6 +241,11 @@ class WarmupStableDecay(Schedule):
   init_value: Any = 0.0
   end_value: Any = 0.0
   decay_shape: str = static("linear")
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    w, d, t = concrete(self.name, self.warmup_steps, self.decay_steps,
+                       self.total_steps)
+    return [w, t - d, t]
 
   def _value(self, k: Array) -> Array:
     stable = S.sub(S.sub(self.total_steps, self.warmup_steps), self.decay_steps)
@@ -297,6 +322,10 @@ class FlatCosine(Schedule):
   total_steps: Any
   pct_start: Any = 0.75
   end_value: Any = 0.0
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    t, p = concrete(self.name, self.total_steps, self.pct_start)
+    return [float(np.float32(np.clip(p, 0, 1)) * np.float32(t)), t]
 
   def _value(self, k: Array) -> Array:
     total = S.f(self.total_steps)

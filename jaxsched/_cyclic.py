@@ -6,10 +6,12 @@ from typing import Any, Sequence
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxsched import _check
 from jaxsched import _shapes as S
-from jaxsched._base import Schedule, factory, register, static
+from jaxsched._base import (MAX_EVENTS, Schedule, concrete, every, factory,
+                            register, static)
 
 Array = jax.Array
 
@@ -26,24 +28,31 @@ class Cyclic(Schedule):
   gamma: Any = 1.0
   mode: str = static("triangular")
 
+  def _phase_changes(self, horizon: float) -> list[float]:
+    u, d = concrete(self.name, self.step_size_up, self.step_size_down)
+    troughs = every(0.0, u + d, horizon)
+    return troughs + [x + u for x in troughs]
+
   def _value(self, k: Array) -> Array:
     kk = jnp.maximum(k, 0)
     total = S.add(self.step_size_up, self.step_size_down)
-    cycle = S.floor_div(kk, total)
-    pos = S.f(S.mod(kk, total))
-    up = S.f(self.step_size_up)
-    down = S.f(self.step_size_down)
-    rise = S.safe_div(pos, up)
-    fall = S.safe_div(S.f(total) - pos, down)
-    scale = jnp.clip(jnp.where(pos <= up, rise, fall), 0.0, 1.0)
+    # a cycle longer than int32 (two int32 halves) holds every int32 step
+    long = S.f(self.step_size_up) + S.f(self.step_size_down) >= 2.0**31
+    if S.is_int(total):
+      total = jnp.where(long, jnp.ones_like(total), total)
+    cycle = jnp.where(long, 0.0, S.floor_div(kk, total))
+    rem = S.mod(kk, total)
+    pos = jnp.where(long, kk.astype(rem.dtype), rem)
+    rise = S.progress_float(pos, self.step_size_up)
+    fall = S.progress_float(S.sub(pos, self.step_size_up), self.step_size_down)
+    scale = jnp.where(rise.left > 0, rise.done, fall.left)
     if self.mode == "triangular":
       amp = jnp.ones_like(scale)
     elif self.mode == "triangular2":
       amp = S.safe_pow(0.5, cycle)
     else:
       amp = S.safe_pow(self.gamma, S.f(kk))
-    base = S.f(self.base_value)
-    return base + (S.f(self.max_value) - base) * scale * amp
+    return S.mix(self.max_value, self.base_value, scale * amp)
 
 
 @factory("cyclic")
@@ -84,10 +93,10 @@ def cyclic(base_value: Any, max_value: Any, step_size_up: Any, *,
     PyTorch ``CyclicLR``.
   """
   fn = "cyclic"
-  up = _check.number(fn, "step_size_up", step_size_up, lo=0, lo_open=True,
+  up = _check.number(fn, "step_size_up", step_size_up, steps=True, lo=0, lo_open=True,
                      fix="Pass the number of steps of the rising half, e.g. 2000.")
   down = up if step_size_down is None else _check.number(
-      fn, "step_size_down", step_size_down, lo=0, lo_open=True,
+      fn, "step_size_down", step_size_down, steps=True, lo=0, lo_open=True,
       fix="Pass the number of steps of the falling half, or None for "
       "step_size_up.")
   return Cyclic(
@@ -117,12 +126,17 @@ def _phases(k: Array, total_steps: Any, pct_start: Any, values: Sequence[Array],
   starts = [jnp.zeros_like(total)] + ends[:-1]
   out = None
   for j in reversed(range(len(ends))):
-    span = ends[j] - starts[j]
-    frac = jnp.where(span > 0, jnp.clip(S.safe_div(t - starts[j], span), 0.0, 1.0),
-                     1.0)
-    val = fn(values[j], values[j + 1], frac)
+    ph = S.progress_float(t - starts[j], ends[j] - starts[j])
+    val = fn(values[j], values[j + 1], ph)
     out = val if out is None else jnp.where(t <= ends[j], val, out)
   return out
+
+
+def _phase_ends(owner: str, total_steps: Any, pct_start: Any,
+                three_phase: bool) -> list[float]:
+  t, p = concrete(owner, total_steps, pct_start)
+  up = float(np.float32(np.clip(p, 0, 1)) * np.float32(t)) - 1.0
+  return [up, 2.0 * up, t - 1.0] if three_phase else [up, t - 1.0]
 
 
 @register("one_cycle")
@@ -134,6 +148,10 @@ class OneCycle(Schedule):
   final_div_factor: Any = 1e4
   anneal: str = static("cos")
   three_phase: bool = static(False)
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    return _phase_ends(self.name, self.total_steps, self.pct_start,
+                       self.three_phase)
 
   def _value(self, k: Array) -> Array:
     peak = S.f(self.peak_value)
@@ -213,6 +231,10 @@ class OneCycleMomentum(Schedule):
   pct_start: Any = 0.3
   anneal: str = static("cos")
   three_phase: bool = static(False)
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    return _phase_ends(self.name, self.total_steps, self.pct_start,
+                       self.three_phase)
 
   def _value(self, k: Array) -> Array:
     lo, hi = S.f(self.base_value), S.f(self.max_value)

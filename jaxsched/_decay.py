@@ -6,10 +6,12 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxsched import _check
 from jaxsched import _shapes as S
-from jaxsched._base import Schedule, factory, register, static
+from jaxsched._base import (MAX_EVENTS, Schedule, concrete, every, factory,
+                            register, static)
 
 Array = jax.Array
 
@@ -49,6 +51,10 @@ class Linear(Schedule):
   end_value: Any
   transition_steps: Any
   transition_begin: Any = 0
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    b, t = concrete(self.name, self.transition_begin, self.transition_steps)
+    return [b, b + max(t, 1.0)]
 
   def _value(self, k: Array) -> Array:
     frac = S.progress(S.sub(k, self.transition_begin), self.transition_steps)
@@ -105,17 +111,23 @@ class Polynomial(Schedule):
   transition_begin: Any = 0
   cycle: bool = static(False)
 
+  def _phase_changes(self, horizon: float) -> list[float]:
+    b, t = concrete(self.name, self.transition_begin, self.transition_steps)
+    if self.cycle:
+      return every(b, max(t, 1.0), horizon)
+    return [b, b + max(t, 1.0)]
+
   def _value(self, k: Array) -> Array:
     rel = S.sub(k, self.transition_begin)
     if not self.cycle:
       frac = S.progress(rel, self.transition_steps)
     else:
+      # the horizon is stretched to the next multiple of T (T itself at b)
       rel = jnp.maximum(rel, 0)
-      steps = S.f(self.transition_steps)
-      whole = S.f(S.floor_div_raw(rel, self.transition_steps))
-      exact = S.f(S.mod(rel, self.transition_steps)) == 0.0
-      mult = jnp.maximum(jnp.where(exact, whole, whole + 1.0), 1.0)
-      frac = jnp.clip(S.safe_div(S.f(rel), jnp.maximum(steps, 1.0) * mult), 0.0, 1.0)
+      whole = S.floor_div_raw(rel, self.transition_steps)
+      exact = S.mod(rel, self.transition_steps) == 0
+      mult = jnp.maximum(jnp.where(exact, whole, whole + 1), 1)
+      frac = S.progress(rel, S.mul(self.transition_steps, mult))
     return S.poly_anneal(self.init_value, self.end_value, frac, self.power)
 
 
@@ -174,6 +186,10 @@ class ExponentialDecay(Schedule):
   end_value: Any = None
   staircase: bool = static(False)
 
+  def _phase_changes(self, horizon: float) -> list[float]:
+    b, t = concrete(self.name, self.transition_begin, self.transition_steps)
+    return every(b, t, horizon) if self.staircase else [b]
+
   def _value(self, k: Array) -> Array:
     rel = jnp.maximum(S.sub(k, self.transition_begin), 0)
     p = S.periods(rel, self.transition_steps, self.staircase)
@@ -224,7 +240,7 @@ def exponential_decay(init_value: Any, decay_rate: Any, transition_steps: Any = 
       _check.number(fn, "init_value", init_value),
       _check.number(fn, "decay_rate", decay_rate, lo=0,
                     fix="Pass the factor applied every transition_steps, e.g. 0.9."),
-      _check.number(fn, "transition_steps", transition_steps, lo=0, lo_open=True,
+      _check.number(fn, "transition_steps", transition_steps, steps=True, lo=0, lo_open=True,
                     fix="Pass the number of steps per decay factor, e.g. 1000."),
       transition_begin=_steps(fn, "transition_begin", transition_begin),
       end_value=None if end_value is None else _check.number(
@@ -238,6 +254,10 @@ class InverseTimeDecay(Schedule):
   decay_rate: Any
   decay_steps: Any = 1
   staircase: bool = static(False)
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    (t,) = concrete(self.name, self.decay_steps)
+    return every(0.0, t, horizon) if self.staircase else []
 
   def _value(self, k: Array) -> Array:
     p = S.periods(jnp.maximum(k, 0), self.decay_steps, self.staircase)
@@ -276,7 +296,7 @@ def inverse_time_decay(init_value: Any, decay_rate: Any, decay_steps: Any = 1, *
       _check.number(fn, "init_value", init_value),
       _check.number(fn, "decay_rate", decay_rate, lo=0,
                     fix="Pass a non-negative rate, e.g. 0.5."),
-      _check.number(fn, "decay_steps", decay_steps, lo=0, lo_open=True,
+      _check.number(fn, "decay_steps", decay_steps, steps=True, lo=0, lo_open=True,
                     fix="Pass the number of steps per unit of time, e.g. 1000."),
       staircase=_check.flag(fn, "staircase", staircase))
 
@@ -330,6 +350,9 @@ class InverseSqrt(Schedule):
   peak_value: Any
   warmup_steps: Any
   timescale: Any = None
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    return concrete(self.name, self.warmup_steps)
 
   def _value(self, k: Array) -> Array:
     w = S.f(self.warmup_steps)

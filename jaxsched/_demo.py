@@ -1,8 +1,9 @@
 """The main job's task: a small MLP on synthetic data, and the vmapped sweep.
 
 ``run_demo`` trains one MLP per schedule configuration, all in one compiled,
-vmapped ``lax.scan`` whose configuration axis is sharded over every local device;
-``jaxsched demo`` (see :mod:`jaxsched._cli`) prints its table and writes its plot.
+vmapped ``lax.scan`` run by :func:`jaxsched.sweep` (the configuration axis sharded
+over every device); ``jaxsched demo`` (see :mod:`jaxsched._cli`) prints its table
+and writes its plot.
 """
 
 from __future__ import annotations
@@ -159,20 +160,59 @@ def _group_key(schedule: Any) -> Any:
                          for x in leaves))
 
 
-def _sweep_fn(order: np.ndarray, steps: int, padded: int, shard: Any,
-              eval_every: int) -> Any:
-  """The whole sweep as one function of (stacked schedules, plateaus, data).
+def sweep_configs(configs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+  """The demo's configs as same-structure pytrees for :func:`jaxsched.sweep`.
 
-  Every group of same-structure schedules is evaluated for all steps by one
-  ``jax.vmap``; the curves are concatenated into ``lrs[config, step]``, padded to
-  ``padded`` configurations and constrained to the sweep sharding; then one
-  ``jax.vmap`` over configurations runs the training ``lax.scan``.
+  Schedules of different families cannot be stacked, so every config carries
+  one schedule per structure group (its own in its group's slot, the group's
+  first schedule elsewhere) and ``group``, the index of its slot; plus its
+  plateau (every config has one; a patience of 2**31 - 1 never reduces).
+
+  Returns:
+    ``(sweep configs, number of groups)``.
+  """
+  import jaxsched  # pylint: disable=import-outside-toplevel
+  groups: dict[Any, int] = {}
+  first: list[Any] = []
+  for c in configs:
+    key = _group_key(c["schedule"])
+    if key not in groups:
+      groups[key] = len(first)
+      first.append(c["schedule"])
+  out = []
+  for c in configs:
+    g = groups[_group_key(c["schedule"])]
+    slots = tuple(c["schedule"] if j == g else s for j, s in enumerate(first))
+    plateau = jaxsched.reduce_on_plateau(
+        **(c["plateau"] or {"factor": 0.5, "patience": _NEVER}))
+    out.append({"group": np.int32(g), "schedules": slots, "plateau": plateau})
+  return out, len(first)
+
+
+def train_fn(steps: int, hidden: int, eval_every: int, num_groups: int) -> Any:
+  """The demo's pure training function of (config, data, key), for ``sweep``.
+
+  The learning-rate curve is ``config["schedules"][config["group"]]`` at steps
+  ``0 .. steps - 1`` (a ``lax.switch``; under ``jax.vmap`` every group's
+  schedule is evaluated and the config's one selected), times the plateau's
+  scale, updated with the validation loss every ``eval_every`` steps; Adam on
+  the minibatches ``data["idx"]`` from the MLP initialised from ``key``.
+
+  Returns:
+    ``train_fn(config, data, key) -> {"train_loss", "lrs"}`` (per step) and
+    ``"val_loss"`` (per evaluation).
   """
   import jax  # pylint: disable=import-outside-toplevel
   import jax.numpy as jnp  # pylint: disable=import-outside-toplevel
 
-  def train_one(lrs: Any, plateau: Any, params: Any, opt_state: Any,
-                data: dict[str, Any], idx: Any) -> Any:
+  def train(config: dict[str, Any], data: dict[str, Any], key: Any) -> Any:
+    k = jnp.arange(steps, dtype=jnp.int32)
+    branches = [lambda scheds, g=g: scheds[g](k) for g in range(num_groups)]
+    lrs = jax.lax.switch(config["group"], branches, config["schedules"])
+    plateau = config["plateau"]
+    params = init_mlp(key, hidden)
+    opt_state = adam_init(params)
+
     def step(carry: Any, inp: Any) -> Any:
       params, opt_state, scale = carry
       i, base_lr = inp
@@ -191,31 +231,14 @@ def _sweep_fn(order: np.ndarray, steps: int, padded: int, shard: Any,
       return (params, opt_state, pstate), (losses, used, val)
 
     epochs = steps // eval_every
-    xs = (idx.reshape(epochs, eval_every, -1),
+    xs = (data["idx"].reshape(epochs, eval_every, -1),
           lrs.reshape(epochs, eval_every))
     _, (losses, used, val) = jax.lax.scan(
         epoch, (params, opt_state, plateau.init()), xs)
-    return losses.reshape(-1), used.reshape(-1), val
+    return {"train_loss": losses.reshape(-1), "lrs": used.reshape(-1),
+            "val_loss": val}
 
-  def sweep(groups: Any, plateaus: Any, params: Any, opt_state: Any,
-            data: dict[str, Any], idx: Any) -> Any:
-    k = jnp.arange(steps, dtype=jnp.int32)
-    curves = [jax.vmap(lambda s: s(k))(g) for g in groups]
-    lrs = jnp.concatenate(curves, axis=0)[order]
-    lrs = jnp.concatenate(
-        [lrs, jnp.broadcast_to(lrs[:1], (padded - lrs.shape[0], steps))], axis=0)
-    lrs = jax.lax.with_sharding_constraint(lrs, shard)
-    return jax.vmap(train_one, in_axes=(0, 0, None, None, None, None))(
-        lrs, plateaus, params, opt_state, data, idx)
-
-  return sweep
-
-
-def _pad_plateaus(plateaus: list[Any], padded: int) -> Any:
-  """Stacks the plateaus' leaves, repeating the first up to ``padded`` rows."""
-  import jax  # pylint: disable=import-outside-toplevel
-  plateaus = plateaus + [plateaus[0]] * (padded - len(plateaus))
-  return jax.tree.map(lambda *xs: np.stack([np.asarray(x) for x in xs]), *plateaus)
+  return train
 
 
 def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
@@ -238,7 +261,7 @@ def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
   """
   import jax  # pylint: disable=import-outside-toplevel
   import jaxsched  # pylint: disable=import-outside-toplevel
-  from jax.sharding import Mesh, NamedSharding, PartitionSpec as P  # pylint: disable=import-outside-toplevel
+  from jaxsched._sweep import chunk_layout  # pylint: disable=import-outside-toplevel
 
   t_start = time.perf_counter()
   times: dict[str, float] = {}
@@ -256,51 +279,28 @@ def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
   configs = demo_configs(steps)
   devices = jax.devices()
   n_dev = len(devices)
-  padded = -(-len(configs) // n_dev) * n_dev
-  mesh = Mesh(np.array(devices), ("sweep",))
-  shard, repl = NamedSharding(mesh, P("sweep")), NamedSharding(mesh, P())
+  padded = chunk_layout(len(configs), n_dev)[0]
   log(f"devices:  {n_dev} x {devices[0].platform}; the sweep axis is sharded "
       f"over them ({len(configs)} configs"
       + (f", padded to {padded}" if padded != len(configs) else "") + ")",
       flush=True)
 
-  groups: dict[Any, list[int]] = {}
-  for i, c in enumerate(configs):
-    groups.setdefault(_group_key(c["schedule"]), []).append(i)
-  members = list(groups.values())
-  stacked = tuple(jaxsched.stack([configs[i]["schedule"] for i in m])
-                  for m in members)
-  concat_order = [i for m in members for i in m]
-  order = np.argsort(np.asarray(concat_order))
-  plateaus = [jaxsched.reduce_on_plateau(**(c["plateau"] or
-                                            {"factor": 0.5, "patience": _NEVER}))
-              for c in configs]
+  cfgs, num_groups = sweep_configs(configs)
   kinds = sorted({c["kind"] for c in configs}, key=[c["kind"] for c in configs].index)
   log(f"sweep:    {len(configs)} configs of {len(kinds)} kinds "
-      f"({', '.join(kinds)}) in {len(members)} same-structure groups, "
+      f"({', '.join(kinds)}) in {num_groups} same-structure groups, "
       f"{steps} Adam steps each, MLP {_FEATURES}-{hidden}-{hidden}-1, "
       f"batch {batch}, validation every {_EVAL_EVERY} steps", flush=True)
 
-  params = init_mlp(jax.random.key(0), hidden)
-  opt_state = adam_init(params)
-  put = lambda x, s: jax.device_put(x, s)  # noqa: E731
-  args = (put(stacked, repl), put(_pad_plateaus(plateaus, padded), shard),
-          put(params, repl), put(opt_state, repl),
-          put({k: v for k, v in data.items()}, repl), put(idx, repl))
-  fn = jax.jit(_sweep_fn(order, steps, padded, shard, _EVAL_EVERY),
-               out_shardings=(shard, shard, shard))
-
-  tic = time.perf_counter()
-  compiled = fn.lower(*args).compile()
-  times["compile"] = time.perf_counter() - tic
+  out_sweep, info = jaxsched.sweep(
+      train_fn(steps, hidden, _EVAL_EVERY, num_groups), cfgs,
+      data={**data, "idx": idx}, key=jax.random.key(0), return_info=True)
+  times["compile"], times["run"] = info["compile_s"], info["run_s"]
   log(f"compile:  one jit of schedules + vmapped training scan "
       f"[{times['compile']:.2f} s]", flush=True)
-
-  tic = time.perf_counter()
-  train_loss, lrs, val_loss = jax.block_until_ready(compiled(*args))
-  times["run"] = time.perf_counter() - tic
   n = len(configs)
-  train_loss, lrs, val_loss = (np.asarray(a)[:n] for a in (train_loss, lrs, val_loss))
+  train_loss, lrs, val_loss = (out_sweep[k] for k in ("train_loss", "lrs",
+                                                      "val_loss"))
   log(f"run:      {n} x {steps} steps = {n * steps} training steps "
       f"[{times['run']:.2f} s]", flush=True)
 

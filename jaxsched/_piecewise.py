@@ -10,10 +10,12 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from jaxsched import _check
 from jaxsched import _shapes as S
-from jaxsched._base import Schedule, factory, register, static
+from jaxsched._base import (MAX_EVENTS, Schedule, concrete, every, factory,
+                            register, static)
 
 Array = jax.Array
 
@@ -23,6 +25,10 @@ class StepDecay(Schedule):
   init_value: Any
   step_size: Any
   gamma: Any = 0.1
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    (s,) = concrete(self.name, self.step_size)
+    return every(0.0, max(float(s), 1.0), horizon)
 
   def _value(self, k: Array) -> Array:
     n = S.floor_div(jnp.maximum(k, 0), self.step_size)
@@ -66,6 +72,9 @@ class MultiStep(Schedule):
   init_value: Any
   milestones: Any
   gamma: Any = 0.1
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    return list(concrete(self.name, self.milestones)[0])
 
   def _value(self, k: Array) -> Array:
     n = S.searchsorted_right(self.milestones, k)
@@ -112,6 +121,10 @@ class PiecewiseConstant(Schedule):
   boundaries: Any
   values: Any
   inclusive: bool = static(True)
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    (b,) = concrete(self.name, self.boundaries)
+    return list(b if self.inclusive else b + 1.0)
 
   def _value(self, k: Array) -> Array:
     if self.inclusive:
@@ -163,6 +176,9 @@ class PiecewiseLinear(Schedule):
   values: Any
   interpolation: str = static("linear")
 
+  def _phase_changes(self, horizon: float) -> list[float]:
+    return list(concrete(self.name, self.boundaries)[0])
+
   def _value(self, k: Array) -> Array:
     b = S.f(self.boundaries)
     v = S.f(self.values)
@@ -171,11 +187,8 @@ class PiecewiseLinear(Schedule):
       return jnp.broadcast_to(v[0], k.shape)
     hi = jnp.clip(S.searchsorted_right(self.boundaries, k), 1, n - 1)
     lo = hi - 1
-    span = b[hi] - b[lo]
     braw = jnp.asarray(self.boundaries)
-    pos = span > 0
-    frac = jnp.clip(S.f(S.sub(k, braw[lo])) / jnp.where(pos, span, 1.0), 0.0, 1.0)
-    frac = jnp.where(pos, frac, S.f(S.ge(k, braw[hi])))
+    frac = S.progress_float(S.sub(k, braw[lo]), S.sub(braw[hi], braw[lo]))
     if self.interpolation == "cosine":
       return S.cos_anneal(v[lo], v[hi], frac)
     return S.lerp(v[lo], v[hi], frac)

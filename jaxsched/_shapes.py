@@ -107,6 +107,12 @@ def add(a: Any, b: Any) -> Array:
   return x + y
 
 
+def mul(a: Any, b: Any) -> Array:
+  """``a * b``, kept integer when both are integers."""
+  x, y, _ = _both_int(a, b)
+  return x * y
+
+
 def ge(k: Any, b: Any) -> Array:
   """``k >= b``, exact in integers when both are integers."""
   a, b, _ = _both_int(k, b)
@@ -426,9 +432,36 @@ def _int_cycles(k: Array, period: Array, mult: Array) -> tuple[Array, Array, Arr
   repeated addition and multiplication, saturating at 2**31 - 1 (checked in
   float first), then looked up with a binary search: no float rounding at all.
   """
+  if not isinstance(period, jax.core.Tracer) and not isinstance(
+      mult, jax.core.Tracer):
+    starts_a, lengths_a = _int_cycles_np(period, mult)
+  else:
+    starts_a, lengths_a = _int_cycles_traced(period, mult)
+  kk = jnp.clip(k, 0, _I32_MAX).astype(jnp.int32)
+  i = jnp.clip(_searchsorted(starts_a[1:], kk, "right"), 0, _TABLE - 1)
+  pos = kk - starts_a[i]
+  return i, pos, lengths_a[i]
+
+
+def _int_cycles_np(period: Any, mult: Any) -> tuple[Array, Array]:
+  """The table for concrete hyperparameters, in exact NumPy int64 arithmetic."""
+  p, m = float(np.asarray(period)), float(np.asarray(mult))
+  p = int(p) if (p == np.floor(p) and 1 <= p <= _I32_MAX) else 1
+  m = int(m) if (m == np.floor(m) and 1 <= m <= _I32_MAX) else 2
+  starts, lengths, s, ln = [], [], 0, p
+  for _ in range(_TABLE):
+    starts.append(min(s, _I32_MAX))
+    lengths.append(min(ln, _I32_MAX))
+    s, ln = min(s + ln, _I32_MAX), min(ln * m, _I32_MAX)
+  return (jnp.asarray(np.asarray(starts, np.int32)),
+          jnp.asarray(np.asarray(lengths, np.int32)))
+
+
+def _int_cycles_traced(period: Any, mult: Any) -> tuple[Array, Array]:
+  """The table for traced hyperparameters: int32, saturating, unrolled."""
   top = jnp.int32(_I32_MAX)
-  p_ok, p = _whole(period)
-  m_ok, m = _whole(mult)
+  _, p = _whole(period)
+  _, m = _whole(mult)
   starts, lengths = [], []
   s, ln = jnp.int32(0), p
   for _ in range(_TABLE):
@@ -438,12 +471,7 @@ def _int_cycles(k: Array, period: Array, mult: Array) -> tuple[Array, Array, Arr
     s = jnp.where((s_next_f >= float(_I32_MAX)) | (s == top), top, s + jnp.minimum(ln, top - s))
     ln_next_f = f(ln) * f(m)
     ln = jnp.where(ln_next_f >= float(_I32_MAX), top, ln * m)
-  starts_a = jnp.stack(starts)
-  lengths_a = jnp.stack(lengths)
-  kk = jnp.clip(k, 0, _I32_MAX).astype(jnp.int32)
-  i = jnp.clip(_searchsorted(starts_a[1:], kk, "right"), 0, _TABLE - 1)
-  pos = kk - starts_a[i]
-  return i, pos, lengths_a[i]
+  return jnp.stack(starts), jnp.stack(lengths)
 
 
 def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
@@ -488,7 +516,7 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
   m_ok, _ = _whole(mult)
   lin = one & p_ok
   geo = m_ok & ~one & p_ok
-  ii, ipos, ilen = _int_cycles(kk, period, jnp.where(m_ok, m, 2.0))
+  ii, ipos, ilen = _int_cycles(kk, period, mult)
   lin_ph = phase(kk % pi, pi)
   geo_ph = phase(ipos, ilen)
   i = jnp.where(lin, f(kk // pi), jnp.where(geo, f(ii), i))

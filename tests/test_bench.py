@@ -98,3 +98,10 @@ def test_markdown_has_every_case(quick):
                 "PyTorch", "plateau"):
     assert title in md
   assert "| case |" in md and "Machine" in md
+
+
+def test_sweep_api_compiles_once_and_agrees_with_optax(quick):
+  res = quick[0]["cases"]["sweep_api"]
+  assert res["compilations_per_sweep"] == {"ours": 1, "optax": res["num_configs"]}
+  assert res["final_loss_max_abs_diff"] < 1e-5
+  assert res["devices"] >= 1

@@ -5,6 +5,10 @@ Same argument names as Keras 3 (``initial_learning_rate``, ``decay_steps``,
 schedule at ``step``. Keras computes in float32, as jaxsched does by default;
 every numeric argument may be traced.
 
+``to_keras(schedule)`` makes any of them (or any jaxsched schedule) the
+``learning_rate`` of a Keras 3 optimizer on the JAX backend; Keras is imported
+only there.
+
 Example:
   >>> from jaxsched.compat import keras as jk
   >>> s = jk.PiecewiseConstantDecay([2], [1.0, 0.5])
@@ -22,6 +26,7 @@ from jaxsched._combinators import warmup
 from jaxsched._cosine import cosine_decay, cosine_restarts
 from jaxsched._decay import exponential_decay, inverse_time_decay, polynomial
 from jaxsched._piecewise import piecewise_constant
+from jaxsched._frameworks import to_keras as to_keras
 from jaxsched.compat import _args as A
 
 __all__ = [
@@ -31,7 +36,7 @@ __all__ = [
     "InverseTimeDecay",
     "PiecewiseConstantDecay",
     "PolynomialDecay",
-]
+]  # the schedules; to_keras (the Keras adapter) is imported alongside them
 
 _P = "compat.keras."
 
@@ -172,7 +177,7 @@ def PolynomialDecay(initial_learning_rate: Any, decay_steps: Any,  # pylint: dis
   return polynomial(
       _num(fn, "initial_learning_rate", initial_learning_rate),
       _num(fn, "end_learning_rate", end_learning_rate),
-      _check.number(_P + fn, "decay_steps", decay_steps, lo=0, lo_open=True,
+      _check.number(_P + fn, "decay_steps", decay_steps, steps=True, lo=0, lo_open=True,
                     integer=True, fix="Pass the length of the decay in steps."),
       power=_num(fn, "power", power, lo=0, fix="Pass a non-negative exponent."),
       cycle=_check.flag(_P + fn, "cycle", cycle))
@@ -214,7 +219,7 @@ def CosineDecay(initial_learning_rate: Any, decay_steps: Any, alpha: Any = 0.0, 
   """
   fn = "CosineDecay"
   init = _num(fn, "initial_learning_rate", initial_learning_rate)
-  t = _check.number(_P + fn, "decay_steps", decay_steps, lo=0, lo_open=True,
+  t = _check.number(_P + fn, "decay_steps", decay_steps, steps=True, lo=0, lo_open=True,
                     integer=True, fix="Pass the length of the decay in steps.")
   a = _num(fn, "alpha", alpha)
   w = _check.number(_P + fn, "warmup_steps", warmup_steps, lo=0, integer=True,

@@ -367,6 +367,10 @@ def cosine_decay_schedule(init_value: Any, decay_steps: int, alpha: Any = 0.0,
     alpha: the final value as a fraction of ``init_value``.
     exponent: ``e >= 0``.
 
+  Negative steps: optax evaluates the cosine at ``t < 0`` too (it only clips
+  from above, so ``s(-t) == s(t)``); this port holds ``init_value`` there, as
+  every jaxsched decay does before it starts. Steps ``>= 0`` agree.
+
   Returns:
     A jaxsched schedule.
 

@@ -430,10 +430,10 @@ def CyclicLR(base_lr: Any, max_lr: Any, step_size_up: int = 2000,  # pylint: dis
     raise ValueError(
         f"{_P}{fn}: `mode` must be one of 'triangular', 'triangular2', "
         f"'exp_range', got mode={mode!r}. Pass one of them.")
-  up = _check.number(_P + fn, "step_size_up", step_size_up, lo=0, lo_open=True,
+  up = _check.number(_P + fn, "step_size_up", step_size_up, steps=True, lo=0, lo_open=True,
                      fix="Pass the number of steps of the rise, e.g. 2000.")
   down = None if step_size_down is None else _check.number(
-      _P + fn, "step_size_down", step_size_down, lo=0, lo_open=True,
+      _P + fn, "step_size_down", step_size_down, steps=True, lo=0, lo_open=True,
       fix="Pass the number of steps of the fall, or None for step_size_up.")
   base, top = _lr(fn, base_lr, "base_lr"), _lr(fn, max_lr, "max_lr")
   g = A.fl(_check.number(_P + fn, "gamma", gamma, lo=0, lo_open=True,
@@ -528,19 +528,23 @@ def OneCycleLR(max_lr: Any, total_steps: int | None = None,  # pylint: disable=i
       three_phase=_check.flag(_P + fn, "three_phase", three_phase))
 
 
-def SequentialLR(lr: Any, schedulers: Sequence[Any], milestones: Sequence[int],  # pylint: disable=invalid-name
-                 last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+def SequentialLR(lr: Any = None, schedulers: Any = None,  # pylint: disable=invalid-name
+                 milestones: Any = None, last_epoch: int = -1,
+                 verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``SequentialLR``: each scheduler runs from its milestone, restarted.
 
   .. math:: \eta(k) = s_i(k - m_{i-1}), \qquad m_{i-1} \le k < m_i
 
   Maps to :func:`jaxsched.join`. The children are compat schedules (or any
   schedules) built with their own ``lr``; PyTorch restarts each one at its
-  milestone (``scheduler.step(0)``), which is what ``join`` does.
+  milestone (``scheduler.step(0)``), which is what ``join`` does. PyTorch takes
+  the base rate from the optimizer, so ``lr`` is optional here: both
+  ``SequentialLR(schedulers, milestones)`` and
+  ``SequentialLR(lr, schedulers, milestones)`` work.
 
   Args:
-    lr: the optimizer's learning rate; accepted for PyTorch's signature (the
-      children carry their own ``lr``: pass the same one).
+    lr: optional; the optimizer's learning rate, accepted for the signature with
+      an optimizer in front (the children carry their own ``lr``).
     schedulers: ``n`` schedules.
     milestones: ``n - 1`` sorted steps (may be traced).
     last_epoch: must be -1.
@@ -551,14 +555,27 @@ def SequentialLR(lr: Any, schedulers: Sequence[Any], milestones: Sequence[int], 
 
   Example:
     >>> from jaxsched.compat import torch as jt
-    >>> s = jt.SequentialLR(1.0, [jt.LinearLR(1.0, 0.5, total_iters=2),
-    ...                           jt.ExponentialLR(1.0, gamma=0.5)], [2])
+    >>> s = jt.SequentialLR([jt.LinearLR(1.0, 0.5, total_iters=2),
+    ...                      jt.ExponentialLR(1.0, gamma=0.5)], [2])
     >>> s(jnp.arange(5)).tolist()
     [0.5, 0.75, 1.0, 0.5, 0.25]
   """
+  if isinstance(lr, (list, tuple)):  # SequentialLR(schedulers, milestones)
+    if milestones is not None:
+      raise ValueError(
+          f"{_P}SequentialLR: got schedulers first and three positional arguments. "
+          "Pass SequentialLR(schedulers, milestones) or SequentialLR(lr, "
+          "schedulers, milestones).")
+    lr, schedulers, milestones = None, lr, schedulers
+  if schedulers is None or milestones is None:
+    raise ValueError(
+        f"{_P}SequentialLR: `schedulers` and `milestones` are required, got "
+        f"schedulers={schedulers!r}, milestones={milestones!r}. Pass "
+        "SequentialLR([s1, s2], [m1]).")
   fn = "SequentialLR"
   A.last_epoch(_P + fn, last_epoch)
-  _lr(fn, lr)
+  if lr is not None:
+    _lr(fn, lr)
   scheds = list(schedulers)
   try:
     n_m = len(milestones)
