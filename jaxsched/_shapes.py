@@ -15,6 +15,7 @@ an unselected branch), and keep integer steps integer where exactness matters:
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, NamedTuple
 
 import jax
@@ -195,6 +196,7 @@ def _searchsorted(b: Array, a: Array, side: str) -> Array:
   return jnp.searchsorted(b, a, side=side, method="scan_unrolled").astype(jnp.int32)
 
 
+@functools.partial(jax.jit, static_argnums=2)
 def _count_le_int(b: Array, a: Array, side: str) -> Array:
   """Integer ``searchsorted``: a branchless binary search over a padded table.
 
@@ -204,7 +206,9 @@ def _count_le_int(b: Array, a: Array, side: str) -> Array:
   bound), which roughly halves the compile time at a thousand boundaries. The
   count of padded entries ``<= a`` (``< a``) can exceed ``n`` only when ``a``
   is the maximum itself, so the result is clipped to ``n``: the same integers as
-  ``jnp.searchsorted(b, a, side)``.
+  ``jnp.searchsorted(b, a, side)``. Jitted, so that a trace holds one call; each
+  pass is one call of one shared body, so the lowered program grows by one line
+  per pass (XLA inlines the calls: they cost nothing at run time).
   """
   n = b.shape[0]
   p = 1
@@ -213,13 +217,19 @@ def _count_le_int(b: Array, a: Array, side: str) -> Array:
   pad = jnp.full((p - n,), jnp.iinfo(b.dtype).max, b.dtype)
   table = jax.lax.optimization_barrier(jnp.concatenate([b, pad]))
   idx = jnp.zeros(a.shape, jnp.int32)
-  half = p // 2
-  while half >= 1:
-    probe = table[idx + (half - 1)]
-    hit = probe <= a if side == "right" else probe < a
-    idx = jnp.where(hit, idx + half, idx)
-    half //= 2
+  half = jnp.int32(p // 2)
+  for _ in range(p.bit_length() - 1):
+    idx, half = _search_pass(table, a, idx, half, side == "right")
   return jnp.minimum(idx, n)
+
+
+@functools.partial(jax.jit, static_argnums=4)
+def _search_pass(table: Array, a: Array, idx: Array, half: Array,
+                 right: bool) -> tuple[Array, Array]:
+  """One pass: move ``idx`` up by ``half`` where ``table[idx + half - 1]`` fits."""
+  probe = jnp.take(table, idx + (half - 1), mode="clip")
+  hit = probe <= a if right else probe < a
+  return jnp.where(hit, idx + half, idx), half // 2
 
 
 def searchsorted_right(boundaries: Any, k: Any) -> Array:
