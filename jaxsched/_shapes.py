@@ -15,7 +15,6 @@ an unselected branch), and keep integer steps integer where exactness matters:
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable, NamedTuple
 
 import jax
@@ -128,17 +127,20 @@ def _whole(d: Array) -> tuple[Array, Array]:
 
 
 def _divmod_float(a: Array, d: Array) -> tuple[Array, Array]:
-  """``(floor(a / d), a - d floor(a / d))`` for floats, corrected by one either way.
+  """``(floor(a / d), a - d floor(a / d))`` for floats, the same in every mode.
 
-  XLA may compute ``a / d`` as ``a * (1 / d)`` (41 * (1/41) < 1), so the quotient
-  is checked against the remainder; exact while ``q * d`` is exact (integers
-  below 2**24 in float32).
+  The quotient is the largest ``n`` with ``fl(n d) <= a`` (float products are
+  correctly rounded everywhere). XLA may compute ``a / d`` as ``a * (1 / d)``
+  (41 * (1/41) < 1), and eager division rounds differently, so the first
+  estimate may be one off either way; testing ``n`` and ``n + 1`` with the same
+  product makes the answer independent of how it was estimated. Exact while
+  ``n d`` is exact (integers below 2**24 in float32).
   """
   d = _pos_or_one(d)
-  q = jnp.floor(a / d)
-  r = a - q * d
-  q = jnp.where(r < 0, q - 1.0, jnp.where(r >= d, q + 1.0, q))
-  return q, a - q * d
+  q0 = jnp.floor(a / d)
+  q = (q0 - 1.0 + jnp.where(q0 * d <= a, 1.0, 0.0)
+       + jnp.where((q0 + 1.0) * d <= a, 1.0, 0.0))
+  return q, jnp.maximum(a - q * d, 0.0)
 
 
 def floor_div(k: Any, d: Any) -> Array:
@@ -190,46 +192,8 @@ def _searchsorted(b: Array, a: Array, side: str) -> Array:
   The barrier keeps XLA from constant-folding the first gather of closed-over
   boundaries into a step-sized constant (slow compiles, huge literals).
   """
-  if is_int(b) and is_int(a) and b.dtype == a.dtype and b.ndim == 1:
-    return _count_le_int(b, a, side)
   b = jax.lax.optimization_barrier(b)
   return jnp.searchsorted(b, a, side=side, method="scan_unrolled").astype(jnp.int32)
-
-
-@functools.partial(jax.jit, static_argnums=2)
-def _count_le_int(b: Array, a: Array, side: str) -> Array:
-  """Integer ``searchsorted``: a branchless binary search over a padded table.
-
-  ``b`` is padded with the dtype's maximum to ``p = 2**ceil(log2(n + 1))``
-  entries; each of the ``log2(p)`` passes is one gather, one compare and one
-  select (``jnp.searchsorted``'s unrolled passes carry a lower and an upper
-  bound), which roughly halves the compile time at a thousand boundaries. The
-  count of padded entries ``<= a`` (``< a``) can exceed ``n`` only when ``a``
-  is the maximum itself, so the result is clipped to ``n``: the same integers as
-  ``jnp.searchsorted(b, a, side)``. Jitted, so that a trace holds one call; each
-  pass is one call of one shared body, so the lowered program grows by one line
-  per pass (XLA inlines the calls: they cost nothing at run time).
-  """
-  n = b.shape[0]
-  p = 1
-  while p < n + 1:
-    p *= 2
-  pad = jnp.full((p - n,), jnp.iinfo(b.dtype).max, b.dtype)
-  table = jax.lax.optimization_barrier(jnp.concatenate([b, pad]))
-  idx = jnp.zeros(a.shape, jnp.int32)
-  half = jnp.int32(p // 2)
-  for _ in range(p.bit_length() - 1):
-    idx, half = _search_pass(table, a, idx, half, side == "right")
-  return jnp.minimum(idx, n)
-
-
-@functools.partial(jax.jit, static_argnums=4)
-def _search_pass(table: Array, a: Array, idx: Array, half: Array,
-                 right: bool) -> tuple[Array, Array]:
-  """One pass: move ``idx`` up by ``half`` where ``table[idx + half - 1]`` fits."""
-  probe = jnp.take(table, idx + (half - 1), mode="clip")
-  hit = probe <= a if right else probe < a
-  return jnp.where(hit, idx + half, idx), half // 2
 
 
 def searchsorted_right(boundaries: Any, k: Any) -> Array:
@@ -533,3 +497,117 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
   pick = lambda x, y, z: jnp.where(lin, x, jnp.where(geo, y, z))
   return i, Phase(pick(lin_ph.done, geo_ph.done, ph.done),
                   pick(lin_ph.left, geo_ph.left, ph.left))
+
+
+def log_ramp(a: Any, b: Any, elapsed: Any, length: Any) -> Array:
+  """Logarithmic ramp: ``a + (b - a) min(1, log(1 + e) / log(L))``.
+
+  DeepSpeed's "log" warmup: it reaches ``b`` at ``e = L - 1``. A negative
+  ``elapsed`` acts as 0; a ``length`` below 2 acts as 2 (``log(1) = 0``).
+  """
+  e = jnp.maximum(f(elapsed), 0.0)
+  n = jnp.maximum(f(length), 2.0)
+  return lerp(a, b, jnp.minimum(jnp.log1p(e) / jnp.log(n), 1.0))
+
+
+def stair_fraction(elapsed: Any, length: Any, stairs: Any) -> Array:
+  """``floor(e n / L) / n`` clipped to [0, 1]: ``n`` flat stairs over a phase.
+
+  ``n <= 0`` means no stairs: the plain fraction ``e / L``. Computed as
+  ``floor(e * n / L)`` (not ``floor(frac * n)``), so a stair edge at integer
+  inputs is exact while ``e * n < 2**24`` (float32). ``length <= 0`` acts as 1.
+  """
+  e, n, d = f(elapsed), f(stairs), _pos_or_one(f(length))
+  has = n > 0
+  ns = jnp.where(has, n, 1.0)
+  stepped = jnp.floor(e * ns / d) / ns
+  return jnp.clip(jnp.where(has, stepped, e / d), 0.0, 1.0)
+
+
+def arithmetic(init: Any, rate: Any, n: Any) -> Array:
+  """``init * (1 + rate * n)``: ``init`` grown by ``rate * init``, ``n`` times."""
+  return f(init) * (1.0 + f(rate) * f(n))
+
+def tanh_anneal(a: Any, b: Any, frac: Any, lower: Any = -7.0,
+                upper: Any = 3.0) -> Array:
+  """Hyperbolic-tangent anneal: ``b + (a - b)(1 - tanh(L (1 - f) + U f)) / 2``.
+
+  ``L < U`` bound the tanh argument; with timm's defaults ``L = -7``, ``U = 3``
+  the value starts a hair below ``a`` and ends a hair above ``b`` (it never
+  reaches either exactly).
+  """
+  ph = _parts(frac)
+  arg = f(lower) * ph.left + f(upper) * ph.done
+  # (1 - tanh(x)) / 2 = sigmoid(-2x), without the cancellation near tanh = 1
+  return mix(a, b, jax.nn.sigmoid(-2.0 * arg))
+
+
+def k_decay(frac: Any, k: Any) -> Phase:
+  """k-decay of a phase: ``done -> done^k`` (``k = 1`` leaves the phase as it is).
+
+  ``left`` becomes ``1 - done^k``, except that ``k == 1`` keeps the exact
+  ``left``; a traced ``k < 0`` acts as 0.
+  """
+  ph = _parts(frac)
+  kk = jnp.maximum(f(k), 0.0)
+  done = safe_pow(jnp.maximum(ph.done, 0.0), kk)
+  return Phase(done, jnp.where(kk == 1.0, ph.left, 1.0 - done))
+
+
+def pow_ramp(a: Any, b: Any, frac: Any, power: Any = 1.0) -> Array:
+  """Power ramp from ``a`` to ``b``: ``a + (b - a) f^power``."""
+  return lerp(a, b, k_decay(frac, power))
+
+
+def seeded_noise(seed: Any, k: Array, pct: Any, std: Any,
+                 kind: str = "normal") -> Array:
+  """A random number per step, a pure function of ``(seed, k)``.
+
+  ``normal``: a normal of standard deviation ``std`` truncated to
+  ``(-pct, pct)``; ``uniform``: uniform on ``[-pct, pct)``. The key of step
+  ``k`` is ``jax.random.fold_in(jax.random.key(seed), k)``, so the value is the
+  same eagerly, under ``jit`` and ``vmap``, for any shape of ``k``. Steps are
+  folded in modulo 2**32 (float steps are floored first); ``pct <= 0`` or
+  ``std <= 0`` gives 0.
+  """
+  kk = jnp.asarray(k)
+  if not jnp.issubdtype(kk.dtype, jnp.integer):
+    kk = jnp.floor(kk).astype(_int_dtype())
+  kk = kk.astype(jnp.uint32)
+  base = jax.random.key(jnp.asarray(seed).astype(jnp.uint32))
+  keys = jax.vmap(lambda s: jax.random.fold_in(base, s))(kk.reshape(-1))
+  pct, std = f(pct), f(std)
+  ok = (pct > 0) & (std > 0)
+  if kind == "uniform":
+    u = jax.vmap(lambda key: jax.random.uniform(key, (), float_dtype()))(keys)
+    out = (2.0 * u - 1.0) * pct
+  else:
+    s = _pos_or_one(std)
+    lim = jnp.where(ok, pct, 1.0) / s
+    z = jax.vmap(lambda key: jax.random.truncated_normal(
+        key, -lim, lim, (), float_dtype()))(keys)
+    out = z * s
+  return jnp.where(ok, out, 0.0).reshape(kk.shape)
+def stretch_time(k: Any, keep: Any, old_total: Any, new_total: Any) -> Array:
+  """Maps a step of a stretched run to the original run's step (a float).
+
+  Steps up to ``keep`` are unchanged; after it the original remainder
+  ``[keep, old_total]`` is spread over ``[keep, new_total]``:
+  ``keep + (k - keep) * max(old_total - keep, 0) / (new_total - keep)``, formed
+  as one division of ``keep (new_total - keep) + (k - keep)(old_total - keep)``,
+  so the mapped step is rounded once and is exact where it is a whole number (in
+  float32 while that numerator stays below 2**24). A ``new_total <= keep`` acts
+  as ``keep + 1``.
+  """
+  kf, w = f(k), f(keep)
+  rel = kf - w
+  den = _pos_or_one(f(new_total) - w)
+  # one division of an exact numerator: the mapped step is rounded once. XLA
+  # turns a division by a broadcast (or constant) divisor into a multiplication
+  # by its reciprocal, rounded twice; the barrier keeps the true division.
+  top = w * den + rel * jnp.maximum(f(old_total) - w, 0.0)
+  den = jax.lax.optimization_barrier(jnp.broadcast_to(den, top.shape))
+  u = top / den
+  n = jnp.round(u)  # a whole quotient is exact
+  u = jnp.where(n * den == top, n, u)
+  return jnp.where(rel > 0, u, kf)
