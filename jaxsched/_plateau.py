@@ -168,6 +168,17 @@ class ReduceOnPlateau:
           f"value=<array of shape {metric.shape}>. Pass one number per "
           "evaluation, e.g. value=jnp.mean(losses); vmap to run several plateaus.")
     metric = metric.astype(dtype)
+    if _check.is_traced(self.accumulation) or np.any(
+        np.asarray(self.accumulation) != 1):
+      return self._accumulate(state, metric)
+    # accumulation is a concrete 1: every metric is a decision and the window
+    # stays empty (zero sum, zero count), so the window mean is the metric
+    # itself and the window's arithmetic and the `ready` select are skipped.
+    return self._decide(state, metric)
+
+  def _accumulate(self, state: PlateauState, metric: jax.Array) -> PlateauState:
+    """Adds ``metric`` to the window; decides once it holds ``accumulation``."""
+    dtype = state.acc_sum.dtype
     finite = jnp.isfinite(metric)
     count = _increment(state.acc_count)
     total = state.acc_sum + jnp.where(finite, metric, jnp.zeros_like(metric))
@@ -199,11 +210,11 @@ class ReduceOnPlateau:
     improved = sign * metric < sign * ref  # False for NaN
     if not self.torch_rule:
       improved = improved & jnp.isfinite(metric)
-    bad = jnp.where(improved, 0, _increment(state.num_bad_epochs))
+    # counters: a bad epoch unless improved or in a cooldown; the cooldown
+    # counts down by one while positive (one select each, no nested chains)
     in_cooldown = state.cooldown_counter > 0
-    cooldown = jnp.where(in_cooldown, state.cooldown_counter - 1,
-                         state.cooldown_counter)
-    bad = jnp.where(in_cooldown, 0, bad)
+    bad = jnp.where(improved | in_cooldown, 0, _increment(state.num_bad_epochs))
+    cooldown = state.cooldown_counter - in_cooldown.astype(jnp.int32)
     reduce = bad > _count(self.patience)
 
     old = state.value
