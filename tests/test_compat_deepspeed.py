@@ -156,7 +156,8 @@ def test_from_config_equals_constructor_and_round_trips():
     (lambda: jd.WarmupLR(),
      r"^compat\.deepspeed\.WarmupLR: `warmup_max_lr` must be given, or `lr`"),
     (lambda: jd.WarmupCosineLR(100, lr=None),
-     r"^compat\.deepspeed\.WarmupCosineLR: `lr` must be a number, got lr=None\."),
+     r"^compat\.deepspeed\.WarmupCosineLR: `lr` must be a number \(int or float\), "
+     r"got lr=None\. Pass the optimizer's learning rate\."),
     (lambda: jd.WarmupCosineLR(100, cos_min_ratio=-0.1, lr=0.1),
      r"`cos_min_ratio` must be >= 0, got cos_min_ratio=-0\.1\."),
     (lambda: jd.OneCycle(0.001, 0.01, cycle_second_step_size=0),

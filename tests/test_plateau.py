@@ -127,8 +127,12 @@ def test_negative_metric_behaves_like_positive_metric():
       got, [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.125])
 
 
+# no subnormals (nor normals so small that a scale of 1/4 makes them subnormal):
+# there float32 scaling by a power of two is not exact and the property fails
+_normal = st.floats(-1e3, 1e3, width=32, allow_subnormal=False).filter(
+    lambda x: x == 0 or abs(x) >= 1e-30)
 _metric_runs = st.lists(
-    st.one_of(st.floats(-1e3, 1e3, width=32), st.just(float("nan")),
+    st.one_of(_normal, st.just(float("nan")),
               st.just(float("inf")), st.just(float("-inf"))),
     min_size=16, max_size=16)  # one shape: one compile
 

@@ -33,9 +33,11 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
 
 def test_readme_has_both_setup_commands():
   assert "pip install -e '.[plot]' && jaxsched demo" in README
-  assert "pip install -e '.[test]' && python -m pytest -q" in README
+  line = next(l for l in README.splitlines() if "pip install -e '.[test]' && " in l)
+  test_command = line.split(" && ")[-1]  # what a newcomer runs last
+  assert test_command.startswith("python -m pytest")
   ci = (ROOT / ".ci" / "run").read_text()
-  assert "\npython -m pytest -q\n" in ci
+  assert f"\n{test_command}\n" in ci  # CI runs exactly README's test command
 
 
 @pytest.mark.parametrize("name", jaxsched.__all__)
