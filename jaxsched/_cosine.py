@@ -10,8 +10,7 @@ import numpy as np
 
 from jaxsched import _check
 from jaxsched import _shapes as S
-from jaxsched._base import (MAX_EVENTS, Schedule, concrete, every, factory,
-                            register, static)
+from jaxsched._base import MAX_EVENTS, Schedule, concrete, factory, register, static
 
 Array = jax.Array
 
