@@ -191,9 +191,53 @@ def _searchsorted(b: Array, a: Array, side: str) -> Array:
 
   The barrier keeps XLA from constant-folding the first gather of closed-over
   boundaries into a step-sized constant (slow compiles, huge literals).
+  Integer boundaries and steps of one dtype take ``_search_int`` (same integers).
   """
+  b, a = jnp.asarray(b), jnp.asarray(a)
+  if is_int(b) and is_int(a) and b.dtype == a.dtype and b.ndim == 1:
+    return _search_int(b, a, side)
   b = jax.lax.optimization_barrier(b)
   return jnp.searchsorted(b, a, side=side, method="scan_unrolled").astype(jnp.int32)
+
+
+_UNROLLED_PASSES = 4  # up to 15 boundaries; beyond, one looped pass body
+
+
+def _search_int(b: Array, a: Array, side: str) -> Array:
+  """``jnp.searchsorted(b, a, side)`` for integers, compile cost flat in ``n``.
+
+  ``b`` is padded with the dtype's maximum to ``p = 2**P >= n + 1`` entries;
+  each of the ``P`` passes is one gather, one compare and one select. Padded
+  entries count only when ``a`` is that maximum, so the count is clipped to
+  ``n``: the same integers as ``jnp.searchsorted``. XLA on CPU compiles every
+  pass as its own kernel (a gather's index cannot fuse a chain of gathers) and,
+  without the barrier between passes, recomputes all earlier passes in each
+  (quadratic code); so passes stay unrolled only up to ``_UNROLLED_PASSES`` and
+  beyond run as one pass body in a loop, which costs about as much to compile
+  as four unrolled passes, whatever ``n`` (bench/RESULTS.md, case 1).
+  """
+  n = b.shape[0]
+  if n == 0:
+    return jnp.zeros(a.shape, jnp.int32)
+  passes = n.bit_length()
+  p = 1 << passes
+  pad = jnp.full((p - n,), jnp.iinfo(b.dtype).max, b.dtype)
+  table = jax.lax.optimization_barrier(jnp.concatenate([b, pad]))
+
+  def one(idx: Array, half: Array) -> Array:
+    probe = jnp.take(table, idx + (half - 1), mode="clip")
+    hit = probe <= a if side == "right" else probe < a
+    return jnp.where(hit, idx + half, idx)
+
+  idx = jnp.zeros(a.shape, jnp.int32)
+  if passes <= _UNROLLED_PASSES:
+    for j in range(passes):
+      idx = jax.lax.optimization_barrier(one(idx, jnp.int32(p >> (j + 1))))
+  else:
+    top = jnp.int32(p >> 1)
+    idx = jax.lax.fori_loop(
+        0, passes, lambda j, x: one(x, jnp.right_shift(top, j)), idx)
+  return jnp.minimum(idx, n)
 
 
 def searchsorted_right(boundaries: Any, k: Any) -> Array:
