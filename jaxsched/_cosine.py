@@ -170,6 +170,12 @@ class WarmupCosineDecay(Schedule):
       return S.cos_anneal(self.peak_value, self.end_value, S.progress(r, decay),
                           self.exponent)
 
+    # init 0 with peak, end >= +0 (the usual case): main(0) >= +0, same numbers
+    if S._concrete(self.init_value) == 0.0 and not np.signbit(
+        S._concrete(self.init_value)) and all(
+            S._concrete(v) is not None and not np.signbit(S._concrete(v))
+            for v in (self.peak_value, self.end_value)):
+      return S.warmup_from_zero(k, self.warmup_steps, main)
     return S.warmup_then(k, self.warmup_steps, self.init_value, main)
 
 

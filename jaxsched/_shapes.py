@@ -378,8 +378,13 @@ def cos_anneal(a: Any, b: Any, frac: Any, exponent: Any = 1.0) -> Array:
   and an exponent below 1 would magnify that).
   """
   ph = _parts(frac)
-  s = jnp.sin((0.5 * jnp.pi) * ph.left)
-  return mix(a, b, safe_pow(jnp.maximum(s, 0.0), 2.0 * f(exponent)))
+  s = jnp.maximum(jnp.sin((0.5 * jnp.pi) * ph.left), 0.0)
+  # concrete exponent 1: the square itself (what XLA folds pow(s, 2) into)
+  w = s * s if _concrete(exponent) == 1.0 else safe_pow(s, 2.0 * f(exponent))
+  if _concrete(b) == 0.0 and _concrete(a) is not None and not np.signbit(
+      _concrete(a)):
+    return f(a) * w  # = a w + 0 (1 - w): a w >= +0, so adding +0 changes nothing
+  return mix(a, b, w)
 
 
 def poly_anneal(a: Any, b: Any, frac: Any, power: Any = 1.0) -> Array:
@@ -654,3 +659,30 @@ def stretch_time(k: Any, keep: Any, old_total: Any, new_total: Any) -> Array:
   n = jnp.round(u)  # a whole quotient is exact
   u = jnp.where(n * den == top, n, u)
   return jnp.where(rel > 0, u, kf)
+
+
+def _concrete(x: Any) -> float | None:
+  """The value of a concrete scalar (Python or NumPy number, 0-d array), else None.
+
+  For trace-time fast paths that give the same numbers as the general formula.
+  """
+  if isinstance(x, jax.core.Tracer) or np.ndim(x) != 0:
+    return None
+  try:
+    return float(x)
+  except (TypeError, ValueError):
+    return None
+
+
+def warmup_from_zero(k: Array, warmup_steps: Any,
+                     main: Callable[[Array], Array]) -> Array:
+  """``warmup_then(k, warmup_steps, 0.0, main)`` when ``main(0) >= +0``.
+
+  The same numbers: the linear ramp is ``0 * left + main(0) * done`` and
+  ``0 * left`` is +0, which changes nothing when added to ``main(0) * done >=
+  +0``; skipping it saves the ``left`` half of the warmup's phase per step.
+  """
+  rel = sub(k, warmup_steps)
+  target = main(jnp.zeros((), dtype=rel.dtype))
+  up = target * phase(k, warmup_steps, min_length=None).done
+  return jnp.where(rel >= 0, main(jnp.maximum(rel, 0)), up)
