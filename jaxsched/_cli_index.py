@@ -75,6 +75,29 @@ def summary(fn: ast.FunctionDef) -> str:
   return doc[0].replace("``", "`") if doc else ""
 
 
+def _factory_sources(module: str) -> list[str]:
+  """The source of each top-level function decorated ``@factory(...)`` in
+  ``module``: from its decorators to the next unindented line (parsing these
+  snippets instead of whole modules keeps ``jaxsched families`` fast)."""
+  path = os.path.join(_PACKAGE, module + ".py")
+  with open(path, encoding="utf-8") as f:
+    text = f.read()
+  if "@factory(" not in text:
+    return []
+  lines = text.splitlines()
+  out = []
+  for i, line in enumerate(lines):
+    if line.startswith("@factory("):
+      j = i + 1
+      while j < len(lines) and not lines[j].startswith("def "):
+        j += 1
+      k = j + 1
+      while k < len(lines) and (not lines[k] or lines[k][0] in " \t)#"):
+        k += 1
+      out.append("\n".join(lines[i:k]))
+  return out
+
+
 @functools.lru_cache(maxsize=None)
 def families() -> tuple[tuple[str, str, str], ...]:
   """``(name, signature, summary)`` of every registered family, sorted by name.
@@ -86,7 +109,8 @@ def families() -> tuple[tuple[str, str, str], ...]:
   """
   out = {}
   for module in _modules():
-    for node in ast.walk(_tree(module)):
+    for source in _factory_sources(module):
+      node = ast.parse(source).body[0]
       if isinstance(node, ast.FunctionDef):
         name = _registered_name(node)
         if name is not None:

@@ -30,9 +30,11 @@ def cmd_range_test(args: argparse.Namespace) -> int:
   from jaxsched import _demo  # pylint: disable=import-outside-toplevel
   with _cli_cache.persistent_cache(not args.no_cache) as cache, \
       _cli_cache.counting() as count:
-    progress("compiling", f"one scan of {args.num_steps} Adam steps, lr from "
-             f"{args.min_lr:g} to {args.max_lr:g} ({_cache_note(cache)})")
+    progress("setup", f"the demo's MLP and {args.num_steps} minibatches "
+             f"({_cache_note(cache)})")
     train_step, state, batches = _demo.range_test_task(args.num_steps)
+    progress("compiling", f"one scan of {args.num_steps} Adam steps, lr from "
+             f"{args.min_lr:g} to {args.max_lr:g}")
     tic = time.perf_counter()
     result = jaxsched.lr_range_test(train_step, state, batches,
                                     min_lr=args.min_lr, max_lr=args.max_lr,

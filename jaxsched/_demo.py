@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import numpy as np
+if TYPE_CHECKING:
+  import numpy as np
+
+# NumPy and JAX are imported inside the functions: the command line reads the
+# constants below (for --help) without paying for either.
 
 # ---------------------------------------------------------------------------
 # the demo task: a small MLP on synthetic regression data
@@ -34,6 +38,7 @@ def make_data(n_train: int, n_val: int, seed: int = 0) -> dict[str, np.ndarray]:
   Returns:
     ``{"x_train", "y_train", "x_val", "y_val"}``, float32 arrays.
   """
+  import numpy as np  # pylint: disable=import-outside-toplevel
   rng = np.random.default_rng(seed)
   w1 = rng.normal(size=(_FEATURES, _TEACHER_HIDDEN)) * (2.0 / math.sqrt(_FEATURES))
   w2 = rng.normal(size=(_TEACHER_HIDDEN, 1))
@@ -98,6 +103,7 @@ def range_test_task(num_steps: int, hidden: int = 32, n_train: int = 4096,
   """The demo's model and data as an LR range test: ``(train_step, state,
   batches)`` for ``jaxsched.lr_range_test`` (``num_steps`` minibatches drawn
   with a fixed seed, the MLP initialised from ``jax.random.key(0)``)."""
+  import numpy as np  # pylint: disable=import-outside-toplevel
   import jax  # pylint: disable=import-outside-toplevel
   data = make_data(n_train, 1, seed=0)
   idx = np.random.default_rng(1).integers(0, n_train, size=(num_steps, batch))
@@ -191,6 +197,7 @@ def demo_configs(steps: int) -> list[dict[str, Any]]:
 
 def _group_key(schedule: Any) -> Any:
   """Schedules with equal keys can be stacked: same treedef, leaf shapes, kinds."""
+  import numpy as np  # pylint: disable=import-outside-toplevel
   import jax  # pylint: disable=import-outside-toplevel
   leaves, treedef = jax.tree_util.tree_flatten(schedule)
   return (treedef, tuple((np.shape(x), np.asarray(x).dtype.kind in "iub")
@@ -208,6 +215,7 @@ def sweep_configs(configs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
   Returns:
     ``(sweep configs, number of groups)``.
   """
+  import numpy as np  # pylint: disable=import-outside-toplevel
   import jaxsched  # pylint: disable=import-outside-toplevel
   groups: dict[Any, int] = {}
   first: list[Any] = []
@@ -302,6 +310,7 @@ def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
   Raises:
     ValueError: ``steps`` breaks the rule above (checked before any work).
   """
+  import numpy as np  # pylint: disable=import-outside-toplevel
   steps = check_steps("run_demo", steps)
   import jax  # pylint: disable=import-outside-toplevel
   import jaxsched  # pylint: disable=import-outside-toplevel
@@ -353,6 +362,7 @@ def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
 
 def results_table(result: dict[str, Any]) -> str:
   """The demo's results: schedule, final and best validation loss, final lr."""
+  import numpy as np  # pylint: disable=import-outside-toplevel
   configs = result["configs"]
   val = result["val_loss"]
   final, best = val[:, -1], np.nanmin(val, axis=1)
