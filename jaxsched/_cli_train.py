@@ -43,8 +43,8 @@ def cmd_range_test(args: argparse.Namespace) -> int:
     jax.block_until_ready(result)
     suggestions = {m: float(result.suggestion(m))
                    for m in ("steepest", "valley", "minimum")}
-    progress("compile", f"{count.summary()}; compiled and ran in "
-             f"{time.perf_counter() - tic:.2f} s")
+    progress("compile", f"{count.summary()}; lr_range_test took "
+             f"{time.perf_counter() - tic:.2f} s (compile or load, and run)")
   print(f"range test: MLP 8-32-32-1 with Adam on synthetic regression data, "
         f"{args.num_steps} steps of batch 64, lr from {args.min_lr:g} to "
         f"{args.max_lr:g} (exponential), smoothing {args.smoothing:g}")
