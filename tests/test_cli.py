@@ -554,6 +554,25 @@ def test_help_and_version_exit_0(capsys):
   assert code == 0 and jaxsched.__version__ in out
 
 
+def test_help_and_families_answer_without_importing_jax():
+  """About the process: ``import jaxsched`` is lazy, and ``--help``, ``--version``
+  and ``families`` never import JAX (or NumPy, or matplotlib)."""
+  code = ("import sys\n"
+          "import jaxsched\n"
+          "from jaxsched._cli import main\n"
+          "codes = [main([a]) for a in ('--help', '--version', 'families')]\n"
+          "heavy = sorted(m for m in ('jax', 'numpy', 'matplotlib', 'optax') "
+          "if m in sys.modules)\n"
+          "print('RESULT', codes, heavy)\n"
+          "jaxsched.cosine_decay  # the first use loads every public name\n"
+          "print('LOADED', 'jax' in sys.modules, len(jaxsched.families()))\n")
+  proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                        text=True, timeout=300, cwd=ROOT, check=False)
+  assert proc.returncode == 0, proc.stderr
+  assert "RESULT [0, 0, 0] []" in proc.stdout, proc.stdout[-500:]
+  assert f"LOADED True {len(jaxsched.families())}" in proc.stdout
+
+
 def test_entry_point_exits_with_mains_status(monkeypatch, capsys):
   monkeypatch.setattr(sys, "argv", ["jaxsched", "show", "{oops"])
   with pytest.raises(SystemExit) as info:
