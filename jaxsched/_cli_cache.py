@@ -110,33 +110,38 @@ _SETTINGS = (("jax_persistent_cache_min_compile_time_secs", 0.0),
 
 @contextlib.contextmanager
 def persistent_cache(enabled: bool) -> Iterator[str | None]:
-  """Turns JAX's persistent compilation cache on inside the block.
+  """JAX's persistent compilation cache on (or off) inside the block.
 
   Args:
-    enabled: False (``--no-cache``) or ``JAXSCHED_NO_CACHE`` set: no cache.
+    enabled: False (``--no-cache``), or ``JAXSCHED_NO_CACHE`` set: no persistent
+      cache at all in the block, even one the user configured for JAX.
 
   Yields:
     The cache folder in use, or None when the cache is off. A folder the user
     configured for JAX (``JAX_COMPILATION_CACHE_DIR``) is kept. The previous
     settings are restored afterwards (the command may run inside a program).
   """
-  if not enabled or disabled_by_env():
-    yield None
-    return
   import jax  # pylint: disable=import-outside-toplevel
-  path = jax.config.jax_compilation_cache_dir or cache_dir()
-  try:
-    os.makedirs(path, exist_ok=True)
-  except OSError:
-    yield None  # an unwritable cache folder: run without the cache
-    return
-  saved = {}
-  for name, value in (("jax_compilation_cache_dir", path),) + _SETTINGS:
+  on = enabled and not disabled_by_env()
+  path = (jax.config.jax_compilation_cache_dir or cache_dir()) if on else None
+  if path is not None:
     try:
-      saved[name] = getattr(jax.config, name)
+      os.makedirs(path, exist_ok=True)
+    except OSError:  # an unwritable cache folder: run without the cache
+      path = None
+  if path is None:
+    settings: tuple[tuple[str, Any], ...] = (("jax_enable_compilation_cache", False),)
+  else:
+    settings = (("jax_enable_compilation_cache", True),
+                ("jax_compilation_cache_dir", path)) + _SETTINGS
+  saved = {}
+  for name, value in settings:
+    try:
+      old = getattr(jax.config, name)
       jax.config.update(name, value)
+      saved[name] = old
     except (AttributeError, ValueError):  # not in this JAX
-      saved.pop(name, None)
+      pass
   _reset()
   try:
     yield path

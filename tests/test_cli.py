@@ -354,13 +354,26 @@ def _demo_in_process(argv, cache_home):
     return results[-1]
 
   out, err = io.StringIO(), io.StringIO()
-  with pytest.MonkeyPatch.context() as mp, jax.numpy_dtype_promotion("standard"):
+  with _own_cache(cache_home) as mp, jax.numpy_dtype_promotion("standard"):
     mp.setattr(_demo, "run_demo", keep)
-    mp.setenv("XDG_CACHE_HOME", str(cache_home))
-    mp.delenv(_cli_cache.ENV_OFF, raising=False)
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
       code = _cli.main(argv)
   return code, out.getvalue(), err.getvalue(), results
+
+
+@contextlib.contextmanager
+def _own_cache(cache_home):
+  """The CLI's cache under ``cache_home``, as for a user who set no JAX cache
+  folder (the suite's conftest sets one for the whole run)."""
+  saved = jax.config.jax_compilation_cache_dir
+  jax.config.update("jax_compilation_cache_dir", None)
+  try:
+    with pytest.MonkeyPatch.context() as mp:
+      mp.setenv("XDG_CACHE_HOME", str(cache_home))
+      mp.delenv(_cli_cache.ENV_OFF, raising=False)
+      yield mp
+  finally:
+    jax.config.update("jax_compilation_cache_dir", saved)
 
 
 @pytest.fixture(scope="module")
@@ -411,9 +424,7 @@ def test_a_second_demo_compiles_nothing(small_demo):
 
 
 def test_the_compile_counter_sees_compiles_and_cache_loads(tmp_path):
-  with pytest.MonkeyPatch.context() as mp:
-    mp.setenv("XDG_CACHE_HOME", str(tmp_path))
-    mp.delenv(_cli_cache.ENV_OFF, raising=False)
+  with _own_cache(tmp_path) as mp:
     x = jnp.arange(7.0)
     for expect_compiled in (1, 0):
       with _cli_cache.persistent_cache(True) as path, \
@@ -426,8 +437,12 @@ def test_the_compile_counter_sees_compiles_and_cache_loads(tmp_path):
     mp.setenv(_cli_cache.ENV_OFF, "1")
     with _cli_cache.persistent_cache(True) as path:
       assert path is None
-  with _cli_cache.persistent_cache(False) as path:
-    assert path is None
+  with _cli_cache.persistent_cache(False) as path:  # off, even a JAX-set cache
+    assert path is None and not jax.config.jax_enable_compilation_cache
+    f = jax.jit(lambda x: jnp.sin(x) * 3.0 + 1.0)
+    with _cli_cache.counting() as count:
+      f(x).block_until_ready()
+    assert count.compiled == 1 and count.loaded == 0
   assert _cli_cache.cache_dir({"HOME": "/h"}).endswith("/.cache/jaxsched/jax")
   assert not _cli_cache.disabled_by_env({_cli_cache.ENV_OFF: "0"})
 
