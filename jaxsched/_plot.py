@@ -25,7 +25,7 @@ def _pyplot(owner: str = "jaxsched.plot") -> Any:
   except ImportError as e:
     raise ImportError(
         f"{owner} needs matplotlib, which is not installed. Install it with "
-        "`pip install 'jaxsched[plot]'` (or `pip install matplotlib`).") from e
+        "`pip install jaxsched[plot]` (or `pip install matplotlib`).") from e
   return plt
 
 
@@ -38,7 +38,7 @@ def use_agg(owner: str = "jaxsched.plot") -> None:
   except ImportError as e:
     raise ImportError(
         f"{owner} needs matplotlib, which is not installed. Install it with "
-        "`pip install 'jaxsched[plot]'`.") from e
+        "`pip install jaxsched[plot]`.") from e
   if "matplotlib.pyplot" not in sys.modules:
     matplotlib.use("Agg")
 
