@@ -238,10 +238,9 @@ def train_fn(steps: int, hidden: int, eval_every: int, num_groups: int) -> Any:
   """The demo's pure training function of (config, data, key), for ``sweep``.
 
   The learning-rate curve is ``config["schedules"][config["group"]]`` at steps
-  ``0 .. steps - 1`` (every group's schedule is evaluated and the config's one
-  selected, as a ``lax.switch`` under ``jax.vmap`` would, but traced once rather
-  than once per branch and again for the batching), times the plateau's scale,
-  updated with the validation loss every ``eval_every`` steps; Adam on
+  ``0 .. steps - 1`` (a ``lax.switch``; under ``jax.vmap`` every group's
+  schedule is evaluated and the config's one selected), times the plateau's
+  scale, updated with the validation loss every ``eval_every`` steps; Adam on
   the minibatches ``data["idx"]`` from the MLP initialised from ``key``.
 
   Returns:
@@ -253,8 +252,8 @@ def train_fn(steps: int, hidden: int, eval_every: int, num_groups: int) -> Any:
 
   def train(config: dict[str, Any], data: dict[str, Any], key: Any) -> Any:
     k = jnp.arange(steps, dtype=jnp.int32)
-    every_group = jnp.stack([s(k) for s in config["schedules"]])
-    lrs = every_group[config["group"]]
+    branches = [lambda scheds, g=g: scheds[g](k) for g in range(num_groups)]
+    lrs = jax.lax.switch(config["group"], branches, config["schedules"])
     plateau = config["plateau"]
     params = init_mlp(key, hidden)
     opt_state = adam_init(params)
