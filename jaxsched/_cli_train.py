@@ -22,8 +22,8 @@ def _cache_note(path: str | None) -> str:
 
 def cmd_range_test(args: argparse.Namespace) -> int:
   """LR range test on the demo task; prints the suggestions, writes the plot."""
+  progress = Progress()  # times from the start of the command
   out = check_output("range-test", OUT_FLAG, args.output)
-  progress = Progress()
   progress("start", "importing JAX")
   import jax  # pylint: disable=import-outside-toplevel
   import jaxsched  # pylint: disable=import-outside-toplevel
@@ -64,12 +64,12 @@ def cmd_range_test(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
   """Runs the demo sweep (``jaxsched._demo.run_demo``): the table on stdout,
   progress on stderr, the figure to ``--out``."""
+  progress = Progress()  # times from the start of the command
   from jaxsched import _demo  # pylint: disable=import-outside-toplevel
   sizes = dict(_demo.SMALL) if args.small else {}
   if args.steps is not None:
     sizes["steps"] = args.steps
   out = check_output("demo", OUT_FLAG, args.output)
-  progress = Progress()
   progress("start", "importing JAX")
   with _cli_cache.persistent_cache(not args.no_cache) as cache, \
       _cli_cache.counting() as count:
