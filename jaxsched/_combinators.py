@@ -342,7 +342,7 @@ def product(schedules: Sequence[Any]) -> Product:
   return Product(tuple(items))
 
 
-@register("sum")
+@register("add")
 class Sum(Schedule):
   schedules: tuple
 
@@ -357,7 +357,7 @@ class Sum(Schedule):
     return out
 
 
-@factory("sum")
+@factory("add")
 def add(schedules: Sequence[Any]) -> Sum:
   r"""Pointwise sum of schedules: ``s + t`` (for example a floor under a decay).
 
