@@ -79,9 +79,14 @@ def _maker(s: Callable[[Any], Any]) -> Callable[[], Callable[[Any], Any]]:
 
 
 def run(quick: bool) -> dict[str, Any]:
-  ns = [10, 100] if quick else [10, 100, 1000]
+  ns = [2, 4] if quick else [10, 100, 1000]
   k = jnp.arange(NUM_STEPS, dtype=jnp.int32)
   built = {n: _builders(n) for n in ns}
+  if quick:  # smoke run: one piecewise and one cyclic family with their peers
+    keep = ("piecewise_constant", "cosine_restarts")
+    built = {n: ({c: o[c] for c in keep},
+                 {pe[c]: p[pe[c]] for c in keep}, pe)
+             for n, (o, p, pe) in built.items()}
   # every (variant, n) is timed in one interleaved loop, so that a drift of the
   # machine's load during the case cannot pass for growth (or for its absence)
   variants: dict[str, Any] = {}
@@ -113,8 +118,7 @@ def run(quick: bool) -> dict[str, Any]:
   cases = list(dict.fromkeys(r["case"] for r in rows))
   growth = {c: total(c, ns[-1]) / total(c, ns[0]) for c in cases}
   peer_growth = {p: total(p, ns[-1]) / total(p, ns[0])
-                 for p in ("optax.piecewise_constant_schedule",
-                           "optax.sgdr_schedule(warmup=0)", "optax.sgdr_schedule")}
+                 for p in built[ns[0]][1]}
   top = [r for r in rows if r["n"] == ns[-1]]
   return {
       "num_steps": NUM_STEPS, "ns": ns, "rows": rows,

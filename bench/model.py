@@ -10,6 +10,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 HIDDEN = 64
@@ -17,7 +18,14 @@ IN = 8
 BATCH = 256
 
 
-def data(seed: int = 0) -> tuple[jax.Array, jax.Array]:
+def data(seed: int = 0, small: bool = False) -> tuple[jax.Array, jax.Array]:
+  """Inputs and targets; ``small`` (the quick smoke run) draws with NumPy, which
+  spares the one-off compiles of ``jax.random`` (about 2 s of a smoke run)."""
+  if small:
+    rng = np.random.default_rng(seed)
+    x = jnp.asarray(rng.standard_normal((BATCH, IN)), jnp.float32)
+    w = jnp.asarray(rng.standard_normal((IN, 1)), jnp.float32)
+    return x, jnp.sin(x @ w)
   kx, kw = jax.random.split(jax.random.PRNGKey(seed))
   x = jax.random.normal(kx, (BATCH, IN), jnp.float32)
   w = jax.random.normal(kw, (IN, 1), jnp.float32)
@@ -25,7 +33,11 @@ def data(seed: int = 0) -> tuple[jax.Array, jax.Array]:
   return x, y
 
 
-def init(seed: int = 1) -> dict[str, jax.Array]:
+def init(seed: int = 1, small: bool = False) -> dict[str, jax.Array]:
+  """The MLP's parameters; ``small``: one linear layer (the quick smoke run)."""
+  if small:
+    w = np.random.default_rng(seed).standard_normal((IN, 1)) / np.sqrt(IN)
+    return {"w1": jnp.asarray(w, jnp.float32), "b1": jnp.zeros((1,), jnp.float32)}
   k1, k2, k3 = jax.random.split(jax.random.PRNGKey(seed), 3)
   def dense(k, a, b):
     return jax.random.normal(k, (a, b), jnp.float32) / jnp.sqrt(jnp.float32(a))
@@ -35,6 +47,8 @@ def init(seed: int = 1) -> dict[str, jax.Array]:
 
 
 def loss_fn(params: dict[str, jax.Array], x: jax.Array, y: jax.Array) -> jax.Array:
+  if "w2" not in params:  # init(small=True)
+    return jnp.mean((x @ params["w1"] + params["b1"] - y) ** 2)
   h = jnp.tanh(x @ params["w1"] + params["b1"])
   h = jnp.tanh(h @ params["w2"] + params["b2"])
   out = h @ params["w3"] + params["b3"]

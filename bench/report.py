@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from bench import readings
+
+# hand-written notes appended to a full report (issue 16's re-measurements)
+NOTES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "issue16",
+                     "NOTES.md")
 
 TITLES = {
     "compile_scaling": "1. Compile time against the number of segments or cycles",
@@ -53,4 +58,7 @@ def markdown(results: dict[str, Any], modules: dict[str, Any]) -> str:
     text = readings.reading(name, res, results["quick"])
     if text:
       out += ["**Reading.** " + text, ""]
+  if not results["quick"] and os.path.exists(NOTES):
+    with open(NOTES) as fh:
+      out += [fh.read().strip(), ""]
   return "\n".join(out)

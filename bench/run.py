@@ -61,11 +61,12 @@ def run(quick: bool, only: Sequence[str]) -> dict[str, Any]:
   # optax mixes Python floats with int32 counts, which strict promotion rejects
   with jax.numpy_dtype_promotion("standard"):
     for name in only:
-      t0 = time.perf_counter()
+      t0, c0 = time.perf_counter(), time.process_time()
       print(f"[bench] {name} ...", file=sys.stderr, flush=True)
       results["cases"][name] = CASES[name].run(quick)
       results["seconds"][name] = time.perf_counter() - t0
-      print(f"[bench] {name} done in {results['seconds'][name]:.1f} s",
+      print(f"[bench] {name} done in {results['seconds'][name]:.1f} s "
+            f"({time.process_time() - c0:.1f} s CPU)",
             file=sys.stderr, flush=True)
   results["load_end"] = C.load()
   return results

@@ -87,10 +87,10 @@ def _optax(cfgs, params, x, y, num_steps, counter) -> dict[str, Any]:
 
 def run(quick: bool) -> dict[str, Any]:
   cfgs = configs(quick)
-  num_steps = 20 if quick else 200
+  num_steps = 5 if quick else 200
   repeats = 1 if quick else 3
-  x, y = M.data()
-  params = M.init()
+  x, y = M.data(small=quick)
+  params = M.init(small=quick)
   # warm-up (untimed): the first scan/adam compile in a process pays one-off
   # initialisation costs that belong to neither way
   if not quick:

@@ -98,9 +98,9 @@ def _time_jax(s: Any, num_steps: int, repeats: int, scalar_calls: int
 
 
 def run(quick: bool) -> dict[str, Any]:
-  num_steps = 10_000
-  repeats = 2 if quick else 5
-  scalar_calls = 500 if quick else num_steps
+  num_steps = 1_000 if quick else 10_000
+  repeats = 1 if quick else 5
+  scalar_calls = 20 if quick else num_steps
   torch = _torch()
   ours = _ours(num_steps)
   rows = []

@@ -1,22 +1,20 @@
-"""Proposed library fixes, measured in this process only (the library is unchanged).
+"""The library as it was before issue 16, restored in this process only.
 
-Case 4 found jaxsched slower than optax on long curves. These patches swap one
-helper of ``jaxsched._shapes`` while a variant is traced, to measure what the
-suggested fix would buy; if the helpers are renamed, the what-if rows are
-skipped.
+Case 4 times each family twice in the same interleaved loop: as the library is
+now, and with the helpers that issue 16 changed swapped back while the variant is
+traced, so that the speedup of the change is measured under the same load (the
+library files are never changed). If the helpers are renamed, the "before" rows
+are skipped.
 
-* ``safe_pow`` computes ``x ** p`` as ``exp(p * log(x))``: XLA cannot simplify
-  that for a constant ``p = 1.0`` (the default cosine exponent, ``peak_decay``),
-  so every element pays a log and an exp. Fix: ``lax.pow(x, p)`` on the same
-  guarded base, which XLA folds to ``x`` for ``p = 1`` (and to a multiply or a
-  sqrt for 2 or 0.5); for a traced ``p`` it is the same exp/log as today.
-* ``searchsorted_right`` uses ``jnp.searchsorted(method="scan")``: a while loop
-  of ceil(log2(m + 1)) iterations, each a full pass with a gather over the step
-  array. Fix: ``method="scan_unrolled"`` (one fused pass per level, no loop), with
-  the boundaries behind ``lax.optimization_barrier``: otherwise XLA constant-folds
-  the first level's gather of closed-over boundaries into a step-sized constant
-  (a "Constant folding an instruction is taking > 1s" alarm and a 40 MB constant
-  at 10M steps).
+* ``_searchsorted``: now a padded branchless binary search for integers (passes
+  separated by a barrier, looped beyond four passes); before,
+  ``jnp.searchsorted(method="scan_unrolled")`` behind a barrier, whose passes XLA
+  recomputed inside every later pass.
+* ``_concrete``: now the trace-time fast paths of ``cos_anneal`` (a concrete
+  exponent 1 squares directly, a concrete end 0 skips its +0 term) and of
+  ``warmup_cosine_decay`` (an init of 0 skips the warmup's ``left`` half); a
+  ``_concrete`` that never finds a concrete value restores the general formulas.
+  Both give the same jitted numbers.
 """
 
 from __future__ import annotations
@@ -33,23 +31,16 @@ def _shapes() -> Any:
   return _shapes
 
 
-def safe_pow_lax(x: Any, p: Any) -> jax.Array:
-  S = _shapes()
-  x, p = S.f(x), S.f(p)
-  pos = x > 0
-  xs = jnp.where(pos, x, 1.0)
-  return jnp.where(pos, jax.lax.pow(xs, p), jnp.where(p == 0, 1.0, 0.0))
-
-
-def searchsorted_right_unrolled(boundaries: Any, k: Any) -> jax.Array:
-  S = _shapes()
-  b, a, _ = S._both_int(boundaries, k)  # noqa: SLF001
+def searchsorted_before(b: Any, a: Any, side: str) -> jax.Array:
   b = jax.lax.optimization_barrier(b)
-  return jnp.searchsorted(b, a, side="right",
-                          method="scan_unrolled").astype(jnp.int32)
+  return jnp.searchsorted(b, a, side=side, method="scan_unrolled").astype(jnp.int32)
 
 
-FIXES = {"safe_pow": safe_pow_lax, "searchsorted_right": searchsorted_right_unrolled}
+def concrete_never(x: Any) -> None:
+  del x
+
+
+BEFORE = {"_searchsorted": searchsorted_before, "_concrete": concrete_never}
 
 
 def available() -> bool:
@@ -57,17 +48,17 @@ def available() -> bool:
     S = _shapes()
   except ImportError:
     return False
-  return all(hasattr(S, n) for n in FIXES) and hasattr(S, "_both_int")
+  return all(hasattr(S, n) for n in BEFORE)
 
 
 @contextlib.contextmanager
 def patched(*names: str) -> Iterator[None]:
-  """Swaps ``jaxsched._shapes.<name>`` for the proposed fix while active."""
+  """Swaps ``jaxsched._shapes.<name>`` for its pre-issue-16 form while active."""
   S = _shapes()
   old = {n: getattr(S, n) for n in names}
   try:
     for n in names:
-      setattr(S, n, FIXES[n])
+      setattr(S, n, BEFORE[n])
     yield
   finally:
     for n, f in old.items():
