@@ -80,11 +80,12 @@ def test_finite_at_huge_steps(case):
 def test_finite_grad_wrt_every_hyperparameter(case):
   steps = jnp.asarray(case.steps, dtype=jnp.int32)
   for hp, values in case.sweeps.items():
-    for v in values:
-      x = jnp.asarray(v, dtype=jnp.float32)
-      grads = jax.vmap(jax.grad(
-          lambda x, k: case.build(**{hp: x})(k)), in_axes=(None, 0))(x, steps)
-      assert np.all(np.isfinite(np.asarray(grads))), (hp, v, grads)
+    # one batched gradient over every sweep value and every step
+    x = jnp.asarray(values, dtype=jnp.float32)
+    grads = jax.vmap(jax.vmap(jax.grad(lambda x, k: case.build(**{hp: x})(k)),
+                              in_axes=(None, 0)), in_axes=(0, None))(x, steps)
+    assert grads.shape[:2] == (len(values), len(case.steps))
+    assert np.all(np.isfinite(np.asarray(grads))), (hp, values, grads)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
