@@ -8,8 +8,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxsched import _base
 from jaxsched import _check
-from jaxsched import _shapes as S
+from jaxsched import _shapes
+from jaxsched._decay import constant
 from jaxsched._base import (MAX_EVENTS, Schedule, concrete, every, factory,
                             register, static)
 
@@ -24,7 +26,7 @@ class Function(Schedule):
   fn: Callable[[Array], Any] = static()
 
   def _value(self, k: Array) -> Array:
-    return S.f(self.fn(k))
+    return _shapes.to_float(self.fn(k))
 
   def __repr__(self) -> str:
     return f"function({getattr(self.fn, '__name__', repr(self.fn))})"
@@ -43,7 +45,6 @@ def _as_schedule(fn: str, name: str, s: Any) -> Schedule:
 def _as_factor(fn: str, name: str, s: Any) -> Schedule:
   if isinstance(s, Schedule) or callable(s):
     return _as_schedule(fn, name, s)
-  from jaxsched._decay import constant
   if isinstance(s, (bool, str, bytes, dict)) or s is None:
     raise ValueError(f"{fn}: `{name}` must be a schedule, a callable or a number, "
                      f"got {name}={_check.shown(s)}. Pass a jaxsched schedule, a "
@@ -64,7 +65,7 @@ class Warmup(Schedule):
     return [w] + [w + e for e in self.schedule.phase_changes(horizon - w)]
 
   def _value(self, k: Array) -> Array:
-    return S.warmup_then(k, self.warmup_steps, self.init_value, self.schedule,
+    return _shapes.warmup_then(k, self.warmup_steps, self.init_value, self.schedule,
                          self.shape)
 
 
@@ -114,7 +115,7 @@ def _leaf_key(x: Any) -> tuple:
   if isinstance(x, (int, float, np.ndarray, np.generic)):  # concrete: no device
     integer = np.asarray(x).dtype.kind in "iu"  # transfer (fast
     return (np.shape(x), "i" if integer else "f")  # joins of 1e5 segments)
-  return (np.shape(x), "i" if S.is_int(x) else "f")
+  return (np.shape(x), "i" if _shapes.is_int(x) else "f")
 
 
 def _structure(s: Schedule) -> tuple:
@@ -223,11 +224,11 @@ class Join(Schedule):
 
   def _value(self, k: Array) -> Array:
     braw = jnp.asarray(self.boundaries)
-    idx = S.searchsorted_right(braw, k)
+    idx = _shapes.searchsorted_right(braw, k)
     if braw.shape[0]:
       start = jnp.where(idx > 0, braw[jnp.maximum(idx - 1, 0)],
                         jnp.zeros((), braw.dtype))
-      rel = S.sub(k, start)
+      rel = _shapes.exact_sub(k, start)
     else:
       rel = k
     layout = np.asarray(self.layout, dtype=np.int32)
@@ -392,7 +393,7 @@ class Scale(Schedule):
     return list(self.schedule.phase_changes(horizon))
 
   def _value(self, k: Array) -> Array:
-    return self.schedule(k) * S.f(self.factor)
+    return self.schedule(k) * _shapes.to_float(self.factor)
 
 
 @factory("scale")
@@ -432,7 +433,7 @@ class Repeat(Schedule):
     return out
 
   def _value(self, k: Array) -> Array:
-    return self.schedule(S.mod(k, self.period))
+    return self.schedule(_shapes.mod(k, self.period))
 
 
 @factory("repeat")
@@ -471,7 +472,7 @@ class Epochwise(Schedule):
     return [float(np.ceil(e)) * spe for e in epochs]
 
   def _value(self, k: Array) -> Array:
-    return self.schedule(S.floor_div_raw(k, self.steps_per_epoch))
+    return self.schedule(_shapes.floor_div_raw(k, self.steps_per_epoch))
 
 
 @factory("epochwise")
@@ -498,3 +499,7 @@ def epochwise(schedule: Any, steps_per_epoch: Any) -> Epochwise:
       _check.number("epochwise", "steps_per_epoch", steps_per_epoch, steps=True, lo=0,
                     lo_open=True, integer=True,
                     fix="Pass the number of optimizer steps per epoch."))
+
+
+# what the arithmetic operators of every schedule build (see Schedule.__mul__)
+_base.OPERATORS.update(product=product, scale=scale, add=add)

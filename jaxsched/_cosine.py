@@ -9,15 +9,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxsched import _check
-from jaxsched import _shapes as S
+from jaxsched import _shapes
 from jaxsched._base import MAX_EVENTS, Schedule, concrete, factory, register, static
 
 Array = jax.Array
-
-
-def _count(fn: str, name: str, x: Any, *, positive: bool = False,
-           fix: str = "Pass a whole number of steps.") -> Any:
-  return _check.number(fn, name, x, lo=0, lo_open=positive, integer=True, fix=fix)
 
 
 @register("cosine_decay")
@@ -31,8 +26,8 @@ class CosineDecay(Schedule):
     return concrete(self.name, self.decay_steps)
 
   def _value(self, k: Array) -> Array:
-    frac = S.progress(jnp.maximum(k, 0), self.decay_steps)
-    return S.cos_anneal(self.init_value, self.end_value, frac, self.exponent)
+    frac = _shapes.progress(jnp.maximum(k, 0), self.decay_steps)
+    return _shapes.cos_anneal(self.init_value, self.end_value, frac, self.exponent)
 
 
 @factory("cosine_decay")
@@ -65,7 +60,7 @@ def cosine_decay(init_value: Any, decay_steps: Any, *, end_value: Any = 0.0,
   fn = "cosine_decay"
   return CosineDecay(
       _check.number(fn, "init_value", init_value),
-      _count(fn, "decay_steps", decay_steps, positive=True,
+      _check.steps(fn, "decay_steps", decay_steps, positive=True,
              fix="Pass the length of the decay in steps (>= 1)."),
       end_value=_check.number(fn, "end_value", end_value),
       exponent=_check.number(fn, "exponent", exponent, lo=0,
@@ -90,9 +85,9 @@ class CosineRestarts(Schedule):
     return out
 
   def _value(self, k: Array) -> Array:
-    i, frac = S.cycle_index(k, self.period, self.period_mult)
-    peak = S.f(self.init_value) * S.safe_pow(self.peak_decay, i)
-    return S.cos_anneal(peak, self.end_value, frac)
+    i, frac = _shapes.cycle_index(k, self.period, self.period_mult)
+    peak = _shapes.to_float(self.init_value) * _shapes.safe_pow(self.peak_decay, i)
+    return _shapes.cos_anneal(peak, self.end_value, frac)
 
 
 @factory("cosine_restarts")
@@ -164,13 +159,13 @@ class WarmupCosineDecay(Schedule):
     return concrete(self.name, self.warmup_steps, self.total_steps)
 
   def _value(self, k: Array) -> Array:
-    decay = S.sub(self.total_steps, self.warmup_steps)
+    decay = _shapes.exact_sub(self.total_steps, self.warmup_steps)
 
     def main(r):
-      return S.cos_anneal(self.peak_value, self.end_value, S.progress(r, decay),
+      return _shapes.cos_anneal(self.peak_value, self.end_value, _shapes.progress(r, decay),
                           self.exponent)
 
-    return S.warmup_then(k, self.warmup_steps, self.init_value, main)
+    return _shapes.warmup_then(k, self.warmup_steps, self.init_value, main)
 
 
 @factory("warmup_cosine_decay")
@@ -206,8 +201,8 @@ def warmup_cosine_decay(peak_value: Any, warmup_steps: Any, total_steps: Any, *,
     transformers' ``cosine`` schedule on ``[0, T]``.
   """
   fn = "warmup_cosine_decay"
-  w = _count(fn, "warmup_steps", warmup_steps)
-  t = _count(fn, "total_steps", total_steps, positive=True,
+  w = _check.steps(fn, "warmup_steps", warmup_steps)
+  t = _check.steps(fn, "total_steps", total_steps, positive=True,
              fix="Pass the step where the decay ends (>= warmup_steps).")
   _check.not_below(fn, "total_steps", t, "`warmup_steps`", w,
                    "total_steps counts the warmup too.")
@@ -238,14 +233,14 @@ class WarmupStableDecay(Schedule):
     return [w, t - d, t]
 
   def _value(self, k: Array) -> Array:
-    stable = S.sub(S.sub(self.total_steps, self.warmup_steps), self.decay_steps)
-    anneal = S.ANNEALS[self.decay_shape]
+    stable = _shapes.exact_sub(_shapes.exact_sub(self.total_steps, self.warmup_steps), self.decay_steps)
+    anneal = _shapes.ANNEALS[self.decay_shape]
 
     def main(r):
-      frac = S.progress_float(S.sub(r, stable), self.decay_steps)
+      frac = _shapes.progress_float(_shapes.exact_sub(r, stable), self.decay_steps)
       return anneal(self.peak_value, self.end_value, frac)
 
-    return S.warmup_then(k, self.warmup_steps, self.init_value, main)
+    return _shapes.warmup_then(k, self.warmup_steps, self.init_value, main)
 
 
 @factory("warmup_stable_decay")
@@ -288,9 +283,9 @@ def warmup_stable_decay(peak_value: Any, warmup_steps: Any, decay_steps: Any,
     min_lr_ratio * peak``).
   """
   fn = "warmup_stable_decay"
-  w = _count(fn, "warmup_steps", warmup_steps)
-  d = _count(fn, "decay_steps", decay_steps)
-  t = _count(fn, "total_steps", total_steps, positive=True,
+  w = _check.steps(fn, "warmup_steps", warmup_steps)
+  d = _check.steps(fn, "decay_steps", decay_steps)
+  t = _check.steps(fn, "total_steps", total_steps, positive=True,
              fix="Pass the step where the decay ends.")
   if not any(_check.is_traced(x) for x in (w, d)):
     _check.not_below(fn, "total_steps", t, "`warmup_steps` + `decay_steps`",
@@ -314,10 +309,10 @@ class FlatCosine(Schedule):
     return [float(np.float32(np.clip(p, 0, 1)) * np.float32(t)), t]
 
   def _value(self, k: Array) -> Array:
-    total = S.f(self.total_steps)
-    start = jnp.clip(S.f(self.pct_start), 0.0, 1.0) * total
-    frac = S.progress_float(S.f(k) - start, total - start)
-    return S.cos_anneal(self.value, self.end_value, frac)
+    total = _shapes.to_float(self.total_steps)
+    start = jnp.clip(_shapes.to_float(self.pct_start), 0.0, 1.0) * total
+    frac = _shapes.progress_float(_shapes.to_float(k) - start, total - start)
+    return _shapes.cos_anneal(self.value, self.end_value, frac)
 
 
 @factory("flat_cosine")
@@ -352,7 +347,7 @@ def flat_cosine(value: Any, total_steps: Any, *, pct_start: Any = 0.75,
   fn = "flat_cosine"
   return FlatCosine(
       _check.number(fn, "value", value),
-      _count(fn, "total_steps", total_steps, positive=True,
+      _check.steps(fn, "total_steps", total_steps, positive=True,
              fix="Pass the length of the run in steps (>= 1)."),
       pct_start=_check.in_range(fn, "pct_start", pct_start, 0.0, 1.0,
                                 "Pass the fraction of the run spent flat, "

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxsched import _check
-from jaxsched import _shapes as S
+from jaxsched import _shapes
 from jaxsched._base import Schedule, factory, register, static
 from jaxsched._combinators import _as_schedule
 
@@ -61,21 +61,21 @@ class AnnealRestarts(Schedule):
   shape: str = static("cosine")
 
   def _value(self, k: Array) -> Array:
-    i, ph = S.cycle_index(k, self.period, self.period_mult)
-    ph = S.k_decay(ph, self.k_decay)
-    peak = S.geometric(self.peak_value, self.peak_decay, i)
+    i, ph = _shapes.cycle_index(k, self.period, self.period_mult)
+    ph = _shapes.k_decay(ph, self.k_decay)
+    peak = _shapes.geometric(self.peak_value, self.peak_decay, i)
     if self.shape == "cosine":
-      val = S.cos_anneal(peak, self.end_value, ph)
+      val = _shapes.cos_anneal(peak, self.end_value, ph)
     elif self.shape == "tanh":
-      val = S.tanh_anneal(peak, self.end_value, ph, self.tanh_lower,
+      val = _shapes.tanh_anneal(peak, self.end_value, ph, self.tanh_lower,
                           self.tanh_upper)
     elif self.shape == "poly":
-      val = S.poly_anneal(peak, self.end_value, ph, self.power)
+      val = _shapes.poly_anneal(peak, self.end_value, ph, self.power)
     else:
-      val = S.lerp(peak, self.end_value, ph)
+      val = _shapes.lerp(peak, self.end_value, ph)
     if self.cycle_limit is None:
       return val
-    return jnp.where(i < S.f(self.cycle_limit), val, S.f(self.end_value))
+    return jnp.where(i < _shapes.to_float(self.cycle_limit), val, _shapes.to_float(self.end_value))
 
   def _phase_changes(self, horizon: float) -> list[float]:
     if not _concrete(self.period, self.period_mult, self.cycle_limit):
@@ -179,8 +179,8 @@ class PowerRamp(Schedule):
   power: Any = 1.0
 
   def _value(self, k: Array) -> Array:
-    ph = S.progress(jnp.maximum(k, 0), self.transition_steps)
-    return S.pow_ramp(self.init_value, self.end_value, ph, self.power)
+    ph = _shapes.progress(jnp.maximum(k, 0), self.transition_steps)
+    return _shapes.pow_ramp(self.init_value, self.end_value, ph, self.power)
 
   def _phase_changes(self, horizon: float) -> list[float]:
     if not _concrete(self.transition_steps):
@@ -233,16 +233,16 @@ class LinearWarmup(Schedule):
   prefix: bool = static(True)
 
   def _value(self, k: Array) -> Array:
-    rel = S.sub(k, self.warmup_steps)
+    rel = _shapes.exact_sub(k, self.warmup_steps)
     after = self.schedule(jnp.maximum(rel, 0) if self.prefix else k)
     if self.peak_value is None:
       at = jnp.zeros((), rel.dtype) if self.prefix else jnp.asarray(
           self.warmup_steps)
       peak = self.schedule(at)
     else:
-      peak = S.f(self.peak_value)
-    ph = S.phase(k, self.warmup_steps, min_length=None)
-    return jnp.where(rel >= 0, after, S.lerp(self.init_value, peak, ph))
+      peak = _shapes.to_float(self.peak_value)
+    ph = _shapes.phase(k, self.warmup_steps, min_length=None)
+    return jnp.where(rel >= 0, after, _shapes.lerp(self.init_value, peak, ph))
 
   def _phase_changes(self, horizon: float) -> list[float]:
     if not _concrete(self.warmup_steps):
@@ -313,10 +313,10 @@ class Noisy(Schedule):
 
   def _value(self, k: Array) -> Array:
     base = self.schedule(k)
-    on = S.ge(k, self.begin)
+    on = _shapes.reached(k, self.begin)
     if self.end is not None:
-      on = on & ~S.ge(k, self.end)
-    noise = S.seeded_noise(self.seed, k, self.pct, self.std, self.kind)
+      on = on & ~_shapes.reached(k, self.end)
+    noise = _shapes.seeded_noise(self.seed, k, self.pct, self.std, self.kind)
     return jnp.where(on, base + base * noise, base)
 
   def _phase_changes(self, horizon: float) -> list[float]:
@@ -390,7 +390,7 @@ class ByFraction(Schedule):
   total_steps: Any
 
   def _value(self, k: Array) -> Array:
-    return self.schedule(S.safe_div(S.f(k), S.f(self.total_steps)))
+    return self.schedule(_shapes.safe_div(_shapes.to_float(k), _shapes.to_float(self.total_steps)))
 
   def _phase_changes(self, horizon: float) -> list[float]:
     if not _concrete(self.total_steps):

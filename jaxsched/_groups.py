@@ -16,8 +16,8 @@ import jax.numpy as jnp
 import optax
 
 from jaxsched import _check
+from jaxsched import _shapes
 from jaxsched._base import Schedule
-from jaxsched._inject import _increment
 
 
 class ScaleByGroupState(NamedTuple):
@@ -116,7 +116,7 @@ def scale_by_group(labels: Any, rates: Mapping[Any, Any]
       try:
         rate = rates[label]
       except (KeyError, TypeError):
-        raise _check._fail(  # pylint: disable=protected-access
+        raise _check.fail(
             fn, f"labels({path!r})", f"a key of `rates` ({list(rates)!r})",
             label, f"Add a rate for {label!r} to `rates`, or relabel {path!r}."
         ) from None
@@ -131,7 +131,7 @@ def scale_by_group(labels: Any, rates: Mapping[Any, Any]
              ) -> tuple[Any, ScaleByGroupState]:
     del params
     return (_scale(updates, factors(updates, state.count)),
-            ScaleByGroupState(_increment(state.count)))
+            ScaleByGroupState(_shapes.increment_saturating(state.count)))
 
   return optax.GradientTransformation(init, update)
 

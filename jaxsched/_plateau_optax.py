@@ -22,21 +22,18 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from jaxsched import _check
 from jaxsched import _frameworks
+from jaxsched import _pytree
+from jaxsched import _shapes
 from jaxsched._plateau import PlateauState
-from jaxsched._plateau import _increment
-
-
-def _fail(fn: str, name: str, cond: str, value: Any, fix: str) -> ValueError:
-  return ValueError(f"{fn}: `{name}` must be {cond}, got {name}={value!r}. {fix}")
 
 
 def _is_plateau(p: Any) -> bool:
   return all(callable(getattr(p, m, None)) for m in ("init", "update", "__call__"))
 
 
-@jax.tree_util.register_dataclass
-@dataclasses.dataclass(frozen=True)
+@_pytree.dataclass
 class PlateauScheduleState:
   """State of a :func:`plateau_schedule`: the step count and the plateau state.
 
@@ -56,8 +53,7 @@ class PlateauScheduleState:
   rule: Any
 
 
-@jax.tree_util.register_dataclass
-@dataclasses.dataclass(frozen=True)
+@_pytree.dataclass
 class ScaleByPlateauState:
   """State of :func:`scale_by_plateau`: the plateau's state and its rule.
 
@@ -79,8 +75,7 @@ class ScaleByPlateauState:
     return self.plateau.value
 
 
-@jax.tree_util.register_dataclass
-@dataclasses.dataclass(frozen=True)
+@_pytree.dataclass
 class PlateauSchedule:
   """``schedule(count) * plateau(state)`` as an optax ``StatefulSchedule``.
 
@@ -108,7 +103,7 @@ class PlateauSchedule:
     """
     del extra_args
     state = _checked_state("PlateauSchedule.update", state)
-    count = _increment(jnp.asarray(state.count))
+    count = _shapes.increment_saturating(jnp.asarray(state.count))
     if value is None:
       return dataclasses.replace(state, count=count)
     rule = self.plateau if state.rule is None else state.rule
@@ -226,11 +221,11 @@ def plateau_schedule(schedule: Callable[[Any], Any], plateau: Any) -> PlateauSch
   """
   fn = "plateau_schedule"
   if not callable(schedule):
-    raise _fail(fn, "schedule", "a callable step -> value", schedule,
+    raise _check.fail(fn, "schedule", "a callable step -> value", schedule,
                 "Pass a schedule such as jaxsched.cosine_decay(...) or "
                 "optax.linear_schedule(...).")
   if not _is_plateau(plateau):
-    raise _fail(fn, "plateau", "a plateau with init, update and __call__",
+    raise _check.fail(fn, "plateau", "a plateau with init, update and __call__",
                 plateau, "Pass jaxsched.reduce_on_plateau(...).")
   if jax.tree_util.all_leaves([schedule]):
     schedule = jax.tree_util.Partial(schedule)
@@ -285,7 +280,7 @@ def scale_by_plateau(plateau: Any) -> optax.GradientTransformationExtraArgs:
     ``optax.contrib.reduce_on_plateau``.
   """
   if not _is_plateau(plateau):
-    raise _fail("scale_by_plateau", "plateau",
+    raise _check.fail("scale_by_plateau", "plateau",
                 "a plateau with init, update and __call__", plateau,
                 "Pass jaxsched.reduce_on_plateau(...).")
 

@@ -9,7 +9,6 @@ seeds in one compile).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from typing import Any, Callable
 
@@ -18,6 +17,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxsched import _check
+from jaxsched import _pytree
+from jaxsched import _shapes
 
 _FN = "lr_range_test"
 _METHODS = ("steepest", "valley", "minimum", "steep", "slide")
@@ -25,11 +26,7 @@ _SLIDE_DIFF, _SLIDE_THRESH = 15, 0.005  # fastai slide's lr_diff and thresh
 _SKIP_END = 5  # fastai's lr_find drops the last 5 points before suggesting.
 
 
-@functools.partial(
-    jax.tree_util.register_dataclass,
-    data_fields=["lrs", "losses", "smoothed", "valid", "diverged_index"],
-    meta_fields=[])
-@dataclasses.dataclass(frozen=True)
+@_pytree.dataclass
 class RangeTestResult:
   """What :func:`lr_range_test` measured: a frozen dataclass and a JAX pytree.
 
@@ -394,7 +391,7 @@ def lr_range_test(train_step: Callable[[Any, Any, jax.Array], tuple[Any, Any]],
                          fix="Pass the largest rate to try, such as 10.0.")
   if not (_check.is_traced(min_lr) or _check.is_traced(max_lr)) and (
       np.any(np.asarray(max_lr) <= np.asarray(min_lr))):
-    raise _check._fail(  # pylint: disable=protected-access
+    raise _check.fail(
         _FN, "max_lr", f"> min_lr={min_lr!r}", max_lr,
         "Pass a range that grows: min_lr < max_lr, e.g. min_lr=1e-7, "
         "max_lr=10.0.")
@@ -406,7 +403,7 @@ def lr_range_test(train_step: Callable[[Any, Any, jax.Array], tuple[Any, Any]],
                                  fix="Pass a factor above 1, such as 4.0 "
                                  "(stop when the smoothed loss quadruples).")
   batch_fn, batch_xs = _batch_source(batches, num_steps)
-  dtype = jnp.zeros((), float).dtype  # float32, or float64 under x64.
+  dtype = _shapes.float_dtype()
   _check_train_step(train_step, state, batch_fn, batch_xs, dtype)
   run = jax.jit(functools.partial(_run, train_step, batch_fn, num_steps, mode))
   result, _ = run(state, batch_xs, min_lr, max_lr, smoothing, diverge_factor)
@@ -473,25 +470,18 @@ def _describe(x: Any) -> str:
           f"({jax.tree.structure(x)})")
 
 
-def _schedule(min_lr, max_lr, num_steps: int, mode: str, dtype) -> jax.Array:
-  """The learning rates, with both ends exact."""
-  lo = jnp.asarray(min_lr, dtype)
-  hi = jnp.asarray(max_lr, dtype)
+def _schedule(min_lr, max_lr, num_steps: int, mode: str) -> jax.Array:
+  """The learning rates: ``exp_anneal`` or ``lerp`` over the run, exact ends."""
+  anneal = _shapes.exp_anneal if mode == "exp" else _shapes.lerp
   idx = jnp.arange(num_steps, dtype=jnp.int32)
-  t = idx.astype(dtype) / jnp.asarray(num_steps - 1, dtype)
-  if mode == "exp":
-    lrs = lo * jnp.exp(t * (jnp.log(hi) - jnp.log(lo)))
-  else:
-    lrs = lo + t * (hi - lo)
-  lrs = jnp.where(idx == num_steps - 1, hi, lrs)
-  return jnp.where(idx == 0, lo, lrs)
+  return anneal(min_lr, max_lr, _shapes.phase(idx, num_steps - 1))
 
 
 def _run(train_step, batch_fn, num_steps: int, mode: str, state, batch_xs,
          min_lr, max_lr, smoothing, diverge_factor):
   """The scan; returns ``(result, final_state)`` (the state for tests)."""
-  dtype = jnp.zeros((), float).dtype
-  lrs = _schedule(min_lr, max_lr, num_steps, mode, dtype)
+  dtype = _shapes.float_dtype()
+  lrs = _schedule(min_lr, max_lr, num_steps, mode)
   s = jnp.asarray(smoothing, dtype)
   factor = jnp.asarray(diverge_factor, dtype)
   zero = jnp.zeros((), dtype)

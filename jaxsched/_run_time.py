@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxsched import _check
-from jaxsched import _shapes as S
+from jaxsched import _shapes
 from jaxsched._base import Schedule, factory, register, static
 from jaxsched._combinators import _as_schedule
 from jaxsched._run import Run, to_steps
@@ -26,11 +26,11 @@ _COOLDOWN_SHAPES = ("linear", "cosine", "sqrt")
 
 
 def _steps(fn: str, name: str, x: Any, run: Run | None, *, positive: bool = False,
-           fix: str = "Pass a whole number of steps.") -> Any:
+           fix: str = _check.STEPS_FIX) -> Any:
   """A step-count argument: a duration string resolved against ``run``, checked."""
   if isinstance(x, str):
     x = to_steps(x, run, name=name, fn=fn)
-  return _check.number(fn, name, x, lo=0, lo_open=positive, integer=True, fix=fix)
+  return _check.steps(fn, name, x, positive=positive, fix=fix)
 
 
 def _num(x: Any) -> float:
@@ -56,7 +56,7 @@ class Accumulate(Schedule):
   accumulation_steps: Any
 
   def _value(self, k: Array) -> Array:
-    return self.schedule(S.floor_div_raw(k, self.accumulation_steps))
+    return self.schedule(_shapes.floor_div_raw(k, self.accumulation_steps))
 
   def _phase_changes(self, horizon: float) -> list[float]:
     n = _num(self.accumulation_steps)
@@ -140,10 +140,10 @@ class Stretch(Schedule):
 def _remap_eval(s: Schedule, k: Array, keep: Any, old: Any, new: Any) -> Array:
   """``s`` through :func:`_shapes.stretch_time`; the kept prefix sees ``k`` itself
   (integer steps stay integer there, so its rates are bit-for-bit ``s``'s)."""
-  out = s(S.stretch_time(k, keep, old, new))
-  if not S.is_int(k):
+  out = s(_shapes.stretch_time(k, keep, old, new))
+  if not _shapes.is_int(k):
     return out
-  return jnp.where(S.ge(keep, k), s(k), out)
+  return jnp.where(_shapes.reached(keep, k), s(k), out)
 
 
 def _remapped_changes(s: Any, horizon: float, keep: float, old: float,
@@ -298,9 +298,9 @@ class CooldownFrom(Schedule):
 
   def _value(self, k: Array) -> Array:
     rate = self.schedule(self.start)
-    frac = S.progress(S.sub(k, self.start), self.length)
-    cool = S.ANNEALS[self.shape](rate, self.end_value, frac)
-    return jnp.where(S.ge(k, self.start), cool, self.schedule(k))
+    frac = _shapes.progress(_shapes.exact_sub(k, self.start), self.length)
+    cool = _shapes.ANNEALS[self.shape](rate, self.end_value, frac)
+    return jnp.where(_shapes.reached(k, self.start), cool, self.schedule(k))
 
   def _phase_changes(self, horizon: float) -> list[float]:
     start, length = _num(self.start), _num(self.length)

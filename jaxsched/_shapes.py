@@ -24,13 +24,19 @@ import numpy as np
 Array = jax.Array
 
 
-def float_dtype() -> Any:
-  """float32, or float64 when x64 is enabled."""
+INT32_MAX = 2**31 - 1  # the largest step count, counter and cycle start
+
+
+def float_dtype() -> np.dtype:
+  """The float dtype schedules compute in: float32, or float64 with x64.
+
+  The one definition in the package (``_check.float_dtype`` is this function).
+  """
   return jnp.zeros((), dtype=float).dtype
 
 
-def f(x: Any) -> Array:
-  """Converts to the default float dtype."""
+def to_float(x: Any) -> Array:
+  """``x`` as an array of the default float dtype (float32, or float64 with x64)."""
   return jnp.asarray(x, dtype=float_dtype())
 
 
@@ -76,7 +82,7 @@ def as_step(step: Any) -> Array:
   return k
 
 
-_I32_MAX = 2**31 - 1
+_I32_MAX = INT32_MAX
 
 
 def is_int(x: Any) -> bool:
@@ -92,36 +98,36 @@ def _both_int(a: Any, b: Any):
     if max(a.dtype.itemsize, b.dtype.itemsize) >= 8:
       dt = _int_dtype()  # int64 under x64 (64-bit inputs exist only then)
     return a.astype(dt), b.astype(dt), True
-  return f(a), f(b), False
+  return to_float(a), to_float(b), False
 
 
-def sub(k: Any, b: Any) -> Array:
+def exact_sub(k: Any, b: Any) -> Array:
   """``k - b``, exact in integers when both are integers."""
   a, b, _ = _both_int(k, b)
   return a - b
 
 
-def add(a: Any, b: Any) -> Array:
+def exact_add(a: Any, b: Any) -> Array:
   """``a + b``, kept integer when both are integers."""
   x, y, _ = _both_int(a, b)
   return x + y
 
 
-def mul(a: Any, b: Any) -> Array:
+def exact_mul(a: Any, b: Any) -> Array:
   """``a * b``, kept integer when both are integers."""
   x, y, _ = _both_int(a, b)
   return x * y
 
 
-def ge(k: Any, b: Any) -> Array:
-  """``k >= b``, exact in integers when both are integers."""
+def reached(k: Any, b: Any) -> Array:
+  """Whether step ``k`` has reached ``b`` (``k >= b``); exact when both are integers."""
   a, b, _ = _both_int(k, b)
   return a >= b
 
 
 def _whole(d: Array) -> tuple[Array, Array]:
   """``(is a whole number in [1, 2**31 - 1], that number as an int)`` for a float."""
-  d = f(d)
+  d = to_float(d)
   ok = (d == jnp.floor(d)) & (d >= 1.0) & (d <= float(_I32_MAX))
   return ok, jnp.where(ok, d, 1.0).astype(jnp.int32)
 
@@ -151,7 +157,7 @@ def floor_div(k: Any, d: Any) -> Array:
   integer division too (exact to 2**31 - 1); other float divisors are corrected
   against the remainder (exact while the product stays below 2**24).
   """
-  return f(floor_div_raw(k, d))
+  return to_float(floor_div_raw(k, d))
 
 
 def floor_div_raw(k: Any, d: Any) -> Array:
@@ -181,8 +187,8 @@ def _divmod(k: Any, d: Any) -> tuple[Array, Array]:
         else jnp.asarray(k)
     ok, di = _whole(d)
     di = di.astype(ki.dtype)
-    qf = jnp.where(ok, f(ki // di), qf)
-    rf = jnp.where(ok, f(ki % di), rf)
+    qf = jnp.where(ok, to_float(ki // di), qf)
+    rf = jnp.where(ok, to_float(ki % di), rf)
   return qf, rf
 
 
@@ -213,7 +219,7 @@ def searchsorted_left(boundaries: Any, k: Any) -> Array:
 
 
 def _tiny() -> Array:
-  return f(jnp.finfo(float_dtype()).tiny)
+  return to_float(jnp.finfo(float_dtype()).tiny)
 
 
 def safe_div(a: Array, b: Array) -> Array:
@@ -255,7 +261,7 @@ def phase(elapsed: Any, length: Any, *, min_length: Any = 1) -> Phase:
   if min_length is not None:
     n = jnp.maximum(n, jnp.asarray(min_length, n.dtype))
   rem = n - e
-  ef, nf, rf = f(e), f(n), f(rem)
+  ef, nf, rf = to_float(e), to_float(n), to_float(rem)
   ns = _pos_or_one(nf)
   end, start = rem <= 0, e <= 0
   zero, one = jnp.zeros_like(ef), jnp.ones_like(ef)
@@ -277,7 +283,7 @@ def progress_float(elapsed: Any, length: Any) -> Phase:
 def _parts(frac: Any) -> Phase:
   if isinstance(frac, Phase):
     return frac
-  frac = f(frac)
+  frac = to_float(frac)
   return Phase(frac, 1.0 - frac)
 
 
@@ -288,12 +294,12 @@ def periods(elapsed: Any, length: Any, staircase: bool) -> Array:
   """
   if staircase:
     return floor_div(elapsed, length)
-  return safe_div(f(elapsed), f(length))
+  return safe_div(to_float(elapsed), to_float(length))
 
 
 def safe_pow(x: Array, p: Array) -> Array:
   """``x ** p`` for ``x >= 0``, with ``0 ** 0 = 1`` and finite gradients at 0."""
-  x, p = f(x), f(p)
+  x, p = to_float(x), to_float(p)
   pos = x > 0
   xs = jnp.where(pos, x, 1.0)
   # lax.pow, not exp(p log x): XLA folds pow(x, 1.0) away and keeps one kernel
@@ -302,7 +308,7 @@ def safe_pow(x: Array, p: Array) -> Array:
 
 def geometric(init: Any, rate: Any, n: Any) -> Array:
   """``init * rate ** n``: the value after ``n`` multiplications by ``rate``."""
-  return f(init) * safe_pow(rate, n)
+  return to_float(init) * safe_pow(rate, n)
 
 
 def safe_sqrt(x: Array) -> Array:
@@ -316,7 +322,7 @@ def mix(a: Any, b: Any, w: Array, w_rest: Array | None = None) -> Array:
 
   ``w_rest`` is ``1 - w`` when the caller has it more exactly.
   """
-  a, b = f(a), f(b)
+  a, b = to_float(a), to_float(b)
   return a * w + b * (1.0 - w if w_rest is None else w_rest)
 
 
@@ -335,7 +341,7 @@ def cos_anneal(a: Any, b: Any, frac: Any, exponent: Any = 1.0) -> Array:
   """
   ph = _parts(frac)
   s = jnp.sin((0.5 * jnp.pi) * ph.left)
-  return mix(a, b, safe_pow(jnp.maximum(s, 0.0), 2.0 * f(exponent)))
+  return mix(a, b, safe_pow(jnp.maximum(s, 0.0), 2.0 * to_float(exponent)))
 
 
 def poly_anneal(a: Any, b: Any, frac: Any, power: Any = 1.0) -> Array:
@@ -348,7 +354,7 @@ def exp_anneal(a: Any, b: Any, frac: Any) -> Array:
   """Geometric from ``a`` to ``b``: ``a (b / a)^f`` (``a``, ``b`` > 0), exact ends."""
   ph = _parts(frac)
   tiny = _tiny()
-  a, b = jnp.maximum(f(a), tiny), jnp.maximum(f(b), tiny)
+  a, b = jnp.maximum(to_float(a), tiny), jnp.maximum(to_float(b), tiny)
   la, lb = jnp.log(a), jnp.log(b)
   geo = jnp.exp(la + (lb - la) * ph.done)
   return jnp.where(ph.left <= 0, b, jnp.where(ph.done <= 0, a, geo))
@@ -390,7 +396,7 @@ def warmup_then(k: Array, warmup_steps: Any, init_value: Any,
   ``main`` takes a step relative to the end of the warmup. A warmup of 0 steps
   (or a traced negative one) is no warmup.
   """
-  rel = sub(k, warmup_steps)
+  rel = exact_sub(k, warmup_steps)
   target = main(jnp.zeros((), dtype=rel.dtype))
   up = ramp(shape, init_value, target, phase(k, warmup_steps, min_length=None))
   return jnp.where(rel >= 0, main(jnp.maximum(rel, 0)), up)
@@ -461,9 +467,9 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
   exact at restarts while the starts are exact in float32 (below 2**24).
   ``mult`` below 1 acts as 1; a ``period <= 0`` acts as 1.
   """
-  t = jnp.maximum(f(k), 0.0)
-  p = _pos_or_one(f(period))
-  m = jnp.maximum(f(mult), 1.0)
+  t = jnp.maximum(to_float(k), 0.0)
+  p = _pos_or_one(to_float(period))
+  m = jnp.maximum(to_float(mult), 1.0)
   one = m == 1.0
   ms = jnp.where(one, 2.0, m)
   # a true division: XLA turns x / constant into x * (1 / constant)
@@ -492,7 +498,7 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
   ii, ipos, ilen = _int_cycles(kk, period, mult)
   lin_ph = phase(kk % pi, pi)
   geo_ph = phase(ipos, ilen)
-  i = jnp.where(lin, f(kk // pi), jnp.where(geo, f(ii), i))
+  i = jnp.where(lin, to_float(kk // pi), jnp.where(geo, to_float(ii), i))
   pick = lambda x, y, z: jnp.where(lin, x, jnp.where(geo, y, z))
   return i, Phase(pick(lin_ph.done, geo_ph.done, ph.done),
                   pick(lin_ph.left, geo_ph.left, ph.left))
@@ -504,8 +510,8 @@ def log_ramp(a: Any, b: Any, elapsed: Any, length: Any) -> Array:
   DeepSpeed's "log" warmup: it reaches ``b`` at ``e = L - 1``. A negative
   ``elapsed`` acts as 0; a ``length`` below 2 acts as 2 (``log(1) = 0``).
   """
-  e = jnp.maximum(f(elapsed), 0.0)
-  n = jnp.maximum(f(length), 2.0)
+  e = jnp.maximum(to_float(elapsed), 0.0)
+  n = jnp.maximum(to_float(length), 2.0)
   return lerp(a, b, jnp.minimum(jnp.log1p(e) / jnp.log(n), 1.0))
 
 
@@ -516,7 +522,7 @@ def stair_fraction(elapsed: Any, length: Any, stairs: Any) -> Array:
   ``floor(e * n / L)`` (not ``floor(frac * n)``), so a stair edge at integer
   inputs is exact while ``e * n < 2**24`` (float32). ``length <= 0`` acts as 1.
   """
-  e, n, d = f(elapsed), f(stairs), _pos_or_one(f(length))
+  e, n, d = to_float(elapsed), to_float(stairs), _pos_or_one(to_float(length))
   has = n > 0
   ns = jnp.where(has, n, 1.0)
   stepped = jnp.floor(e * ns / d) / ns
@@ -525,7 +531,7 @@ def stair_fraction(elapsed: Any, length: Any, stairs: Any) -> Array:
 
 def arithmetic(init: Any, rate: Any, n: Any) -> Array:
   """``init * (1 + rate * n)``: ``init`` grown by ``rate * init``, ``n`` times."""
-  return f(init) * (1.0 + f(rate) * f(n))
+  return to_float(init) * (1.0 + to_float(rate) * to_float(n))
 
 def tanh_anneal(a: Any, b: Any, frac: Any, lower: Any = -7.0,
                 upper: Any = 3.0) -> Array:
@@ -536,7 +542,7 @@ def tanh_anneal(a: Any, b: Any, frac: Any, lower: Any = -7.0,
   reaches either exactly).
   """
   ph = _parts(frac)
-  arg = f(lower) * ph.left + f(upper) * ph.done
+  arg = to_float(lower) * ph.left + to_float(upper) * ph.done
   # (1 - tanh(x)) / 2 = sigmoid(-2x), without the cancellation near tanh = 1
   return mix(a, b, jax.nn.sigmoid(-2.0 * arg))
 
@@ -548,7 +554,7 @@ def k_decay(frac: Any, k: Any) -> Phase:
   ``left``; a traced ``k < 0`` acts as 0.
   """
   ph = _parts(frac)
-  kk = jnp.maximum(f(k), 0.0)
+  kk = jnp.maximum(to_float(k), 0.0)
   done = safe_pow(jnp.maximum(ph.done, 0.0), kk)
   return Phase(done, jnp.where(kk == 1.0, ph.left, 1.0 - done))
 
@@ -575,7 +581,7 @@ def seeded_noise(seed: Any, k: Array, pct: Any, std: Any,
   kk = kk.astype(jnp.uint32)
   base = jax.random.key(jnp.asarray(seed).astype(jnp.uint32))
   keys = jax.vmap(lambda s: jax.random.fold_in(base, s))(kk.reshape(-1))
-  pct, std = f(pct), f(std)
+  pct, std = to_float(pct), to_float(std)
   ok = (pct > 0) & (std > 0)
   if kind == "uniform":
     u = jax.vmap(lambda key: jax.random.uniform(key, (), float_dtype()))(keys)
@@ -598,15 +604,21 @@ def stretch_time(k: Any, keep: Any, old_total: Any, new_total: Any) -> Array:
   float32 while that numerator stays below 2**24). A ``new_total <= keep`` acts
   as ``keep + 1``.
   """
-  kf, w = f(k), f(keep)
+  kf, w = to_float(k), to_float(keep)
   rel = kf - w
-  den = _pos_or_one(f(new_total) - w)
+  den = _pos_or_one(to_float(new_total) - w)
   # one division of an exact numerator: the mapped step is rounded once. XLA
   # turns a division by a broadcast (or constant) divisor into a multiplication
   # by its reciprocal, rounded twice; the barrier keeps the true division.
-  top = w * den + rel * jnp.maximum(f(old_total) - w, 0.0)
+  top = w * den + rel * jnp.maximum(to_float(old_total) - w, 0.0)
   den = jax.lax.optimization_barrier(jnp.broadcast_to(den, top.shape))
   u = top / den
   n = jnp.round(u)  # a whole quotient is exact
   u = jnp.where(n * den == top, n, u)
   return jnp.where(rel > 0, u, kf)
+
+
+def increment_saturating(n: Array) -> Array:
+  """``n + 1`` for an int32 counter, held at 2**31 - 1 instead of wrapping."""
+  n = jnp.asarray(n)
+  return n + (n < INT32_MAX).astype(n.dtype)

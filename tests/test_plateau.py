@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from jaxsched._plateau import PlateauState
-from jaxsched._plateau import ReduceLROnPlateau
+from jaxsched.compat.torch import ReduceLROnPlateau
 from jaxsched._plateau import ReduceOnPlateau
 from jaxsched._plateau import reduce_on_plateau
 from jaxsched._plateau_optax import PlateauScheduleState

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxsched import _check
-from jaxsched import _shapes as S
+from jaxsched import _shapes
 
 
 def traced(*xs: Any) -> bool:
@@ -22,22 +22,22 @@ def traced(*xs: Any) -> bool:
   return any(_check.is_traced(x) for x in xs)
 
 
-def fl(x: Any) -> Any:
+def as_float(x: Any) -> Any:
   """A value argument as a float: a Python float when concrete and scalar."""
   if _check.is_traced(x):
-    return S.f(x)
+    return _shapes.to_float(x)
   arr = np.asarray(x, dtype=np.float64)
   return float(arr) if arr.ndim == 0 else arr
 
 
 def mul(a: Any, b: Any) -> Any:
   """``a * b`` (float64 when both are concrete)."""
-  return fl(a) * fl(b)
+  return as_float(a) * as_float(b)
 
 
 def div(a: Any, b: Any) -> Any:
   """``a / b`` (float64 when both are concrete)."""
-  return fl(a) / fl(b)
+  return as_float(a) / as_float(b)
 
 
 def where(cond: Any, a: Any, b: Any) -> Any:
@@ -46,7 +46,7 @@ def where(cond: Any, a: Any, b: Any) -> Any:
     return a if bool(np.asarray(cond)) else b
   if not traced(a, b) and isinstance(a, int) and isinstance(b, int):
     return jnp.where(cond, a, b)
-  return jnp.where(cond, fl(a), fl(b))
+  return jnp.where(cond, as_float(a), as_float(b))
 
 
 def steps_max(x: Any, lo: int) -> Any:
