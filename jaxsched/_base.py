@@ -99,6 +99,40 @@ def every(start: float, period: float, horizon: float,
   return [start + j * period for j in range(n)]
 
 
+def cycle_starts(period: float, mult: float, horizon: float,
+                 limit: float | None = None) -> list[float]:
+  """Starts of cycles of lengths ``period * mult^i`` up to ``horizon``.
+
+  ``0, P, P + P m, ...``, summed in float64 (exact for whole numbers), at most
+  :data:`MAX_EVENTS` of them, and cycles ``0..limit`` only when ``limit`` is
+  given. ``mult`` below 1 acts as 1. The traced counterpart, which finds the
+  cycle of a step, is ``_shapes.cycle_index``.
+  """
+  out, start, length = [], 0.0, max(float(period), 1e-300)
+  while (start <= horizon and len(out) < MAX_EVENTS
+         and (limit is None or len(out) <= limit)):
+    out.append(start)
+    start, length = start + length, length * max(float(mult), 1.0)
+  return out
+
+
+def is_concrete(*xs: Any) -> bool:
+  """Whether every hyperparameter is a concrete value (no tracer, no jax.Array)."""
+  return not any(isinstance(x, (jax.core.Tracer, jax.Array)) for x in xs)
+
+
+def child_changes(s: Any, horizon: float) -> list[float]:
+  """The phase changes of a child schedule; none for a plain callable or a
+  child whose hyperparameters are traced."""
+  method = getattr(s, "_phase_changes", None)
+  if method is None:
+    return []
+  try:
+    return [float(x) for x in method(horizon)]
+  except (TypeError, ValueError, jax.errors.ConcretizationTypeError):
+    return []
+
+
 def factory(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
   """Records the public constructor of family ``name`` (used by ``from_config``)."""
 

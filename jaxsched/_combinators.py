@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import functools
+import operator
+from typing import Any, Callable, ClassVar, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -103,8 +105,8 @@ def warmup(schedule: Any, warmup_steps: Any, *, init_value: Any = 0.0,
   lo = 0.0 if shape == "exponential" else None
   return Warmup(
       _as_schedule(fn, "schedule", schedule),
-      _check.number(fn, "warmup_steps", warmup_steps, lo=0, integer=True,
-                    fix="Pass the warmup length in steps (0 for none)."),
+      _check.steps(fn, "warmup_steps", warmup_steps,
+                   fix="Pass the warmup length in steps (0 for none)."),
       init_value=_check.number(
           fn, "init_value", init_value, lo=lo, lo_open=lo is not None,
           fix="An exponential warmup needs a positive start, e.g. 1e-6."),
@@ -301,19 +303,33 @@ def join(schedules: Sequence[Any], boundaries: Any) -> Join:
   return Join(groups, b, layout=tuple(layout))
 
 
-@register("product")
-class Product(Schedule):
-  schedules: tuple
+class _Pointwise(Schedule):
+  """A pointwise fold of the children's values with ``_op`` (product, sum)."""
+
+  _op: ClassVar[Callable[[Array, Array], Array]]
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return [e for s in self.schedules for e in s.phase_changes(horizon)]
 
   def _value(self, k: Array) -> Array:
-    out = None
-    for s in self.schedules:
-      v = s(k)
-      out = v if out is None else out * v
-    return out
+    return functools.reduce(self._op, [s(k) for s in self.schedules])
+
+
+def _terms(fn: str, schedules: Any, example: str, what: str) -> tuple:
+  """The children of a product or sum: schedules, callables, numbers as constants."""
+  schedules = _check.items(fn, "schedules", schedules, "schedules or numbers",
+                           example)
+  items = [_as_factor(fn, f"schedules[{i}]", s) for i, s in enumerate(schedules)]
+  if not items:
+    raise ValueError(f"{fn}: `schedules` must hold at least one schedule, got "
+                     f"[]. Pass the {what}.")
+  return tuple(items)
+
+
+@register("product")
+class Product(_Pointwise):
+  schedules: tuple
+  _op = staticmethod(operator.mul)
 
 
 @factory("product")
@@ -333,29 +349,13 @@ def product(schedules: Sequence[Any]) -> Product:
     >>> s(jnp.arange(3)).tolist()
     [0.5, 0.375, 0.25]
   """
-  schedules = _check.items("product", "schedules", schedules,
-                           "schedules or numbers", "[decay, 0.5]")
-  items = [_as_factor("product", f"schedules[{i}]", s)
-           for i, s in enumerate(schedules)]
-  if not items:
-    raise ValueError("product: `schedules` must hold at least one schedule, got "
-                     "[]. Pass the factors.")
-  return Product(tuple(items))
+  return Product(_terms("product", schedules, "[decay, 0.5]", "factors"))
 
 
 @register("sum")
-class Sum(Schedule):
+class Sum(_Pointwise):
   schedules: tuple
-
-  def _phase_changes(self, horizon: float) -> list[float]:
-    return [e for s in self.schedules for e in s.phase_changes(horizon)]
-
-  def _value(self, k: Array) -> Array:
-    out = None
-    for s in self.schedules:
-      v = s(k)
-      out = v if out is None else out + v
-    return out
+  _op = staticmethod(operator.add)
 
 
 @factory("sum")
@@ -375,13 +375,7 @@ def add(schedules: Sequence[Any]) -> Sum:
     >>> np.asarray(s(jnp.arange(6)), float).round(4).tolist()
     [1.1, 0.85, 0.6, 0.35, 0.1, 0.1]
   """
-  schedules = _check.items("add", "schedules", schedules, "schedules or numbers",
-                           "[decay, 1e-5]")
-  items = [_as_factor("add", f"schedules[{i}]", s) for i, s in enumerate(schedules)]
-  if not items:
-    raise ValueError("add: `schedules` must hold at least one schedule, got []. "
-                     "Pass the terms.")
-  return Sum(tuple(items))
+  return Sum(_terms("add", schedules, "[decay, 1e-5]", "terms"))
 
 
 @register("scale")
@@ -496,9 +490,8 @@ def epochwise(schedule: Any, steps_per_epoch: Any) -> Epochwise:
   """
   return Epochwise(
       _as_schedule("epochwise", "schedule", schedule),
-      _check.number("epochwise", "steps_per_epoch", steps_per_epoch, steps=True, lo=0,
-                    lo_open=True, integer=True,
-                    fix="Pass the number of optimizer steps per epoch."))
+      _check.steps("epochwise", "steps_per_epoch", steps_per_epoch,
+                   positive=True, fix="Pass the number of optimizer steps per epoch."))
 
 
 # what the arithmetic operators of every schedule build (see Schedule.__mul__)

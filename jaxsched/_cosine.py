@@ -10,7 +10,8 @@ import numpy as np
 
 from jaxsched import _check
 from jaxsched import _shapes
-from jaxsched._base import MAX_EVENTS, Schedule, concrete, factory, register, static
+from jaxsched._base import (Schedule, concrete, cycle_starts, factory, register,
+                            static)
 
 Array = jax.Array
 
@@ -61,7 +62,7 @@ def cosine_decay(init_value: Any, decay_steps: Any, *, end_value: Any = 0.0,
   return CosineDecay(
       _check.number(fn, "init_value", init_value),
       _check.steps(fn, "decay_steps", decay_steps, positive=True,
-             fix="Pass the length of the decay in steps (>= 1)."),
+                   fix="Pass the length of the decay in steps (>= 1)."),
       end_value=_check.number(fn, "end_value", end_value),
       exponent=_check.number(fn, "exponent", exponent, lo=0,
                              fix="Pass a non-negative exponent (1.0 is the "
@@ -78,15 +79,11 @@ class CosineRestarts(Schedule):
 
   def _phase_changes(self, horizon: float) -> list[float]:
     p, m = concrete(self.name, self.period, self.period_mult)
-    out, start, length = [], 0.0, max(float(p), 1e-300)
-    while start <= horizon and len(out) < MAX_EVENTS:
-      out.append(start)
-      start, length = start + length, length * max(float(m), 1.0)
-    return out
+    return cycle_starts(p, m, horizon)
 
   def _value(self, k: Array) -> Array:
     i, frac = _shapes.cycle_index(k, self.period, self.period_mult)
-    peak = _shapes.to_float(self.init_value) * _shapes.safe_pow(self.peak_decay, i)
+    peak = _shapes.geometric(self.init_value, self.peak_decay, i)
     return _shapes.cos_anneal(peak, self.end_value, frac)
 
 
@@ -133,10 +130,17 @@ def cosine_restarts(init_value: Any, period: Any, *, period_mult: Any = 1.0,
     Restarts"; PyTorch ``CosineAnnealingWarmRestarts``.
   """
   fn = "cosine_restarts"
-  return CosineRestarts(
-      _check.number(fn, "init_value", init_value),
-      _check.number(fn, "period", period, steps=True, lo=0, lo_open=True,
-                    fix="Pass the length of the first cycle in steps."),
+  return CosineRestarts(_check.number(fn, "init_value", init_value),
+                        **restart_args(fn, period, period_mult, peak_decay,
+                                       end_value))
+
+
+def restart_args(fn: str, period: Any, period_mult: Any, peak_decay: Any,
+                 end_value: Any) -> dict[str, Any]:
+  """The checked cycle arguments of every warm-restart family (SGDR and kin)."""
+  return dict(
+      period=_check.number(fn, "period", period, steps=True, lo=0, lo_open=True,
+                           fix="Pass the length of the first cycle in steps."),
       period_mult=_check.number(fn, "period_mult", period_mult, lo=1,
                                 fix="Pass 1.0 for equal cycles or a growth "
                                 "factor such as 2.0."),
@@ -203,7 +207,7 @@ def warmup_cosine_decay(peak_value: Any, warmup_steps: Any, total_steps: Any, *,
   fn = "warmup_cosine_decay"
   w = _check.steps(fn, "warmup_steps", warmup_steps)
   t = _check.steps(fn, "total_steps", total_steps, positive=True,
-             fix="Pass the step where the decay ends (>= warmup_steps).")
+                   fix="Pass the step where the decay ends (>= warmup_steps).")
   _check.not_below(fn, "total_steps", t, "`warmup_steps`", w,
                    "total_steps counts the warmup too.")
   return WarmupCosineDecay(
@@ -286,7 +290,7 @@ def warmup_stable_decay(peak_value: Any, warmup_steps: Any, decay_steps: Any,
   w = _check.steps(fn, "warmup_steps", warmup_steps)
   d = _check.steps(fn, "decay_steps", decay_steps)
   t = _check.steps(fn, "total_steps", total_steps, positive=True,
-             fix="Pass the step where the decay ends.")
+                   fix="Pass the step where the decay ends.")
   if not any(_check.is_traced(x) for x in (w, d)):
     _check.not_below(fn, "total_steps", t, "`warmup_steps` + `decay_steps`",
                      w + d, "Shorten the warmup or the decay, or train longer.")
@@ -348,7 +352,7 @@ def flat_cosine(value: Any, total_steps: Any, *, pct_start: Any = 0.75,
   return FlatCosine(
       _check.number(fn, "value", value),
       _check.steps(fn, "total_steps", total_steps, positive=True,
-             fix="Pass the length of the run in steps (>= 1)."),
+                   fix="Pass the length of the run in steps (>= 1)."),
       pct_start=_check.in_range(fn, "pct_start", pct_start, 0.0, 1.0,
                                 "Pass the fraction of the run spent flat, "
                                 "e.g. 0.75."),

@@ -88,8 +88,8 @@ def linear(init_value: Any, end_value: Any, transition_steps: Any, *,
       _check.number(fn, "init_value", init_value),
       _check.number(fn, "end_value", end_value),
       _check.steps(fn, "transition_steps", transition_steps, positive=True,
-             fix="Pass the length of the line in steps (>= 1); use "
-             "jaxsched.constant for a flat value."),
+                   fix="Pass the length of the line in steps (>= 1); use "
+                   "jaxsched.constant for a flat value."),
       transition_begin=_check.steps(fn, "transition_begin", transition_begin))
 
 
@@ -161,7 +161,7 @@ def polynomial(init_value: Any, end_value: Any, transition_steps: Any, *,
       _check.number(fn, "init_value", init_value),
       _check.number(fn, "end_value", end_value),
       _check.steps(fn, "transition_steps", transition_steps, positive=True,
-             fix="Pass the length of the decay in steps (>= 1)."),
+                   fix="Pass the length of the decay in steps (>= 1)."),
       power=_check.number(fn, "power", power, lo=0,
                           fix="Pass a non-negative exponent (1.0 is linear)."),
       transition_begin=_check.steps(fn, "transition_begin", transition_begin),
@@ -184,7 +184,7 @@ class ExponentialDecay(Schedule):
   def _value(self, k: Array) -> Array:
     rel = jnp.maximum(_shapes.exact_sub(k, self.transition_begin), 0)
     p = _shapes.periods(rel, self.transition_steps, self.staircase)
-    v = _shapes.to_float(self.init_value) * _shapes.safe_pow(self.decay_rate, p)
+    v = _shapes.geometric(self.init_value, self.decay_rate, p)
     if self.end_value is not None:
       end = _shapes.to_float(self.end_value)
       v = jnp.where(_shapes.to_float(self.decay_rate) < 1.0, jnp.maximum(v, end),
@@ -299,9 +299,8 @@ class InverseScaling(Schedule):
   timescale: Any = 1.0
 
   def _value(self, k: Array) -> Array:
-    t = jnp.maximum(_shapes.to_float(k), 0.0)
-    base = 1.0 + _shapes.safe_div(t, _shapes.to_float(self.timescale))
-    return _shapes.to_float(self.init_value) * _shapes.safe_pow(base, -_shapes.to_float(self.power))
+    return _shapes.to_float(self.init_value) * _shapes.inverse_power(
+        k, self.timescale, self.power)
 
 
 @factory("inverse_scaling")
@@ -354,7 +353,7 @@ class InverseSqrt(Schedule):
     peak = _shapes.to_float(self.peak_value)
 
     def main(r):
-      return peak * jax.lax.rsqrt((jnp.maximum(_shapes.to_float(r), 0.0) + ts) / ts)
+      return peak * _shapes.inverse_power(r, ts, 0.5)
 
     return _shapes.warmup_then(k, self.warmup_steps, 0.0, main)
 

@@ -189,8 +189,8 @@ def layerwise_decay(decay: Any, depth: Callable[[str, Any], int] | Any,
   fn = "layerwise_decay"
   decay = _check.number(fn, "decay", decay, lo=0.0, lo_open=True,
                         fix="Pass the factor per layer, e.g. 0.75.")
-  num_layers = _check.number(fn, "num_layers", num_layers, lo=0, integer=True,
-                             fix="Pass the depth of the head (blocks + 1).")
+  num_layers = _check.steps(fn, "num_layers", num_layers,
+                            fix="Pass the depth of the head (blocks + 1).")
   hi = None if _check.is_traced(num_layers) else num_layers
 
   def factors(tree: Any) -> list[Any]:

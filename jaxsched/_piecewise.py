@@ -31,7 +31,7 @@ class StepDecay(Schedule):
 
   def _value(self, k: Array) -> Array:
     n = _shapes.floor_div(jnp.maximum(k, 0), self.step_size)
-    return _shapes.to_float(self.init_value) * _shapes.safe_pow(self.gamma, n)
+    return _shapes.geometric(self.init_value, self.gamma, n)
 
 
 @factory("step_decay")
@@ -60,8 +60,8 @@ def step_decay(init_value: Any, step_size: Any, *, gamma: Any = 0.1) -> StepDeca
   fn = "step_decay"
   return StepDecay(
       _check.number(fn, "init_value", init_value),
-      _check.number(fn, "step_size", step_size, lo=0, lo_open=True, integer=True,
-                    fix="Pass the number of steps between decays (>= 1)."),
+      _check.steps(fn, "step_size", step_size, positive=True,
+                   fix="Pass the number of steps between decays (>= 1)."),
       gamma=_check.number(fn, "gamma", gamma, lo=0,
                           fix="Pass a non-negative factor, e.g. 0.1."))
 
@@ -77,7 +77,7 @@ class MultiStep(Schedule):
 
   def _value(self, k: Array) -> Array:
     n = _shapes.searchsorted_right(self.milestones, k)
-    return _shapes.to_float(self.init_value) * _shapes.safe_pow(self.gamma, _shapes.to_float(n))
+    return _shapes.geometric(self.init_value, self.gamma, n)
 
 
 @factory("multistep")
@@ -187,10 +187,8 @@ class PiecewiseLinear(Schedule):
     hi = jnp.clip(_shapes.searchsorted_right(self.boundaries, k), 1, n - 1)
     lo = hi - 1
     braw = jnp.asarray(self.boundaries)
-    frac = _shapes.progress_float(_shapes.exact_sub(k, braw[lo]), _shapes.exact_sub(braw[hi], braw[lo]))
-    if self.interpolation == "cosine":
-      return _shapes.cos_anneal(v[lo], v[hi], frac)
-    return _shapes.lerp(v[lo], v[hi], frac)
+    frac = _shapes.phase_between(k, braw[lo], braw[hi])
+    return _shapes.ANNEALS[self.interpolation](v[lo], v[hi], frac)
 
 
 @factory("piecewise_linear")

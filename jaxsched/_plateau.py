@@ -261,16 +261,16 @@ def build(fn: str, *, factor: Any, patience: Any, mode: Any, threshold: Any,
       factor=_check.in_range(
           fn, "factor", factor, 0.0, 1.0,
           "Pass the multiplier applied at each reduction, e.g. factor=0.1."),
-      patience=_check.number(
-          fn, "patience", patience, lo=0, integer=True,
+      patience=_check.steps(
+          fn, "patience", patience,
           fix="Pass how many evaluations without improvement to tolerate, "
           "e.g. patience=10."),
       threshold=_check.number(
           fn, "threshold", threshold, lo=0,
           fix="Pass the minimal change that counts as an improvement, "
           "e.g. threshold=1e-4."),
-      cooldown=_check.number(
-          fn, "cooldown", cooldown, lo=0, integer=True,
+      cooldown=_check.steps(
+          fn, "cooldown", cooldown,
           fix="Pass how many evaluations to wait after a reduction, e.g. "
           "cooldown=0."),
       init_value=_check.number(
@@ -282,8 +282,8 @@ def build(fn: str, *, factor: Any, patience: Any, mode: Any, threshold: Any,
       eps=_check.number(
           fn, "eps", eps, lo=0,
           fix="Pass the smallest change worth applying, e.g. eps=1e-8."),
-      accumulation=_check.number(
-          fn, "accumulation", accumulation, lo=1, integer=True,
+      accumulation=_check.steps(
+          fn, "accumulation", accumulation, lo=1,
           fix="Pass how many metrics to average per decision, e.g. "
           "accumulation=1."),
       mode=_check.choice(fn, "mode", mode, _MODES),

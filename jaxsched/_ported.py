@@ -85,8 +85,8 @@ def log_warmup(init_value: Any, peak_value: Any, warmup_steps: Any) -> LogWarmup
   return LogWarmup(
       _check.number(fn, "init_value", init_value),
       _check.number(fn, "peak_value", peak_value),
-      _check.number(fn, "warmup_steps", warmup_steps, lo=2, integer=True,
-                    fix="Pass the warmup length in steps (>= 2)."))
+      _check.steps(fn, "warmup_steps", warmup_steps, lo=2,
+                   fix="Pass the warmup length in steps (>= 2)."))
 
 
 @register("linear_growth")
@@ -262,9 +262,9 @@ def stepped_cyclic(base_value: Any, max_value: Any, step_size_up: Any, *,
       fn, "step_size_down", step_size_down, lo=0, lo_open=True,
       fix="Pass the number of steps of the fall, or None for step_size_up.")
   fix = "Pass a whole number of stairs, or 0 for a smooth half cycle."
-  n_up = _check.number(fn, "stairs_up", stairs_up, lo=0, integer=True, fix=fix)
-  n_down = n_up if stairs_down is None else _check.number(
-      fn, "stairs_down", stairs_down, lo=0, integer=True, fix=fix)
+  n_up = _check.steps(fn, "stairs_up", stairs_up, fix=fix)
+  n_down = n_up if stairs_down is None else _check.steps(
+      fn, "stairs_down", stairs_down, fix=fix)
   return SteppedCyclic(_check.number(fn, "base_value", base_value),
                        _check.number(fn, "max_value", max_value), up, down,
                        n_up, n_down)

@@ -377,9 +377,9 @@ def lr_range_test(train_step: Callable[[Any, Any, jax.Array], tuple[Any, Any]],
     raise ValueError(
         f"{_FN}: `num_steps` must be a Python int, got num_steps={num_steps!r}. "
         f"It sets the length of the scan, so it cannot be traced.")
-  num_steps = _check.number(_FN, "num_steps", num_steps, lo=10, integer=True,
-                            fix="Pass a whole number of steps, at least 10 "
-                            "(100 to 300 is usual).")
+  num_steps = _check.steps(_FN, "num_steps", num_steps, lo=10,
+                           fix="Pass a whole number of steps, at least 10 "
+                           "(100 to 300 is usual).")
   if mode == "exp":
     min_lr = _check.number(_FN, "min_lr", min_lr, lo=0, lo_open=True,
                            fix="The exp mode spaces rates geometrically, so pass "

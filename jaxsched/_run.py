@@ -79,8 +79,8 @@ class Run:
     for name in _FIELDS:
       x = getattr(self, name)
       if x is not None:
-        object.__setattr__(self, name, _check.number(
-            "Run", name, x, lo=0, lo_open=True, integer=True,
+        object.__setattr__(self, name, _check.steps(
+            "Run", name, x, positive=True,
             fix=f"Pass {_FIELD_FIX[name]} (>= 1), or None."))
 
   def steps(self, duration: Any, *, name: str = "duration") -> Any:

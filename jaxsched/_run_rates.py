@@ -11,11 +11,11 @@ import jax.numpy as jnp
 
 from jaxsched import _check
 from jaxsched import _shapes
-from jaxsched._base import Schedule, factory, register, static
+from jaxsched._base import Schedule, child_changes, factory, register, static
 from jaxsched._decay import constant
 from jaxsched._combinators import _as_schedule
 from jaxsched._run import Run
-from jaxsched._run_time import _COOLDOWN_SHAPES, _child_changes, _num, _steps, _within
+from jaxsched._run_time import _COOLDOWN_SHAPES, _num, _steps, _within
 
 Array = jax.Array
 
@@ -183,7 +183,7 @@ class BatchScale(Schedule):
     return self.schedule(k) * self.factor()
 
   def _phase_changes(self, horizon: float) -> list[float]:
-    return _child_changes(self.schedule, horizon)
+    return child_changes(self.schedule, horizon)
 
 
 @factory("batch_scale")

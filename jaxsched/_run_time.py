@@ -16,7 +16,7 @@ import numpy as np
 
 from jaxsched import _check
 from jaxsched import _shapes
-from jaxsched._base import Schedule, factory, register, static
+from jaxsched._base import Schedule, child_changes, factory, register, static
 from jaxsched._combinators import _as_schedule
 from jaxsched._run import Run, to_steps
 
@@ -37,12 +37,6 @@ def _num(x: Any) -> float:
   return float(np.asarray(x, dtype=np.float64))
 
 
-def _child_changes(s: Any, horizon: float) -> list[float]:
-  """The phase changes of a child schedule (none known for a plain callable)."""
-  method = getattr(s, "_phase_changes", None)
-  return [float(c) for c in method(horizon)] if method is not None else []
-
-
 def _within(points: list[float], horizon: float) -> list[float]:
   return sorted({p for p in points if 0.0 <= p <= horizon})
 
@@ -60,7 +54,7 @@ class Accumulate(Schedule):
 
   def _phase_changes(self, horizon: float) -> list[float]:
     n = _num(self.accumulation_steps)
-    inner = _child_changes(self.schedule, horizon / n)
+    inner = child_changes(self.schedule, horizon / n)
     return _within([c * n for c in inner], horizon)
 
 
@@ -112,10 +106,9 @@ def accumulate(schedule: Any, accumulation_steps: Any) -> Accumulate:
   fn = "accumulate"
   return Accumulate(
       _as_schedule(fn, "schedule", schedule),
-      _check.number(fn, "accumulation_steps", accumulation_steps, lo=0,
-                    lo_open=True, integer=True,
-                    fix="Pass the number of micro-batches per optimizer update "
-                    "(>= 1)."))
+      _check.steps(fn, "accumulation_steps", accumulation_steps, positive=True,
+                   fix="Pass the number of micro-batches per optimizer update "
+                   "(>= 1)."))
 
 
 # -- stretch and extend --------------------------------------------------------
@@ -153,7 +146,7 @@ def _remapped_changes(s: Any, horizon: float, keep: float, old: float,
   den = new - keep if new - keep > 0 else 1.0
   inner_horizon = keep + max(horizon - keep, 0.0) * span / den
   out = [keep, new]
-  for c in _child_changes(s, max(inner_horizon, horizon)):
+  for c in child_changes(s, max(inner_horizon, horizon)):
     if c <= keep:
       out.append(c)
     elif span > 0:
@@ -304,7 +297,7 @@ class CooldownFrom(Schedule):
 
   def _phase_changes(self, horizon: float) -> list[float]:
     start, length = _num(self.start), _num(self.length)
-    inner = [c for c in _child_changes(self.schedule, horizon) if c < start]
+    inner = [c for c in child_changes(self.schedule, horizon) if c < start]
     return _within(inner + [start, start + max(length, 1.0)], horizon)
 
 

@@ -622,3 +622,36 @@ def increment_saturating(n: Array) -> Array:
   """``n + 1`` for an int32 counter, held at 2**31 - 1 instead of wrapping."""
   n = jnp.asarray(n)
   return n + (n < INT32_MAX).astype(n.dtype)
+
+
+def inverse_power(elapsed: Any, timescale: Any, power: Any) -> Array:
+  """Power-law decay factor ``(1 + e / tau)^(-p)``, formed as ``((e + tau) / tau)^(-p)``.
+
+  One rounding for the base (``e + tau`` is exact for whole numbers below 2**24
+  in float32), so it is exactly 1 at ``e = 0``. A negative ``elapsed`` acts as
+  0; a ``timescale <= 0`` acts as 1.
+  """
+  e = jnp.maximum(to_float(elapsed), 0.0)
+  tau = _pos_or_one(to_float(timescale))
+  return safe_pow((e + tau) / tau, -to_float(power))
+
+
+def phase_between(k: Any, start: Any, end: Any) -> Phase:
+  """The phase of step ``k`` in the span ``[start, end]`` (``end <= start``: a jump).
+
+  ``k - start`` and ``end - start`` are exact in integers when all are
+  integers; the length may be fractional.
+  """
+  return progress_float(exact_sub(k, start), exact_sub(end, start))
+
+
+def triangle(pos: Any, up: Any, down: Any) -> Array:
+  """A triangle wave's height in ``[0, 1]`` at ``pos`` steps into its cycle.
+
+  Rises over ``up`` steps (``pos / up``) and falls over the next ``down``
+  (``(up + down - pos) / down``); each side exact at its ends, lengths may be
+  fractional (a length <= 0 is a jump).
+  """
+  rise = phase(pos, up, min_length=None)
+  fall = phase(exact_sub(pos, up), down, min_length=None)
+  return jnp.where(rise.left > 0, rise.done, fall.left)

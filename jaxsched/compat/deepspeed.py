@@ -62,8 +62,8 @@ def _value(fn: str, name: str, x: Any, lo: Any = None, fix: str = "") -> Any:
 
 def _warmup_steps(fn: str, w: Any) -> Any:
   """DeepSpeed's warmup length: a positive integer, then ``max(2, W)``."""
-  w = _check.number(_P + fn, "warmup_num_steps", w, lo=1, integer=True,
-                    fix="Pass the number of warmup steps (a positive integer).")
+  w = _check.steps(_P + fn, "warmup_num_steps", w, lo=1,
+                   fix="Pass the number of warmup steps (a positive integer).")
   return _args.steps_max(w, 2)
 
 
@@ -171,8 +171,8 @@ def WarmupDecayLR(total_num_steps: int, warmup_min_lr: Any = 0.0,  # pylint: dis
   """
   fn = "WarmupDecayLR"
   _last(fn, last_batch_iteration)
-  t = _check.number(_P + fn, "total_num_steps", total_num_steps, lo=0, integer=True,
-                    fix="Pass the total number of training steps.")
+  t = _check.steps(_P + fn, "total_num_steps", total_num_steps,
+                   fix="Pass the total number of training steps.")
   lo = _value(fn, "warmup_min_lr", warmup_min_lr)
   hi = _value(fn, "warmup_max_lr", warmup_max_lr)
   w = _warmup_steps(fn, warmup_num_steps)
@@ -232,8 +232,8 @@ def WarmupCosineLR(total_num_steps: int, warmup_min_ratio: Any = 0.0,  # pylint:
   """
   fn = "WarmupCosineLR"
   _last(fn, last_batch_iteration)
-  t = _check.number(_P + fn, "total_num_steps", total_num_steps, lo=0, integer=True,
-                    fix="Pass the total number of training steps.")
+  t = _check.steps(_P + fn, "total_num_steps", total_num_steps,
+                   fix="Pass the total number of training steps.")
   base = _value(fn, "lr", lr, lo=0, fix="Pass the optimizer's learning rate.")
   rw = _value(fn, "warmup_min_ratio", warmup_min_ratio)
   rc = _value(fn, "cos_min_ratio", cos_min_ratio, lo=0,
@@ -307,11 +307,11 @@ def OneCycle(cycle_min_lr: Any, cycle_max_lr: Any, decay_lr_rate: Any = 0.0,  # 
       _P + fn, "cycle_second_step_size", cycle_second_step_size, lo=0, lo_open=True,
       fix="Pass the steps of the falling half, or None for cycle_first_step_size.")
   fix = "Pass a whole number of stairs (0 or less: none)."
-  n_up = _args.steps_max(_check.number(_P + fn, "cycle_first_stair_count",
-                                   cycle_first_stair_count, integer=True, fix=fix), 0)
-  n_down = n_up if cycle_second_stair_count is None else _args.steps_max(_check.number(
-      _P + fn, "cycle_second_stair_count", cycle_second_stair_count, integer=True,
-      fix=fix), 0)
+  n_up = _args.steps_max(_check.steps(_P + fn, "cycle_first_stair_count",
+                                      cycle_first_stair_count, lo=None, fix=fix), 0)
+  n_down = n_up if cycle_second_stair_count is None else _args.steps_max(
+      _check.steps(_P + fn, "cycle_second_stair_count",
+                   cycle_second_stair_count, lo=None, fix=fix), 0)
   dss = _check.number(_P + fn, "decay_step_size", decay_step_size, lo=0,
                       fix="Pass the steps per unit of decay, or 0 for none.")
   on = _positive(dss)
@@ -372,8 +372,8 @@ def LRRangeTest(lr_range_test_min_lr: Any = 1e-3,  # pylint: disable=invalid-nam
   return linear_growth(
       _value(fn, "lr_range_test_min_lr", lr_range_test_min_lr),
       _value(fn, "lr_range_test_step_rate", lr_range_test_step_rate),
-      _check.number(_P + fn, "lr_range_test_step_size", lr_range_test_step_size,
-                    lo=1, integer=True, fix="Pass a positive number of steps."),
+      _check.steps(_P + fn, "lr_range_test_step_size", lr_range_test_step_size,
+                   lo=1, fix="Pass a positive number of steps."),
       staircase=_check.flag(_P + fn, "lr_range_test_staircase",
                             lr_range_test_staircase))
 

@@ -281,11 +281,10 @@ def combined_cos(pct: Any, start: Any, middle: Any, end: Any,
 
 
 def _total(fn: str, n_epoch: Any, steps_per_epoch: Any) -> Any:
-  e = _check.number(_P + fn, "n_epoch", n_epoch, lo=0, lo_open=True,
-                    integer=True, fix="Pass the number of epochs.")
-  s = _check.number(_P + fn, "steps_per_epoch", steps_per_epoch, lo=0,
-                    lo_open=True, integer=True,
-                    fix="Pass len(dls.train), the batches per epoch.")
+  e = _check.steps(_P + fn, "n_epoch", n_epoch, positive=True,
+                   fix="Pass the number of epochs.")
+  s = _check.steps(_P + fn, "steps_per_epoch", steps_per_epoch, positive=True,
+                   fix="Pass len(dls.train), the batches per epoch.")
   return jnp.asarray(e) * jnp.asarray(s) if _args.traced(e, s) else e * s
 
 
@@ -441,9 +440,8 @@ def fit_sgdr(n_cycles: int, cycle_len: Any, lr_max: Any, *, steps_per_epoch: Any
   """
   fn = "fit_sgdr"
   n_epoch = sgdr_epochs(n_cycles, cycle_len, cycle_mult)
-  spe = _check.number(_P + fn, "steps_per_epoch", steps_per_epoch, lo=0,
-                      lo_open=True, integer=True,
-                      fix="Pass len(dls.train), the batches per epoch.")
+  spe = _check.steps(_P + fn, "steps_per_epoch", steps_per_epoch, positive=True,
+                     fix="Pass len(dls.train), the batches per epoch.")
   lr = _v(fn, "lr_max", lr_max)
   # pcts[i] * N = cycle_len * cycle_mult**i * steps_per_epoch: built in steps,
   # so whole-number arguments give exact integer restarts even when traced

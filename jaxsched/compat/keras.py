@@ -177,8 +177,8 @@ def PolynomialDecay(initial_learning_rate: Any, decay_steps: Any,  # pylint: dis
   return polynomial(
       _num(fn, "initial_learning_rate", initial_learning_rate),
       _num(fn, "end_learning_rate", end_learning_rate),
-      _check.number(_P + fn, "decay_steps", decay_steps, steps=True, lo=0, lo_open=True,
-                    integer=True, fix="Pass the length of the decay in steps."),
+      _check.steps(_P + fn, "decay_steps", decay_steps, positive=True,
+                   fix="Pass the length of the decay in steps."),
       power=_num(fn, "power", power, lo=0, fix="Pass a non-negative exponent."),
       cycle=_check.flag(_P + fn, "cycle", cycle))
 
@@ -219,11 +219,9 @@ def CosineDecay(initial_learning_rate: Any, decay_steps: Any, alpha: Any = 0.0, 
   """
   fn = "CosineDecay"
   init = _num(fn, "initial_learning_rate", initial_learning_rate)
-  t = _check.number(_P + fn, "decay_steps", decay_steps, steps=True, lo=0, lo_open=True,
-                    integer=True, fix="Pass the length of the decay in steps.")
+  t = _check.steps(_P + fn, "decay_steps", decay_steps, positive=True, fix="Pass the length of the decay in steps.")
   a = _num(fn, "alpha", alpha)
-  w = _check.number(_P + fn, "warmup_steps", warmup_steps, lo=0, integer=True,
-                    fix="Pass the warmup length in steps (0 for none).")
+  w = _check.steps(_P + fn, "warmup_steps", warmup_steps, fix="Pass the warmup length in steps (0 for none).")
   if warmup_target is None:
     return cosine_decay(init, t, end_value=_args.mul(init, a))
   target = _num(fn, "warmup_target", warmup_target)

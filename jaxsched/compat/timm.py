@@ -89,8 +89,7 @@ def _finish(fn: str, core: Schedule, lr: Any, warmup_t: Any, warmup_lr_init: Any
             noise_std: Any, noise_seed: Any, t_in_epochs: bool,
             updates_per_epoch: Any, peak: Any = "lr") -> Schedule:
   """Warmup, noise and the epoch/update index around a core schedule."""
-  w = _check.number(_P + fn, "warmup_t", warmup_t, lo=0, integer=True,
-                    fix="Pass the warmup length (0 for none).")
+  w = _check.steps(_P + fn, "warmup_t", warmup_t, fix="Pass the warmup length (0 for none).")
   s = linear_warmup(core, w, init_value=_args.as_float(_check.number(
       _P + fn, "warmup_lr_init", warmup_lr_init, lo=0,
       fix="Pass the learning rate at the start of the warmup.")),
@@ -104,9 +103,8 @@ def _finish(fn: str, core: Schedule, lr: Any, warmup_t: Any, warmup_lr_init: Any
           f"{_P}{fn}: `updates_per_epoch` only applies with t_in_epochs=True, got "
           f"updates_per_epoch={updates_per_epoch!r} with t_in_epochs=False. Drop "
           "it: the schedule already counts updates.")
-    s = epochwise(s, _check.number(
-        _P + fn, "updates_per_epoch", updates_per_epoch, lo=0, lo_open=True,
-        integer=True, fix="Pass the number of optimizer updates per epoch."))
+    s = epochwise(s, _check.steps(
+        _P + fn, "updates_per_epoch", updates_per_epoch, positive=True, fix="Pass the number of optimizer updates per epoch."))
   return s
 
 
@@ -550,8 +548,7 @@ def create_scheduler_v2(lr: Any, sched: str = "cosine", num_epochs: Any = 300,
   t_initial, warmup_t, decay_t = num_epochs, warmup_epochs, decay_epochs
   cooldown_t = cooldown_epochs
   if not step_on_epochs:
-    upe = _check.number(_P + fn, "updates_per_epoch", updates_per_epoch, lo=0,
-                        lo_open=True, integer=True,
+    upe = _check.steps(_P + fn, "updates_per_epoch", updates_per_epoch, positive=True,
                         fix="Pass the number of optimizer updates per epoch "
                         "(step_on_epochs=False needs it).")
     t_initial = _scaled(t_initial, upe)

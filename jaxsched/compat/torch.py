@@ -71,7 +71,7 @@ def _lr(fn: str, lr: Any, name: str = "lr") -> Any:
 
 
 def _iters(fn: str, name: str, x: Any, fix: str) -> Any:
-  return _check.number(_P + fn, name, x, lo=1, integer=True, fix=fix)
+  return _check.steps(_P + fn, name, x, lo=1, fix=fix)
 
 
 def _per_step_rate(gamma: Any) -> tuple[Any, Any]:
@@ -373,7 +373,7 @@ def CosineAnnealingWarmRestarts(lr: Any, T_0: int, T_mult: int = 1,  # pylint: d
   return cosine_restarts(
       _lr(fn, lr),
       _iters(fn, "T_0", T_0, "Pass the length of the first cycle in steps."),
-      period_mult=_check.number(_P + fn, "T_mult", T_mult, lo=1, integer=True,
+      period_mult=_check.steps(_P + fn, "T_mult", T_mult, lo=1,
                                 fix="PyTorch expects an integer T_mult >= 1."),
       end_value=_args.as_float(_check.number(_P + fn, "eta_min", eta_min)))
 
@@ -778,8 +778,7 @@ def SWALR(lr: Any, swa_lr: Any, anneal_epochs: int = 10,  # pylint: disable=inva
     raise ValueError(
         f"{_P}{fn}: `anneal_strategy` must be 'cos' or 'linear', got "
         f"anneal_strategy={anneal_strategy!r}. Pass 'cos' or 'linear'.")
-  e = _check.number(_P + fn, "anneal_epochs", anneal_epochs, lo=0, integer=True,
-                    fix="Pass the number of annealing steps (0 for none).")
+  e = _check.steps(_P + fn, "anneal_epochs", anneal_epochs, fix="Pass the number of annealing steps (0 for none).")
   shape = "cosine" if anneal_strategy == "cos" else "linear"
   return warmup(constant(_args.as_float(_check.number(_P + fn, "swa_lr", swa_lr, lo=0,
                                             fix="Pass the SWA learning rate."))),
