@@ -35,8 +35,9 @@ def constant(value: Any) -> Constant:
     A schedule.
 
   Example:
-    >>> jaxsched.constant(0.1)(jnp.arange(3)).tolist()
-    [0.10000000149011612, 0.10000000149011612, 0.10000000149011612]
+    >>> s = jaxsched.constant(0.1)
+    >>> [round(float(x), 6) for x in s(jnp.arange(3))]
+    [0.1, 0.1, 0.1]
   """
   return Constant(_check.number("constant", "value", value))
 

@@ -368,8 +368,7 @@ def reduce_on_plateau(*, factor: Any = 0.1, patience: Any = 10, mode: str = "min
     ValueError: for a concrete out-of-range value or an unknown mode.
 
   Example:
-    >>> from jaxsched._plateau import reduce_on_plateau
-    >>> p = reduce_on_plateau(factor=0.5, patience=1)
+    >>> p = jaxsched.reduce_on_plateau(factor=0.5, patience=1)
     >>> state = p.init()
     >>> values = []
     >>> for loss in [-1.0, -1.2, -1.1, -1.15, -1.19, -1.3, -1.25, -1.28]:

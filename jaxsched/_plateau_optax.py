@@ -201,10 +201,9 @@ def plateau_schedule(schedule: Callable[[Any], Any], plateau: Any) -> PlateauSch
 
   Example:
     >>> import optax
-    >>> from jaxsched._plateau import reduce_on_plateau
-    >>> from jaxsched._plateau_optax import plateau_schedule
-    >>> lr = plateau_schedule(optax.linear_schedule(1.0, 0.5, 4),
-    ...                       reduce_on_plateau(factor=0.1, patience=0))
+    >>> lr = jaxsched.plateau_schedule(
+    ...     optax.linear_schedule(1.0, 0.5, 4),
+    ...     jaxsched.reduce_on_plateau(factor=0.1, patience=0))
     >>> opt = optax.inject_hyperparams(optax.sgd)(learning_rate=lr)
     >>> params = jnp.zeros(())
     >>> opt_state = opt.init(params)
@@ -263,10 +262,8 @@ def scale_by_plateau(plateau: Any) -> optax.GradientTransformationExtraArgs:
 
   Example:
     >>> import optax
-    >>> from jaxsched._plateau import reduce_on_plateau
-    >>> from jaxsched._plateau_optax import scale_by_plateau
-    >>> p = reduce_on_plateau(factor=0.5, patience=0)
-    >>> opt = optax.chain(optax.sgd(0.1), scale_by_plateau(p))
+    >>> p = jaxsched.reduce_on_plateau(factor=0.5, patience=0)
+    >>> opt = optax.chain(optax.sgd(0.1), jaxsched.scale_by_plateau(p))
     >>> params = jnp.zeros(())
     >>> opt_state = opt.init(params)
     >>> for loss in [1.0, 2.0]:

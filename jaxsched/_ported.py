@@ -357,8 +357,8 @@ def with_momentum(schedule: Any, momentum: Any) -> WithMomentum:
 
   Example:
     >>> s = jaxsched.with_momentum(jaxsched.constant(0.1), jaxsched.constant(0.9))
-    >>> float(s(3)), float(s.momentum(3))
-    (0.10000000149011612, 0.8999999761581421)
+    >>> print(f"{float(s(3)):.6f} {float(s.momentum(3)):.6f}")
+    0.100000 0.900000
   """
   fn = "with_momentum"
   return WithMomentum(_as_schedule(fn, "schedule", schedule),

@@ -351,13 +351,12 @@ def lr_range_test(train_step: Callable[[Any, Any, jax.Array], tuple[Any, Any]],
     target ``b`` per step) diverges once the rate passes ``2 / 10``; the range
     test finds that and suggests a rate below it:
 
-    >>> from jaxsched._range_test import lr_range_test
     >>> def train_step(x, b, lr):
     ...   loss, grad = jax.value_and_grad(lambda x: 5.0 * jnp.sum((x - b)**2))(x)
     ...   return x - lr * grad, loss
     >>> targets = jnp.asarray(np.random.default_rng(0).normal(size=(100, 2)),
     ...                       jnp.float32)
-    >>> result = lr_range_test(train_step, jnp.full(2, 10.0), targets,
+    >>> result = jaxsched.lr_range_test(train_step, jnp.full(2, 10.0), targets,
     ...                        min_lr=1e-4, max_lr=10.0, num_steps=100)
     >>> lr_div = float(result.lrs[result.diverged_at])
     >>> 0.2 < lr_div < 0.6

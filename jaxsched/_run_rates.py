@@ -213,10 +213,10 @@ def batch_scale(schedule: Any, batch_size: Any, *, base_batch_size: Any = 256,
 
   Example:
     >>> base = jaxsched.constant(0.1)
-    >>> float(jaxsched.batch_scale(base, 1024)(0))
-    0.4000000059604645
-    >>> float(jaxsched.batch_scale(base, 1024, rule="sqrt")(0))
-    0.20000000298023224
+    >>> print(f"{float(jaxsched.batch_scale(base, 1024)(0)):.6f}")
+    0.400000
+    >>> print(f"{float(jaxsched.batch_scale(base, 1024, rule='sqrt')(0)):.6f}")
+    0.200000
 
   References:
     timm ``train.py`` (``--lr-base``, ``--lr-base-size``, ``--lr-base-scale``);
