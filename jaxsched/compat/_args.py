@@ -15,6 +15,8 @@ import numpy as np
 
 from jaxsched import _check
 from jaxsched import _shapes
+from jaxsched._combinators import join
+from jaxsched._decay import constant
 
 
 def traced(*xs: Any) -> bool:
@@ -28,6 +30,27 @@ def as_float(x: Any) -> Any:
     return _shapes.to_float(x)
   arr = np.asarray(x, dtype=np.float64)
   return float(arr) if arr.ndim == 0 else arr
+
+
+def value(fn: str, name: str, x: Any, **bounds: Any) -> Any:
+  """A checked numeric argument (``_check.number``) as a float."""
+  return as_float(_check.number(fn, name, x, **bounds))
+
+
+def learning_rate(fn: str, x: Any, name: str = "lr") -> Any:
+  """The optimizer's learning rate argument: a number >= 0, as a float."""
+  return value(fn, name, x, lo=0,
+               fix="Pass the optimizer's learning rate (>= 0).")
+
+
+def add(a: Any, b: Any) -> Any:
+  """``a + b``: Python arithmetic when concrete, JAX when either is traced."""
+  return a + b if not traced(a, b) else jnp.asarray(a) + jnp.asarray(b)
+
+
+def sub(a: Any, b: Any) -> Any:
+  """``a - b``: Python arithmetic when concrete, JAX when either is traced."""
+  return a - b if not traced(a, b) else jnp.asarray(a) - jnp.asarray(b)
 
 
 def mul(a: Any, b: Any) -> Any:
@@ -54,6 +77,12 @@ def steps_max(x: Any, lo: int) -> Any:
   if not traced(x):
     return max(x, lo)
   return jnp.maximum(x, jnp.asarray(lo, dtype=jnp.asarray(x).dtype))
+
+
+def advanced(s: Any) -> Any:
+  """``s(k + 1)``: a join whose second piece starts at step -1 (schedulers that
+  step once at construction)."""
+  return join([constant(0.0), s], [-1])
 
 
 def last_epoch(fn: str, value: Any) -> None:

@@ -57,7 +57,7 @@ def _last(fn: str, value: Any) -> None:
 
 
 def _value(fn: str, name: str, x: Any, lo: Any = None, fix: str = "") -> Any:
-  return _args.as_float(_check.number(_P + fn, name, x, lo=lo, fix=fix))
+  return _args.value(_P + fn, name, x, lo=lo, fix=fix)
 
 
 def _warmup_steps(fn: str, w: Any) -> Any:
@@ -78,15 +78,6 @@ def _ramp(fn: str, kind: str, lo: Any, hi: Any, w: Any) -> Schedule:
 def _shifted(first: Any, inner: Schedule) -> Schedule:
   """``first`` at ``k = 0`` (set at construction), ``inner(k - 1)`` after."""
   return join([constant(first), inner], [1])
-
-
-def _advanced(s: Schedule) -> Schedule:
-  """``s(r + 1)``: a join whose second piece starts at step -1."""
-  return join([constant(0.0), s], [-1])
-
-
-def _sub(a: Any, b: Any) -> Any:
-  return a - b if not _args.traced(a, b) else jnp.asarray(a) - jnp.asarray(b)
 
 
 def WarmupLR(warmup_min_lr: Any = 0.0, warmup_max_lr: Any = None,  # pylint: disable=invalid-name
@@ -176,7 +167,7 @@ def WarmupDecayLR(total_num_steps: int, warmup_min_lr: Any = 0.0,  # pylint: dis
   lo = _value(fn, "warmup_min_lr", warmup_min_lr)
   hi = _value(fn, "warmup_max_lr", warmup_max_lr)
   w = _warmup_steps(fn, warmup_num_steps)
-  span = _sub(t, w)
+  span = _args.sub(t, w)
   decay = linear(_args.where(_positive(span), hi, lo), lo, _args.steps_max(span, 1))
   return join([constant(lo), _ramp(fn, warmup_type, lo, hi, w), decay],
               [1, _plus1(w)])
@@ -240,8 +231,8 @@ def WarmupCosineLR(total_num_steps: int, warmup_min_ratio: Any = 0.0,  # pylint:
               fix="Pass a non-negative ratio, e.g. 0.0001.")
   w = _warmup_steps(fn, warmup_num_steps)
   ramp = _ramp(fn, warmup_type, _args.mul(base, rw), base, w)
-  cos = cosine_decay(base, _args.steps_max(_sub(t, w), 1), end_value=_args.mul(base, rc))
-  return join([constant(0.0), ramp, _advanced(cos)], [1, _plus1(w)])
+  cos = cosine_decay(base, _args.steps_max(_args.sub(t, w), 1), end_value=_args.mul(base, rc))
+  return join([constant(0.0), ramp, _args.advanced(cos)], [1, _plus1(w)])
 
 
 def OneCycle(cycle_min_lr: Any, cycle_max_lr: Any, decay_lr_rate: Any = 0.0,  # pylint: disable=invalid-name

@@ -63,7 +63,7 @@ _P = "compat.fastai."
 
 
 def _v(fn: str, name: str, x: Any) -> Any:
-  return _args.as_float(_check.number(_P + fn, name, x))
+  return _args.value(_P + fn, name, x)
 
 
 def SchedLin(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name

@@ -42,7 +42,7 @@ _P = "compat.keras."
 
 
 def _num(fn: str, name: str, x: Any, **kw: Any) -> Any:
-  return _args.as_float(_check.number(_P + fn, name, x, **kw))
+  return _args.value(_P + fn, name, x, **kw)
 
 
 def _decay_steps(fn: str, x: Any, name: str = "decay_steps") -> Any:

@@ -61,7 +61,7 @@ def _steps(fn: str, name: str, x: Any, fix: str = _check.STEPS_FIX,
 
 
 def _num(fn: str, name: str, x: Any, **kw: Any) -> Any:
-  return _args.as_float(_check.number(_P + fn, name, x, **kw))
+  return _args.value(_P + fn, name, x, **kw)
 
 
 def constant_schedule(value: Any) -> Schedule:

@@ -76,8 +76,7 @@ _P = "compat.timm."
 
 
 def _lr(fn: str, x: Any, name: str = "lr") -> Any:
-  return _args.as_float(_check.number(_P + fn, name, x, lo=0,
-                            fix="Pass the optimizer's learning rate (>= 0)."))
+  return _args.learning_rate(_P + fn, x, name)
 
 
 def _steps(fn: str, name: str, x: Any, fix: str, positive: bool = False) -> Any:

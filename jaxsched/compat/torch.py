@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-import jax.numpy as jnp
 import numpy as np
 
 from jaxsched import _check
@@ -66,8 +65,7 @@ _DEPRECATED = "deprecated"
 
 
 def _lr(fn: str, lr: Any, name: str = "lr") -> Any:
-  return _args.as_float(_check.number(_P + fn, name, lr, lo=0,
-                            fix="Pass the optimizer's learning rate (>= 0)."))
+  return _args.learning_rate(_P + fn, lr, name)
 
 
 def _iters(fn: str, name: str, x: Any, fix: str) -> Any:

@@ -64,25 +64,16 @@ def _last(fn: str, value: Any) -> None:
 
 
 def _lr(fn: str, lr: Any) -> Any:
-  return _args.as_float(_check.number(_P + fn, "lr", lr, lo=0,
-                            fix="Pass the optimizer's learning rate (>= 0)."))
+  return _args.learning_rate(_P + fn, lr)
 
 
 def _steps(fn: str, name: str, x: Any, lo: int = 0) -> Any:
   return _check.steps(_P + fn, name, x, lo=lo)
 
 
-def _sub(a: Any, b: Any) -> Any:
-  return a - b if not _args.traced(a, b) else jnp.asarray(a) - jnp.asarray(b)
-
-
-def _add(a: Any, b: Any) -> Any:
-  return a + b if not _args.traced(a, b) else jnp.asarray(a) + jnp.asarray(b)
-
-
 def _span(n: Any, w: Any) -> Any:
   """``max(1, N - W)``: transformers' decay length."""
-  return _args.steps_max(_sub(n, w), 1)
+  return _args.steps_max(_args.sub(n, w), 1)
 
 
 def _ramp(lr: Any, w: Any) -> Schedule:
@@ -93,11 +84,6 @@ def _ramp(lr: Any, w: Any) -> Schedule:
 def _after_warmup(lr: Any, w: Any, main: Schedule) -> Schedule:
   """The linear warmup for ``k < W``, then ``main(k - W)``."""
   return join([_ramp(lr, w), main], [w])
-
-
-def _advanced(s: Schedule) -> Schedule:
-  """``s(r + 1)``: a join whose second piece starts at step -1."""
-  return join([constant(0.0), s], [-1])
 
 
 def _cycles(fn: str, c: Any) -> Any:
@@ -203,7 +189,7 @@ def get_linear_schedule_with_warmup(lr: Any, num_warmup_steps: int,
   base = _lr(fn, lr)
   w = _steps(fn, "num_warmup_steps", num_warmup_steps)
   n = _steps(fn, "num_training_steps", num_training_steps)
-  span = _sub(n, w)
+  span = _args.sub(n, w)
   top = _args.where(jnp.asarray(span) > 0 if _args.traced(span) else span > 0, base, 0.0)
   return _after_warmup(base, w, linear(top, 0.0, _span(n, w)))
 
@@ -286,7 +272,7 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
   span = _span(n, w)
   period = _args.div(span, _cycles(fn, num_cycles))
   return join([_ramp(base, w), cosine_restarts(base, period), constant(0.0)],
-              [w, _add(w, span)])
+              [w, _args.add(w, span)])
 
 
 def get_polynomial_decay_schedule_with_warmup(
@@ -330,7 +316,7 @@ def get_polynomial_decay_schedule_with_warmup(
         "Pass a smaller final learning rate (transformers requires it too).")
   w = _steps(fn, "num_warmup_steps", num_warmup_steps)
   n = _steps(fn, "num_training_steps", num_training_steps)
-  span = _sub(n, w)
+  span = _args.sub(n, w)
   if not _args.traced(span) and span < 1:
     raise ValueError(
         f"{_P}{fn}: `num_training_steps` must be > num_warmup_steps={w}, got "
@@ -488,12 +474,12 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
   w = _steps(fn, "num_warmup_steps", num_warmup_steps)
   n = _steps(fn, "num_training_steps", num_training_steps)
   if warmup_lr_rate is None:
-    ramp = _advanced(_ramp(base, w))                     # lr (k + 1) / W
+    ramp = _args.advanced(_ramp(base, w))                     # lr (k + 1) / W
   else:
     rw = _args.as_float(_check.number(_P + fn, "warmup_lr_rate", warmup_lr_rate))
-    ramp = linear(_args.mul(base, rw), base, _args.steps_max(_sub(w, 1), 1))
+    ramp = linear(_args.mul(base, rw), base, _args.steps_max(_args.sub(w, 1), 1))
   wave = _wave(base, _args.mul(base, rate), _span(n, w), _cycles(fn, num_cycles))
-  return join([ramp, _advanced(wave)], [w])
+  return join([ramp, _args.advanced(wave)], [w])
 
 
 _SHAPES = {"linear": "linear", "cosine": "cosine", "1-sqrt": "sqrt"}
@@ -552,7 +538,7 @@ def get_wsd_schedule(lr: Any, num_warmup_steps: int, num_decay_steps: int,
         "both None. Pass num_training_steps=N.")
   if num_stable_steps is None:
     n = _steps(fn, "num_training_steps", num_training_steps)
-    stable = _sub(_sub(n, w), d)
+    stable = _args.sub(_args.sub(n, w), d)
     if not _args.traced(stable) and stable < 0:
       raise ValueError(
           f"{_P}{fn}: `num_training_steps` must be >= num_warmup_steps + "
@@ -574,10 +560,10 @@ def get_wsd_schedule(lr: Any, num_warmup_steps: int, num_decay_steps: int,
                                 end_value=floor, decay_shape="sqrt")
   else:
     decay = _wave(base, floor, length, _cycles(fn, num_cycles))
-  start = _add(w, stable)
+  start = _args.add(w, stable)
   return join([warmup(constant(base), w, init_value=floor, shape=warm),
                constant(base), decay, constant(floor)],
-              [w, start, _add(start, d)])
+              [w, start, _args.add(start, d)])
 
 
 SCHEDULER_NAMES = (
