@@ -166,7 +166,8 @@ class WarmupCosineDecay(Schedule):
     decay = _shapes.exact_sub(self.total_steps, self.warmup_steps)
 
     def main(r):
-      return _shapes.cos_anneal(self.peak_value, self.end_value, _shapes.progress(r, decay),
+      return _shapes.cos_anneal(self.peak_value, self.end_value,
+                                _shapes.progress(r, decay),
                           self.exponent)
 
     return _shapes.warmup_then(k, self.warmup_steps, self.init_value, main)
@@ -237,7 +238,8 @@ class WarmupStableDecay(Schedule):
     return [w, t - d, t]
 
   def _value(self, k: Array) -> Array:
-    stable = _shapes.exact_sub(_shapes.exact_sub(self.total_steps, self.warmup_steps), self.decay_steps)
+    stable = _shapes.exact_sub(_shapes.exact_sub(self.total_steps, self.warmup_steps),
+                               self.decay_steps)
     anneal = _shapes.ANNEALS[self.decay_shape]
 
     def main(r):

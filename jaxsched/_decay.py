@@ -53,7 +53,8 @@ class Linear(Schedule):
     return [b, b + max(t, 1.0)]
 
   def _value(self, k: Array) -> Array:
-    frac = _shapes.progress(_shapes.exact_sub(k, self.transition_begin), self.transition_steps)
+    frac = _shapes.progress(_shapes.exact_sub(k, self.transition_begin),
+                            self.transition_steps)
     return _shapes.lerp(self.init_value, self.end_value, frac)
 
 

@@ -52,7 +52,8 @@ class AnnealRestarts(Schedule):
       val = _shapes.lerp(peak, self.end_value, ph)
     if self.cycle_limit is None:
       return val
-    return jnp.where(i < _shapes.to_float(self.cycle_limit), val, _shapes.to_float(self.end_value))
+    return jnp.where(i < _shapes.to_float(self.cycle_limit), val,
+                     _shapes.to_float(self.end_value))
 
   def _phase_changes(self, horizon: float) -> list[float]:
     if not is_concrete(self.period, self.period_mult, self.cycle_limit):
@@ -357,7 +358,8 @@ class ByFraction(Schedule):
   total_steps: Any
 
   def _value(self, k: Array) -> Array:
-    return self.schedule(_shapes.safe_div(_shapes.to_float(k), _shapes.to_float(self.total_steps)))
+    return self.schedule(_shapes.safe_div(_shapes.to_float(k),
+                                          _shapes.to_float(self.total_steps)))
 
   def _phase_changes(self, horizon: float) -> list[float]:
     if not is_concrete(self.total_steps):

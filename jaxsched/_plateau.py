@@ -203,7 +203,8 @@ class ReduceOnPlateau:
     # counters: a bad epoch unless improved or in a cooldown; the cooldown
     # counts down by one while positive (one select each, no nested chains)
     in_cooldown = state.cooldown_counter > 0
-    bad = jnp.where(improved | in_cooldown, 0, _shapes.increment_saturating(state.num_bad_epochs))
+    bad = jnp.where(improved | in_cooldown, 0,
+                    _shapes.increment_saturating(state.num_bad_epochs))
     cooldown = state.cooldown_counter - in_cooldown.astype(jnp.int32)
     reduce = bad > _count(self.patience)
 

@@ -151,7 +151,8 @@ class CosineWave(Schedule):
     h = _shapes.to_float(self.half_period)
     pos = _shapes.mod(_shapes.to_float(jnp.maximum(k, 0)), 2.0 * h)
     down = jnp.where(pos > h, 2.0 * h - pos, pos)  # the way back up, mirrored
-    return _shapes.cos_anneal(self.init_value, self.end_value, _shapes.progress_float(down, h))
+    return _shapes.cos_anneal(self.init_value, self.end_value,
+                              _shapes.progress_float(down, h))
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return _multiples(self.half_period, horizon)
@@ -206,7 +207,8 @@ class SteppedCyclic(Schedule):
     rise = _shapes.stair_fraction(pos, up, self.stairs_up)
     fall = _shapes.stair_fraction(_shapes.to_float(total) - pos, self.step_size_down,
                             self.stairs_down)
-    return _shapes.lerp(self.base_value, self.max_value, jnp.where(pos <= up, rise, fall))
+    return _shapes.lerp(self.base_value, self.max_value,
+                        jnp.where(pos <= up, rise, fall))
 
   def _phase_changes(self, horizon: float) -> list[float]:
     if _check.is_traced(self.step_size_up) or _check.is_traced(self.step_size_down):

@@ -175,7 +175,8 @@ class BatchScale(Schedule):
   def factor(self) -> Array:
     """The multiplier ``(B / B_0)^p`` (``p = 1`` linear, ``1/2`` sqrt)."""
     base = _shapes.to_float(self.base_batch_size)
-    batch = jnp.where(_shapes.to_float(self.batch_size) > 0, _shapes.to_float(self.batch_size), base)
+    batch = jnp.where(_shapes.to_float(self.batch_size) > 0,
+                      _shapes.to_float(self.batch_size), base)
     ratio = _shapes.safe_div(batch, base)
     return _shapes.safe_pow(ratio, _BATCH_RULES[self.rule])
 

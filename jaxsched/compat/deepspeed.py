@@ -231,7 +231,8 @@ def WarmupCosineLR(total_num_steps: int, warmup_min_ratio: Any = 0.0,  # pylint:
               fix="Pass a non-negative ratio, e.g. 0.0001.")
   w = _warmup_steps(fn, warmup_num_steps)
   ramp = _ramp(fn, warmup_type, _args.mul(base, rw), base, w)
-  cos = cosine_decay(base, _args.steps_max(_args.sub(t, w), 1), end_value=_args.mul(base, rc))
+  cos = cosine_decay(base, _args.steps_max(_args.sub(t, w), 1),
+                     end_value=_args.mul(base, rc))
   return join([constant(0.0), ramp, _args.advanced(cos)], [1, _plus1(w)])
 
 
@@ -307,7 +308,7 @@ def OneCycle(cycle_min_lr: Any, cycle_max_lr: Any, decay_lr_rate: Any = 0.0,  # 
                       fix="Pass the steps per unit of decay, or 0 for none.")
   on = _positive(dss)
   size = _args.where(on, dss, 1)
-  total = up + down if not _args.traced(up, down) else jnp.asarray(up) + jnp.asarray(down)
+  total = _args.add(up, down)
   lo = _value(fn, "cycle_min_lr", cycle_min_lr)
   hi = _value(fn, "cycle_max_lr", cycle_max_lr)
   rate = _args.where(on, _value(fn, "decay_lr_rate", decay_lr_rate, lo=0,

@@ -219,9 +219,11 @@ def CosineDecay(initial_learning_rate: Any, decay_steps: Any, alpha: Any = 0.0, 
   """
   fn = "CosineDecay"
   init = _num(fn, "initial_learning_rate", initial_learning_rate)
-  t = _check.steps(_P + fn, "decay_steps", decay_steps, positive=True, fix="Pass the length of the decay in steps.")
+  t = _check.steps(_P + fn, "decay_steps", decay_steps, positive=True,
+                   fix="Pass the length of the decay in steps.")
   a = _num(fn, "alpha", alpha)
-  w = _check.steps(_P + fn, "warmup_steps", warmup_steps, fix="Pass the warmup length in steps (0 for none).")
+  w = _check.steps(_P + fn, "warmup_steps", warmup_steps,
+                   fix="Pass the warmup length in steps (0 for none).")
   if warmup_target is None:
     return cosine_decay(init, t, end_value=_args.mul(init, a))
   target = _num(fn, "warmup_target", warmup_target)

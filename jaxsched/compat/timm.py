@@ -88,7 +88,8 @@ def _finish(fn: str, core: Schedule, lr: Any, warmup_t: Any, warmup_lr_init: Any
             noise_std: Any, noise_seed: Any, t_in_epochs: bool,
             updates_per_epoch: Any, peak: Any = "lr") -> Schedule:
   """Warmup, noise and the epoch/update index around a core schedule."""
-  w = _check.steps(_P + fn, "warmup_t", warmup_t, fix="Pass the warmup length (0 for none).")
+  w = _check.steps(_P + fn, "warmup_t", warmup_t,
+                   fix="Pass the warmup length (0 for none).")
   s = linear_warmup(core, w, init_value=_args.as_float(_check.number(
       _P + fn, "warmup_lr_init", warmup_lr_init, lo=0,
       fix="Pass the learning rate at the start of the warmup.")),

@@ -462,7 +462,8 @@ def _cyclic_curve(base: Any, top: Any, up: Any, down: Any, mode: str,
   # float32-safe rate of ExponentialLR (gamma = 0.99994 over 20000 steps is
   # otherwise off by 4e-4).
   rate, n = _per_step_rate(g)
-  wave = cyclic(0.0, _args.as_float(top) - _args.as_float(base), up, step_size_down=down,
+  wave = cyclic(0.0, _args.as_float(top) - _args.as_float(base), up,
+                step_size_down=down,
                 mode="triangular")
   return constant(base) + wave * exponential_decay(1.0, rate, n)
 
@@ -554,7 +555,8 @@ def OneCycleLR(max_lr: Any, total_steps: int | None = None,  # pylint: disable=i
   if not _check.flag(_P + fn, "cycle_momentum", cycle_momentum):
     return lrs
   return with_momentum(lrs, one_cycle_momentum(
-      total, base_value=_args.as_float(_check.number(_P + fn, "base_momentum", base_momentum)),
+      total, base_value=_args.as_float(_check.number(_P + fn, "base_momentum",
+                                                     base_momentum)),
       max_value=_args.as_float(_check.number(_P + fn, "max_momentum", max_momentum)),
       pct_start=pct, anneal=_ANNEAL[anneal_strategy], three_phase=three))
 
@@ -776,7 +778,8 @@ def SWALR(lr: Any, swa_lr: Any, anneal_epochs: int = 10,  # pylint: disable=inva
     raise ValueError(
         f"{_P}{fn}: `anneal_strategy` must be 'cos' or 'linear', got "
         f"anneal_strategy={anneal_strategy!r}. Pass 'cos' or 'linear'.")
-  e = _check.steps(_P + fn, "anneal_epochs", anneal_epochs, fix="Pass the number of annealing steps (0 for none).")
+  e = _check.steps(_P + fn, "anneal_epochs", anneal_epochs,
+                   fix="Pass the number of annealing steps (0 for none).")
   shape = "cosine" if anneal_strategy == "cos" else "linear"
   return warmup(constant(_args.as_float(_check.number(_P + fn, "swa_lr", swa_lr, lo=0,
                                             fix="Pass the SWA learning rate."))),
@@ -845,7 +848,8 @@ def ReduceLROnPlateau(lr: Any, *, mode: str = "min", factor: Any = 0.1,  # pylin
     PyTorch ``torch.optim.lr_scheduler.ReduceLROnPlateau``; the golden table
     ``tests/golden/plateau_torch.json`` is produced by the real PyTorch.
   """
-  return _plateau.build("ReduceLROnPlateau", factor=factor, patience=patience, mode=mode,
+  return _plateau.build("ReduceLROnPlateau", factor=factor, patience=patience,
+                        mode=mode,
                 threshold=threshold, threshold_mode=threshold_mode,
                 cooldown=cooldown, init_value=lr, min_value=min_lr, eps=eps,
                 accumulation=1, value_name="lr", min_name="min_lr",

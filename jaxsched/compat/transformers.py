@@ -190,7 +190,8 @@ def get_linear_schedule_with_warmup(lr: Any, num_warmup_steps: int,
   w = _steps(fn, "num_warmup_steps", num_warmup_steps)
   n = _steps(fn, "num_training_steps", num_training_steps)
   span = _args.sub(n, w)
-  top = _args.where(jnp.asarray(span) > 0 if _args.traced(span) else span > 0, base, 0.0)
+  positive = jnp.asarray(span) > 0 if _args.traced(span) else span > 0
+  top = _args.where(positive, base, 0.0)
   return _after_warmup(base, w, linear(top, 0.0, _span(n, w)))
 
 
