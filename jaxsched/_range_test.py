@@ -126,8 +126,8 @@ class RangeTestResult:
     """
     method = _check.choice("RangeTestResult.suggestion", "method", method,
                            _METHODS)
-    fn = _suggest_fn(method, len(self.batch_shape))
-    return fn(self.lrs, self.smoothed, self.valid)
+    suggest = _suggest_fn(method, len(self.batch_shape))
+    return suggest(self.lrs, self.smoothed, self.valid)
 
   def plot(self, path: Any = None, ax: Any = None, *,
            method: str = "steepest") -> Any:
@@ -194,10 +194,10 @@ class RangeTestResult:
 @functools.lru_cache(maxsize=None)
 def _suggest_fn(method: str, batch_dims: int) -> Callable[..., jax.Array]:
   """The jitted suggestion, vmapped over ``batch_dims`` leading axes."""
-  fn = functools.partial(_suggest, method=method)
+  suggest = functools.partial(_suggest, method=method)
   for _ in range(batch_dims):
-    fn = jax.vmap(fn)
-  return jax.jit(fn)
+    suggest = jax.vmap(suggest)
+  return jax.jit(suggest)
 
 
 def _secant_steps(num_steps: int) -> int:
