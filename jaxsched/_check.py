@@ -100,7 +100,10 @@ def _is_real_dtype(dtype: np.dtype) -> bool:
 
 
 def _float_max() -> float:
-  return float(np.finfo(float_dtype()).max)
+  return _FLOAT_MAX[float_dtype()]
+
+
+_FLOAT_MAX = {np.dtype(t): float(np.finfo(t).max) for t in (np.float32, np.float64)}
 
 
 def _has_bool(x: Any) -> bool:

@@ -30,9 +30,13 @@ INT32_MAX = 2**31 - 1  # the largest step count, counter and cycle start
 def float_dtype() -> np.dtype:
   """The float dtype schedules compute in: float32, or float64 with x64.
 
-  The one definition in the package (``_check.float_dtype`` is this function).
+  The one definition in the package (``_check.float_dtype`` is this function);
+  cheap, so checks may call it for every hyperparameter.
   """
-  return jnp.zeros((), dtype=float).dtype
+  return _FLOAT64 if jax.config.jax_enable_x64 else _FLOAT32
+
+
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 def to_float(x: Any) -> Array:
