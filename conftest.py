@@ -1,7 +1,10 @@
 """Test configuration for tests/ and the package's doctests.
 
-Strict dtype promotion is on everywhere, so that no implicit cast hides a bug, and
-doctests see ``jaxsched``, ``jax``, ``jnp`` and ``np`` without importing them.
+Strict dtype promotion is on for our own tests and doctests, so that no implicit
+cast hides a bug; tests of user-style code (README examples, the demo, which use
+optax as a user would) are marked ``@pytest.mark.standard_promotion`` and run
+under JAX's default promotion. Doctests see ``jaxsched``, ``jax``, ``jnp`` and
+``np`` without importing them.
 """
 
 import jax
@@ -10,9 +13,59 @@ import pytest
 
 jax.config.update("jax_numpy_dtype_promotion", "strict")
 
+
+def _share_compilations() -> None:
+  """One persistent compilation cache for the whole run.
+
+  The suite compiles thousands of small programs (eager JAX compiles each
+  primitive per shape); the pytest-xdist workers, and the subprocesses that the
+  CLI and multi-process tests start, compile many of the same ones. A shared
+  on-disk cache lets each be compiled once per run, and once per machine across
+  runs. ``JAXSCHED_TEST_CACHE`` names the folder (default: the user's cache
+  folder); ``JAXSCHED_TEST_CACHE=0`` turns it off. Cached programs are keyed by
+  the HLO, the flags and the jax version, so a hit is the same executable.
+  """
+  import os  # pylint: disable=import-outside-toplevel
+  import pathlib  # pylint: disable=import-outside-toplevel
+  where = os.environ.get("JAXSCHED_TEST_CACHE")
+  if where == "0":
+    return
+  if not where:
+    base = os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache"
+    where = str(pathlib.Path(base) / "jaxsched" / f"test-jax-{jax.__version__}")
+  os.environ["JAXSCHED_TEST_CACHE"] = where  # subprocesses of the tests share it
+  os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", where)
+  os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+  os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+  for name, value in [("jax_compilation_cache_dir", where),
+                      ("jax_persistent_cache_min_compile_time_secs", 0),
+                      ("jax_persistent_cache_min_entry_size_bytes", 0)]:
+    try:
+      jax.config.update(name, value)
+    except AttributeError:  # an option older jax versions lack: no cache
+      return
+
+
+_share_compilations()
+
 # scripts that regenerate golden data need PyTorch/Keras/transformers, which are
 # never test dependencies; the suite reads the committed data instead
 collect_ignore_glob = ["tests/golden/*.py"]
+
+
+def pytest_configure(config):
+  config.addinivalue_line(
+      "markers", "standard_promotion: run under JAX's standard dtype promotion "
+      "(user-style code: README examples, the demo)")
+
+
+@pytest.fixture(autouse=True)
+def _promotion(request):
+  if request.node.get_closest_marker("standard_promotion") is None:
+    yield
+    return
+  with jax.numpy_dtype_promotion("standard"):
+    yield
 
 
 @pytest.fixture(autouse=True)

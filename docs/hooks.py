@@ -2,8 +2,8 @@
 
 A line ``<!-- include FILE -->`` is replaced by FILE (relative to the repository
 root); ``<!-- include FILE#Heading -->`` by the ``## Heading`` section of FILE, up
-to the next heading of the same level. The README stays the one source of the
-prose, so the site cannot drift from it. Links written relative to the
+to the next heading of the same level. README.md's set-up and quickstart stay the
+one source of that text, so the site cannot drift from it. Links written relative to the
 repository root (``docs/gallery.png``, ``bench/RESULTS.md``) are rewritten to the
 including page. A missing file or section raises, which fails the build.
 """

@@ -363,6 +363,7 @@ def from_config(config: dict[str, Any] | str) -> Schedule:
 
 
 MAX_DEPTH = 100  # schedules nested inside schedules, in a config
+RENAMED = {"sum": "add"}  # old config names, still read by from_config
 
 
 def _from_config(config: Any, depth: int) -> "Schedule":
@@ -386,6 +387,7 @@ def _from_config(config: Any, depth: int) -> "Schedule":
         f"from_config: `config` must be a dict with a \"name\" key, got "
         f"config={_clip(config)}. Pass the output of schedule.to_config().")
   name = config["name"]
+  name = RENAMED.get(name, name) if isinstance(name, str) else name
   if not isinstance(name, str) or name not in _REGISTRY or \
       _REGISTRY[name][1] is None:
     what = "unknown family" if isinstance(name, str) else (

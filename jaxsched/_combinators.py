@@ -352,13 +352,13 @@ def product(schedules: Sequence[Any]) -> Product:
   return Product(_terms("product", schedules, "[decay, 0.5]", "factors"))
 
 
-@register("sum")
+@register("add")
 class Sum(_Pointwise):
   schedules: tuple
   _op = staticmethod(operator.add)
 
 
-@factory("sum")
+@factory("add")
 def add(schedules: Sequence[Any]) -> Sum:
   r"""Pointwise sum of schedules: ``s + t`` (for example a floor under a decay).
 

@@ -1,18 +1,25 @@
-"""The main job's task: a small MLP on synthetic data, and the vmapped sweep.
+"""The demo task: a small MLP trained with optax's Adam on synthetic data, and
+the vmapped sweep of schedules over it.
 
-``run_demo`` trains one MLP per schedule configuration, all in one compiled,
+:func:`run_demo` trains one MLP per schedule configuration, all in one compiled,
 vmapped ``lax.scan`` run by :func:`jaxsched.sweep` (the configuration axis sharded
-over every device); ``jaxsched demo`` (see :mod:`jaxsched._cli`) prints its table
-and writes its plot.
+over every device), and returns the curves; :func:`results_table` formats them,
+``jaxsched._plot.demo_figure`` draws them. :func:`range_test_task` is the same
+model and data for ``lr_range_test``. A library module: it prints nothing unless
+given a ``log`` and knows nothing of the command line.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
-import numpy as np
+if TYPE_CHECKING:
+  import numpy as np
+
+# NumPy and JAX are imported inside the functions: the command line reads the
+# constants below (for --help) without paying for either.
 
 # ---------------------------------------------------------------------------
 # the demo task: a small MLP on synthetic regression data
@@ -31,6 +38,7 @@ def make_data(n_train: int, n_val: int, seed: int = 0) -> dict[str, np.ndarray]:
   Returns:
     ``{"x_train", "y_train", "x_val", "y_val"}``, float32 arrays.
   """
+  import numpy as np  # pylint: disable=import-outside-toplevel
   rng = np.random.default_rng(seed)
   w1 = rng.normal(size=(_FEATURES, _TEACHER_HIDDEN)) * (2.0 / math.sqrt(_FEATURES))
   w2 = rng.normal(size=(_TEACHER_HIDDEN, 1))
@@ -68,41 +76,76 @@ def mlp_loss(params: dict[str, Any], x: Any, y: Any) -> Any:
   return jnp.mean((h @ params["w3"] + params["b3"] - y) ** 2)
 
 
-def adam_init(params: Any) -> tuple[Any, Any, Any]:
-  """Adam's state ``(mu, nu, count)`` for ``params`` (written out, dtype-explicit,
-  so that it also runs under ``jax_numpy_dtype_promotion="strict"``)."""
+def adam_init(params: Any) -> Any:
+  """``optax.adam``'s state for ``params`` (its state does not depend on the rate)."""
+  import optax  # pylint: disable=import-outside-toplevel
+  return optax.adam(0.0).init(params)
+
+
+def adam_step(params: Any, opt_state: Any, grads: Any, lr: Any) -> tuple[Any, Any]:
+  """One ``optax.adam(lr)`` step; ``lr`` may change every step (a traced scalar)."""
+  import optax  # pylint: disable=import-outside-toplevel
+  updates, opt_state = optax.adam(lr).update(grads, opt_state, params)
+  return optax.apply_updates(params, updates), opt_state
+
+
+def train_step(state: Any, batch: Any, lr: Any) -> tuple[Any, Any]:
+  """``(params, opt_state), (x, y), lr -> (new state, loss before the update)``:
+  one Adam step on the MLP's mean squared error (the ``lr_range_test`` form)."""
   import jax  # pylint: disable=import-outside-toplevel
-  import jax.numpy as jnp  # pylint: disable=import-outside-toplevel
-  zeros = jax.tree.map(jnp.zeros_like, params)
-  return zeros, zeros, jnp.zeros((), jnp.int32)
+  params, opt_state = state
+  loss, grads = jax.value_and_grad(mlp_loss)(params, *batch)
+  return adam_step(params, opt_state, grads, lr), loss
 
 
-def adam_step(params: Any, state: Any, grads: Any, lr: Any, b1: float = 0.9,
-              b2: float = 0.999, eps: float = 1e-8) -> tuple[Any, Any]:
-  """One Adam step (Kingma & Ba, as ``optax.adam``) at learning rate ``lr``."""
+def range_test_task(num_steps: int, hidden: int = 32, n_train: int = 4096,
+                    batch: int = 64) -> tuple[Callable[..., Any], Any, Any]:
+  """The demo's model and data as an LR range test: ``(train_step, state,
+  batches)`` for ``jaxsched.lr_range_test`` (``num_steps`` minibatches drawn
+  with a fixed seed, the MLP initialised from ``jax.random.key(0)``)."""
+  import numpy as np  # pylint: disable=import-outside-toplevel
   import jax  # pylint: disable=import-outside-toplevel
-  import jax.numpy as jnp  # pylint: disable=import-outside-toplevel
-  mu, nu, count = state
-  count = count + 1
-  mu = jax.tree.map(lambda m, g: b1 * m + (1 - b1) * g, mu, grads)
-  nu = jax.tree.map(lambda v, g: b2 * v + (1 - b2) * g * g, nu, grads)
-
-  def update(p: Any, m: Any, v: Any) -> Any:
-    t = count.astype(p.dtype)
-    m_hat = m / (1 - jnp.power(jnp.asarray(b1, p.dtype), t))
-    v_hat = v / (1 - jnp.power(jnp.asarray(b2, p.dtype), t))
-    return p - jnp.asarray(lr).astype(p.dtype) * m_hat / (jnp.sqrt(v_hat) + eps)
-
-  return jax.tree.map(update, params, mu, nu), (mu, nu, count)
-
+  data = make_data(n_train, 1, seed=0)
+  idx = np.random.default_rng(1).integers(0, n_train, size=(num_steps, batch))
+  params = init_mlp(jax.random.key(0), hidden)
+  return train_step, (params, adam_init(params)), (data["x_train"][idx],
+                                                   data["y_train"][idx])
 
 
 # ---------------------------------------------------------------------------
 # demo: a vmapped, sharded sweep of schedules, compiled once
 # ---------------------------------------------------------------------------
 
-_EVAL_EVERY = 10  # steps between validation evaluations (and plateau updates)
+EVAL_EVERY = 10  # steps between validation evaluations (and plateau updates)
+MIN_STEPS = 2 * EVAL_EVERY  # the shortest run: two evaluations
+STEPS_RULE = (f"a multiple of {EVAL_EVERY} (the validation interval), at least "
+              f"{MIN_STEPS}")
+SMALL = {"steps": 200, "hidden": 16, "n_train": 1024, "batch": 32}  # --small
 _NEVER = 2**31 - 1  # patience of a plateau that never reduces
+
+
+def check_steps(fn: str, steps: Any) -> int:
+  """``steps`` if it is a whole number, a multiple of ``EVAL_EVERY`` and at least
+  ``MIN_STEPS``; else a ValueError naming ``fn`` (nothing is rounded).
+
+  Example:
+    >>> from jaxsched._demo import check_steps
+    >>> check_steps("run_demo", 30)
+    30
+    >>> check_steps("run_demo", 5)
+    Traceback (most recent call last):
+    ...
+    ValueError: run_demo: `steps` must be a multiple of 10 (the validation interval), at least 20, got steps=5. Pass e.g. steps=20.
+  """
+  from jaxsched import _check  # pylint: disable=import-outside-toplevel
+  fix = lambda v: f"Pass e.g. steps={v}."  # noqa: E731
+  nearest = max(MIN_STEPS, -(-int(steps) // EVAL_EVERY) * EVAL_EVERY) if (
+      isinstance(steps, (int, float)) and math.isfinite(steps)) else MIN_STEPS
+  value = _check.number(fn, "steps", steps, integer=True, fix=fix(nearest))
+  if value < MIN_STEPS or value % EVAL_EVERY:
+    raise ValueError(f"{fn}: `steps` must be {STEPS_RULE}, got steps={steps}. "
+                     f"{fix(nearest)}")
+  return int(value)
 
 
 def demo_configs(steps: int) -> list[dict[str, Any]]:
@@ -154,6 +197,7 @@ def demo_configs(steps: int) -> list[dict[str, Any]]:
 
 def _group_key(schedule: Any) -> Any:
   """Schedules with equal keys can be stacked: same treedef, leaf shapes, kinds."""
+  import numpy as np  # pylint: disable=import-outside-toplevel
   import jax  # pylint: disable=import-outside-toplevel
   leaves, treedef = jax.tree_util.tree_flatten(schedule)
   return (treedef, tuple((np.shape(x), np.asarray(x).dtype.kind in "iub")
@@ -171,6 +215,7 @@ def sweep_configs(configs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
   Returns:
     ``(sweep configs, number of groups)``.
   """
+  import numpy as np  # pylint: disable=import-outside-toplevel
   import jaxsched  # pylint: disable=import-outside-toplevel
   groups: dict[Any, int] = {}
   first: list[Any] = []
@@ -242,88 +287,81 @@ def train_fn(steps: int, hidden: int, eval_every: int, num_groups: int) -> Any:
 
 
 def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
-             batch: int = 64, out: str | None = "jaxsched_demo.png",
-             log: Any = print) -> dict[str, Any]:
+             batch: int = 64,
+             log: Callable[[str, str], None] | None = None) -> dict[str, Any]:
   """The demo sweep: trains the MLP under every demo schedule, compiled once.
 
   Args:
-    steps: training steps per configuration (rounded up to a multiple of 10,
-      the validation interval).
+    steps: training steps per configuration: a multiple of ``EVAL_EVERY`` (10,
+      the validation interval), at least 20 (see :func:`check_steps`).
     hidden: width of the MLP's hidden layers.
     n_train: training examples (batches are drawn with a fixed seed).
     batch: minibatch size.
-    out: PNG path for the learning-rate and loss curves; ``None`` for no plot.
-    log: where progress lines go (``print``).
+    log: called as ``log(phase, text)`` when a phase starts or ends (``"data"``,
+      ``"devices"``, ``"sweep"``, ``"compiling"``, ``"compile"``, ``"run"``);
+      ``None`` for silence.
 
   Returns:
     A dict with ``configs``, ``lrs`` ``[config, step]``, ``train_loss``,
-    ``val_loss`` ``[config, eval]``, ``eval_steps``, ``devices`` and ``times``.
+    ``val_loss`` ``[config, eval]``, ``eval_steps``, ``steps``, ``devices`` and
+    ``times`` (seconds: ``data``, ``compile``, ``run``).
+
+  Raises:
+    ValueError: ``steps`` breaks the rule above (checked before any work).
   """
+  import numpy as np  # pylint: disable=import-outside-toplevel
+  steps = check_steps("run_demo", steps)
   import jax  # pylint: disable=import-outside-toplevel
   import jaxsched  # pylint: disable=import-outside-toplevel
   from jaxsched._sweep import chunk_layout  # pylint: disable=import-outside-toplevel
-
-  t_start = time.perf_counter()
+  say = log or (lambda phase, text: None)
   times: dict[str, float] = {}
-  steps = max(2 * _EVAL_EVERY, -(-steps // _EVAL_EVERY) * _EVAL_EVERY)
 
   tic = time.perf_counter()
   data = make_data(n_train, 1024, seed=0)
   idx = np.random.default_rng(1).integers(0, n_train, size=(steps, batch),
                                           dtype=np.int32)
   times["data"] = time.perf_counter() - tic
-  log(f"data:     {n_train} train / 1024 validation examples, {_FEATURES} "
-      f"features, synthetic (tanh teacher, seed 0) [{times['data']:.2f} s]",
-      flush=True)
+  say("data", f"{n_train} train / 1024 validation examples, {_FEATURES} "
+      f"features, synthetic (tanh teacher, seed 0) [{times['data']:.2f} s]")
 
   configs = demo_configs(steps)
   devices = jax.devices()
   n_dev = len(devices)
   padded = chunk_layout(len(configs), n_dev)[0]
-  log(f"devices:  {n_dev} x {devices[0].platform}; the sweep axis is sharded "
+  say("devices", f"{n_dev} x {devices[0].platform}; the sweep axis is sharded "
       f"over them ({len(configs)} configs"
-      + (f", padded to {padded}" if padded != len(configs) else "") + ")",
-      flush=True)
+      + (f", padded to {padded}" if padded != len(configs) else "") + ")")
 
   cfgs, num_groups = sweep_configs(configs)
   kinds = sorted({c["kind"] for c in configs}, key=[c["kind"] for c in configs].index)
-  log(f"sweep:    {len(configs)} configs of {len(kinds)} kinds "
+  say("sweep", f"{len(configs)} configs of {len(kinds)} kinds "
       f"({', '.join(kinds)}) in {num_groups} same-structure groups, "
       f"{steps} Adam steps each, MLP {_FEATURES}-{hidden}-{hidden}-1, "
-      f"batch {batch}, validation every {_EVAL_EVERY} steps", flush=True)
+      f"batch {batch}, validation every {EVAL_EVERY} steps")
+  say("compiling", "one jit of schedules + vmapped training scan, then "
+      f"{len(configs)} x {steps} training steps")
 
   out_sweep, info = jaxsched.sweep(
-      train_fn(steps, hidden, _EVAL_EVERY, num_groups), cfgs,
+      train_fn(steps, hidden, EVAL_EVERY, num_groups), cfgs,
       data={**data, "idx": idx}, key=jax.random.key(0), return_info=True)
   times["compile"], times["run"] = info["compile_s"], info["run_s"]
-  log(f"compile:  one jit of schedules + vmapped training scan "
-      f"[{times['compile']:.2f} s]", flush=True)
+  say("compile", "one jit of schedules + vmapped training scan "
+      f"[{times['compile']:.2f} s]")
   n = len(configs)
   train_loss, lrs, val_loss = (out_sweep[k] for k in ("train_loss", "lrs",
                                                       "val_loss"))
-  log(f"run:      {n} x {steps} steps = {n * steps} training steps "
-      f"[{times['run']:.2f} s]", flush=True)
-
-  eval_steps = np.arange(1, steps // _EVAL_EVERY + 1) * _EVAL_EVERY
-  result = {"configs": configs, "lrs": lrs, "train_loss": train_loss,
-            "val_loss": val_loss, "eval_steps": eval_steps, "devices": n_dev,
-            "steps": steps, "times": times}
-  log("", flush=True)
-  log(results_table(result), flush=True)
-  if out:
-    tic = time.perf_counter()
-    from jaxsched import _cli  # pylint: disable=import-outside-toplevel
-    _cli._use_agg()  # pylint: disable=protected-access
-    _cli._save(demo_figure(result), out)  # pylint: disable=protected-access
-    times["plot"] = time.perf_counter() - tic
-    log(f"\nplot:     wrote {out} [{times['plot']:.2f} s]", flush=True)
-  times["total"] = time.perf_counter() - t_start
-  log(f"total:    {times['total']:.2f} s", flush=True)
-  return result
+  say("run", f"{n} x {steps} steps = {n * steps} training steps "
+      f"[{times['run']:.2f} s]")
+  eval_steps = np.arange(1, steps // EVAL_EVERY + 1) * EVAL_EVERY
+  return {"configs": configs, "lrs": lrs, "train_loss": train_loss,
+          "val_loss": val_loss, "eval_steps": eval_steps, "devices": n_dev,
+          "steps": steps, "times": times}
 
 
 def results_table(result: dict[str, Any]) -> str:
   """The demo's results: schedule, final and best validation loss, final lr."""
+  import numpy as np  # pylint: disable=import-outside-toplevel
   configs = result["configs"]
   val = result["val_loss"]
   final, best = val[:, -1], np.nanmin(val, axis=1)
@@ -339,41 +377,3 @@ def results_table(result: dict[str, Any]) -> str:
   lines.append(f"  (validation MSE on 1024 held-out examples; best = lowest of "
                f"{val.shape[1]} evaluations)")
   return "\n".join(lines)
-
-
-def demo_figure(result: dict[str, Any]) -> Any:
-  """Two panels: the learning rate each run used, and its validation loss."""
-  import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
-  configs = result["configs"]
-  kinds = list(dict.fromkeys(c["kind"] for c in configs))
-  colors = {k: plt.get_cmap("tab10")(i % 10) for i, k in enumerate(kinds)}
-  styles = ["-", "--", ":", "-."]
-  seen: dict[str, int] = {}
-  fig, (ax_lr, ax_loss) = plt.subplots(1, 2, figsize=(14, 7.2),
-                                        layout="constrained")
-  steps = np.arange(result["steps"])
-  winner = int(np.nanargmin(result["val_loss"][:, -1]))
-  for i, c in enumerate(configs):
-    j = seen[c["kind"]] = seen.get(c["kind"], -1) + 1
-    kw = dict(color=colors[c["kind"]], ls=styles[j % len(styles)],
-              lw=3.0 if i == winner else 1.6,
-              label=c["label"] + (" (lowest final loss)" if i == winner else ""))
-    ax_lr.plot(steps, result["lrs"][i], **kw)
-    ax_loss.plot(result["eval_steps"], result["val_loss"][i], **kw)
-  ax_lr.set_title("Learning rate used at each step")
-  ax_lr.set_xlabel("training step")
-  ax_lr.set_ylabel("learning rate")
-  ax_loss.set_title("Validation loss")
-  ax_loss.set_xlabel("training step")
-  ax_loss.set_ylabel("validation MSE (log scale)")
-  ax_loss.set_yscale("log")
-  for ax in (ax_lr, ax_loss):
-    ax.grid(True, alpha=0.3)
-  handles, labels = ax_lr.get_legend_handles_labels()
-  fig.legend(handles, labels, loc="outside lower center", ncol=3,
-             fontsize="medium", frameon=False)
-  fig.suptitle(f"jaxsched demo: {len(configs)} schedules, one compiled, vmapped "
-               f"sweep ({result['steps']} Adam steps each, "
-               f"{result['devices']} device{'s' if result['devices'] > 1 else ''})",
-               fontsize="large")
-  return fig

@@ -1,11 +1,16 @@
-"""Plotting schedules with matplotlib (an optional dependency: ``jaxsched[plot]``).
+"""Plotting with matplotlib (an optional dependency: ``jaxsched[plot]``).
 
-matplotlib is imported inside the functions, so ``import jaxsched`` never needs it.
+Every figure jaxsched draws is made here: schedules (:func:`plot`), the LR range
+test (:func:`range_test_figure`, behind ``RangeTestResult.plot``) and the demo
+sweep (:func:`demo_figure`); plus the checks of an image path made before any
+work (:func:`check_image_path`) and :func:`save`. matplotlib is imported inside
+the functions, so ``import jaxsched`` never needs it.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -13,15 +18,103 @@ import numpy as np
 _MAX_LIST = 4  # lists longer than this are shortened in labels
 
 
-def _pyplot() -> Any:
+def _pyplot(owner: str = "jaxsched.plot") -> Any:
   """Imports ``matplotlib.pyplot`` (headless, matplotlib falls back to Agg)."""
   try:
     import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
   except ImportError as e:
     raise ImportError(
-        "jaxsched.plot needs matplotlib, which is not installed. Install it with "
-        "`pip install 'jaxsched[plot]'` (or `pip install matplotlib`).") from e
+        f"{owner} needs matplotlib, which is not installed. Install it with "
+        "`pip install jaxsched[plot]` (or `pip install matplotlib`).") from e
   return plt
+
+
+def use_agg(owner: str = "jaxsched.plot") -> None:
+  """Renders with Agg (files only, never a window) unless pyplot is already in
+  use; an ImportError naming ``owner`` and the fix if matplotlib is missing."""
+  import sys  # pylint: disable=import-outside-toplevel
+  try:
+    import matplotlib  # pylint: disable=import-outside-toplevel
+  except ImportError as e:
+    raise ImportError(
+        f"{owner} needs matplotlib, which is not installed. Install it with "
+        "`pip install jaxsched[plot]`.") from e
+  if "matplotlib.pyplot" not in sys.modules:
+    matplotlib.use("Agg")
+
+
+def image_formats() -> list[str]:
+  """The suffixes matplotlib can write (``png``, ``pdf``, ``svg``, ...)."""
+  from matplotlib.backend_bases import FigureCanvasBase  # pylint: disable=import-outside-toplevel
+  return sorted(FigureCanvasBase.get_supported_filetypes())
+
+
+def check_image_path(owner: str, name: str, path: str) -> str:
+  """Checks, before any work, that ``path`` can take an image.
+
+  The suffix must be a format matplotlib writes, the folder must exist and be
+  writable, and ``path`` must not be a folder (or a file that cannot be
+  overwritten).
+
+  Args:
+    owner: who asks, for the message (``"jaxsched demo"``).
+    name: the option or argument (``"--out"``).
+    path: the image path.
+
+  Returns:
+    ``path``.
+
+  Raises:
+    ValueError: naming ``owner``, ``name``, the path and the fix.
+
+  Example:
+    >>> from jaxsched._plot import check_image_path
+    >>> check_image_path("jaxsched demo", "--out", "demo.txt")
+    Traceback (most recent call last):
+    ...
+    ValueError: jaxsched demo: `--out` must end in an image suffix, got --out='demo.txt' (suffix '.txt'). ...
+  """
+  shown = f"{name}={path!r}"
+  if not path:
+    raise ValueError(f"{owner}: `{name}` must name a file, got {shown}. Pass a "
+                     "path such as 'lr.png'.")
+  if os.path.isdir(path):
+    raise ValueError(f"{owner}: `{name}` is a folder, got {shown}. Pass a file "
+                     f"name, e.g. {os.path.join(path, 'schedules.png')!r}.")
+  suffix = os.path.splitext(path)[1].lstrip(".").lower()
+  formats = image_formats()
+  if suffix not in formats:
+    what = f"suffix '.{suffix}'" if suffix else "no suffix"
+    raise ValueError(
+        f"{owner}: `{name}` must end in an image suffix, got {shown} ({what}). "
+        f"The format comes from the suffix: use one of "
+        f"{', '.join('.' + f for f in formats)}, e.g. "
+        f"{os.path.splitext(path)[0] + '.png'!r}.")
+  folder = os.path.dirname(path) or "."
+  if not os.path.isdir(folder):
+    raise ValueError(f"{owner}: cannot write {shown}: no such folder {folder!r}. "
+                     "Create it first or pass a path in an existing folder.")
+  if not os.access(folder, os.W_OK | os.X_OK) or (
+      os.path.exists(path) and not os.access(path, os.W_OK)):
+    raise ValueError(f"{owner}: cannot write {shown}: permission denied. Pass a "
+                     "path in a folder you can write to.")
+  return path
+
+
+def save(fig: Any, path: str, owner: str = "jaxsched.plot") -> None:
+  """Writes ``fig`` to ``path`` (format from the suffix, 120 dpi) and closes it.
+
+  Raises:
+    ValueError: the file cannot be written (the OS error's reason).
+  """
+  plt = _pyplot(owner)
+  try:
+    fig.savefig(path, dpi=120)
+  except OSError as e:
+    raise ValueError(f"{owner}: cannot write {path!r}: {e.strerror or e}. Pass a "
+                     "path in a folder you can write to.") from None
+  finally:
+    plt.close(fig)
 
 
 def _fmt(v: Any) -> str:
@@ -194,4 +287,104 @@ def plot(schedules: Any, steps: Any, ax: Any = None, *,
     ax.set_title("Learning-rate schedule" + ("s" if len(items) > 1 else ""))
   ax.grid(True, alpha=0.3)
   ax.legend(loc="best", fontsize="small")
+  return fig
+
+
+def range_test_figure(result: Any, path: Any = None, ax: Any = None, *,
+                      method: str = "steepest") -> Any:
+  """Loss and smoothed loss of an LR range test against the rate (log axis).
+
+  The suggestion of ``method`` is marked by a labelled vertical line, the
+  divergence point by a dotted one; raw loss spikes above the smoothed curve are
+  clipped. This is :meth:`jaxsched.RangeTestResult.plot`.
+
+  Args:
+    result: a single (not batched) :class:`jaxsched.RangeTestResult`.
+    path: if given, the figure is saved there (format from the suffix).
+    ax: a matplotlib ``Axes`` to draw on; a new figure is made if ``None``.
+    method: which suggestion to mark (see ``RangeTestResult.suggestion``).
+
+  Returns:
+    The matplotlib ``Figure``.
+
+  Raises:
+    ImportError: matplotlib is missing.
+    ValueError: a batched result (plot ``result.unstack()[i]``).
+  """
+  plt = _pyplot("RangeTestResult.plot")
+  if result.batch_shape:
+    raise ValueError(
+        f"RangeTestResult.plot: plots one run, got a batched result with "
+        f"batch_shape={result.batch_shape}. Plot result.unstack()[i] instead.")
+  lrs = np.asarray(result.lrs, np.float64)
+  valid = np.asarray(result.valid, bool) & (lrs > 0)
+  losses = np.asarray(result.losses, np.float64)
+  smoothed = np.asarray(result.smoothed, np.float64)
+  if ax is None:
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+  else:
+    fig = ax.figure
+  ax.plot(lrs[valid], losses[valid], color="tab:blue", alpha=0.35, lw=1,
+          label="loss")
+  ax.plot(lrs[valid], smoothed[valid], color="tab:blue", lw=2,
+          label="smoothed loss")
+  lr = float(result.suggestion(method))
+  if np.isfinite(lr):
+    ax.axvline(lr, color="tab:red", ls="--", lw=1.5,
+               label=f"{method} suggestion: lr={lr:.3g}")
+  if result.diverged_at is not None:
+    ax.axvline(lrs[result.diverged_at], color="0.4", ls=":", lw=1.5,
+               label=f"diverged at lr={lrs[result.diverged_at]:.3g}")
+  if np.any(valid):
+    lo = min(losses[valid].min(), smoothed[valid].min())
+    hi = smoothed[valid].max()  # raw spikes above the smoothed curve: clipped
+    pad = 0.08 * (hi - lo) if hi > lo else 0.1 * abs(hi) + 1e-12
+    ax.set_ylim(lo - pad, hi + pad)
+  ax.set_xscale("log")
+  ax.set_xlabel("learning rate (log scale)")
+  ax.set_ylabel("training loss")
+  ax.set_title("LR range test")
+  ax.grid(True, which="major", alpha=0.3)
+  ax.legend(loc="best")
+  if path is not None:
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+  return fig
+
+
+def demo_figure(result: Mapping[str, Any]) -> Any:
+  """The demo sweep (``jaxsched._demo.run_demo``'s result) in two panels: the
+  learning rate each run used, and its validation loss (log scale)."""
+  plt = _pyplot("jaxsched demo")
+  configs = result["configs"]
+  kinds = list(dict.fromkeys(c["kind"] for c in configs))
+  colors = {k: plt.get_cmap("tab10")(i % 10) for i, k in enumerate(kinds)}
+  styles = ["-", "--", ":", "-."]
+  seen: dict[str, int] = {}
+  fig, (ax_lr, ax_loss) = plt.subplots(1, 2, figsize=(14, 7.2),
+                                        layout="constrained")
+  steps = np.arange(result["steps"])
+  winner = int(np.nanargmin(result["val_loss"][:, -1]))
+  for i, c in enumerate(configs):
+    j = seen[c["kind"]] = seen.get(c["kind"], -1) + 1
+    kw = dict(color=colors[c["kind"]], ls=styles[j % len(styles)],
+              lw=3.0 if i == winner else 1.6,
+              label=c["label"] + (" (lowest final loss)" if i == winner else ""))
+    ax_lr.plot(steps, result["lrs"][i], **kw)
+    ax_loss.plot(result["eval_steps"], result["val_loss"][i], **kw)
+  ax_lr.set_title("Learning rate used at each step")
+  ax_lr.set_xlabel("training step")
+  ax_lr.set_ylabel("learning rate")
+  ax_loss.set_title("Validation loss")
+  ax_loss.set_xlabel("training step")
+  ax_loss.set_ylabel("validation MSE (log scale)")
+  ax_loss.set_yscale("log")
+  for ax in (ax_lr, ax_loss):
+    ax.grid(True, alpha=0.3)
+  handles, labels = ax_lr.get_legend_handles_labels()
+  fig.legend(handles, labels, loc="outside lower center", ncol=3,
+             fontsize="medium", frameon=False)
+  fig.suptitle(f"jaxsched demo: {len(configs)} schedules, one compiled, vmapped "
+               f"sweep ({result['steps']} Adam steps each, "
+               f"{result['devices']} device{'s' if result['devices'] > 1 else ''})",
+               fontsize="large")
   return fig

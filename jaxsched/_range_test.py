@@ -146,49 +146,8 @@ class RangeTestResult:
     Returns:
       The matplotlib ``Figure``.
     """
-    try:
-      import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
-    except ImportError as e:
-      raise ImportError(
-          "RangeTestResult.plot needs matplotlib, which is not installed. "
-          "Install it with `pip install jaxsched[plot]`.") from e
-    if self.batch_shape:
-      raise ValueError(
-          f"RangeTestResult.plot: plots one run, got a batched result with "
-          f"batch_shape={self.batch_shape}. Plot result.unstack()[i] instead.")
-    lrs = np.asarray(self.lrs, np.float64)
-    valid = np.asarray(self.valid, bool) & (lrs > 0)
-    losses = np.asarray(self.losses, np.float64)
-    smoothed = np.asarray(self.smoothed, np.float64)
-    if ax is None:
-      fig, ax = plt.subplots(figsize=(7, 4.5))
-    else:
-      fig = ax.figure
-    ax.plot(lrs[valid], losses[valid], color="tab:blue", alpha=0.35, lw=1,
-            label="loss")
-    ax.plot(lrs[valid], smoothed[valid], color="tab:blue", lw=2,
-            label="smoothed loss")
-    lr = float(self.suggestion(method))
-    if np.isfinite(lr):
-      ax.axvline(lr, color="tab:red", ls="--", lw=1.5,
-                 label=f"{method} suggestion: lr={lr:.3g}")
-    if self.diverged_at is not None:
-      ax.axvline(lrs[self.diverged_at], color="0.4", ls=":", lw=1.5,
-                 label=f"diverged at lr={lrs[self.diverged_at]:.3g}")
-    if np.any(valid):
-      lo = min(losses[valid].min(), smoothed[valid].min())
-      hi = smoothed[valid].max()  # raw spikes above the smoothed curve: clipped
-      pad = 0.08 * (hi - lo) if hi > lo else 0.1 * abs(hi) + 1e-12
-      ax.set_ylim(lo - pad, hi + pad)
-    ax.set_xscale("log")
-    ax.set_xlabel("learning rate (log scale)")
-    ax.set_ylabel("training loss")
-    ax.set_title("LR range test")
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(loc="best")
-    if path is not None:
-      fig.savefig(path, dpi=120, bbox_inches="tight")
-    return fig
+    from jaxsched import _plot  # pylint: disable=import-outside-toplevel
+    return _plot.range_test_figure(self, path, ax, method=method)
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,9 +1,11 @@
-"""Tests of the command line (jaxsched._cli) and of jaxsched._plot.
+"""Tests of the command line (jaxsched._cli and its command modules), the demo
+(jaxsched._demo), the compilation cache and jaxsched._plot.
 
-The CLI is called in-process through ``main([...])``; one test runs
-``python -m jaxsched demo --small`` in a subprocess with four forced host devices
-(XLA flags must be set before JAX starts) and compares its numbers with the
-single-device run.
+The CLI is called in-process through ``main([...])``. Three tests are about the
+process and run one: ``python -m jaxsched demo --small`` with four forced host
+devices (XLA flags must be set before JAX starts), and ``--help``/``families``
+answering without importing JAX. The demo and the range test train with optax's
+Adam, user-style code: they run under standard dtype promotion.
 """
 
 from __future__ import annotations
@@ -26,8 +28,14 @@ import pytest
 matplotlib.use("Agg")
 
 import jaxsched  # noqa: E402  pylint: disable=wrong-import-position
+from jaxsched import _base  # noqa: E402  pylint: disable=wrong-import-position
 from jaxsched import _cli  # noqa: E402  pylint: disable=wrong-import-position
+from jaxsched import _cli_cache  # noqa: E402  pylint: disable=wrong-import-position
+from jaxsched import _cli_index  # noqa: E402  pylint: disable=wrong-import-position
+from jaxsched import _cli_schedules  # noqa: E402  pylint: disable=wrong-import-position
+from jaxsched import _demo  # noqa: E402  pylint: disable=wrong-import-position
 from jaxsched import _plot  # noqa: E402  pylint: disable=wrong-import-position
+from jaxsched._text_plot import text_plot  # noqa: E402  pylint: disable=wrong-import-position
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -75,6 +83,52 @@ def test_families_lists_every_family_with_parameters_and_summary(capsys):
   assert "Linear warmup" in wcd
 
 
+def _live_signature(fn):
+  """``inspect``'s view of a factory, without annotations."""
+  import inspect  # pylint: disable=import-outside-toplevel
+  params = [p.replace(annotation=inspect.Parameter.empty)
+            for p in inspect.signature(fn).parameters.values()]
+  return str(inspect.Signature(params))
+
+
+def test_the_static_family_index_matches_the_imported_package():
+  """``families`` reads the source (no JAX import); it must say what the
+  registry and ``inspect`` say: names, signatures, docstring summaries."""
+  import inspect  # pylint: disable=import-outside-toplevel
+  index = _cli_index.families()
+  assert [name for name, _, _ in index] == jaxsched.families()
+  for name, sig, summary in index:
+    fn = _base.family_factory(name)
+    assert sig == _live_signature(fn), name
+    first = (inspect.getdoc(fn) or "").strip().splitlines()[0]
+    assert summary == first.replace("``", "`"), name
+  assert _cli_index.version() == jaxsched.__version__
+
+
+def test_family_names_are_the_public_function_and_config_names():
+  for name in jaxsched.families():
+    assert getattr(jaxsched, name) is _base.family_factory(name), name
+  s = jaxsched.add([jaxsched.constant(0.5), jaxsched.constant(0.25)])
+  assert s.to_config()["name"] == "add"
+  old = {"name": "sum", "schedules": [{"name": "constant", "value": 0.5},
+                                      {"name": "constant", "value": 0.25}]}
+  assert jaxsched.from_config(old) == s  # the old name is still read
+  assert "sum" not in jaxsched.families()
+
+
+def test_one_default_per_option_across_cli_and_library():
+  import inspect  # pylint: disable=import-outside-toplevel
+  args = _cli.build_parser().parse_args(["range-test"])
+  lib = inspect.signature(jaxsched.lr_range_test).parameters
+  for option in ("smoothing", "num_steps", "min_lr", "max_lr"):
+    assert getattr(args, option) == lib[option].default, option
+  assert lib["smoothing"].default == 0.98
+  steps = inspect.signature(_demo.run_demo).parameters["steps"].default
+  assert f"(default: {steps}, or {_demo.SMALL['steps']} with --small)" in (
+      " ".join(_cli.build_parser()._subparsers._group_actions[0]  # pylint: disable=protected-access
+               .choices["demo"].format_help().split()))
+
+
 # -- show -------------------------------------------------------------------
 
 
@@ -87,7 +141,7 @@ def test_show_inline_json_table_marks_phase_changes_and_draws_a_plot(capsys):
   s = jaxsched.warmup_cosine_decay(1e-3, 100, 1000)
   assert {0, 99, 100, 999} <= set(rows)
   assert rows[0][1] == "first" and rows[999][1] == "last"
-  assert rows[100][1] == "end of warmup"
+  assert rows[100][1] == "phase change"
   assert 8 <= len(rows) <= 30
   for step, (value, _) in rows.items():
     np.testing.assert_allclose(value, float(s(step)), rtol=1e-5, atol=1e-12)
@@ -105,7 +159,7 @@ def test_show_config_from_a_file_with_steps(capsys, tmp_path):
   assert "(80 steps)" in out
   rows = table(out)
   assert rows[29][0] == pytest.approx(0.1) and rows[30] == (pytest.approx(0.01),
-                                                             "milestone")
+                                                             "phase change")
   assert rows[59][0] == pytest.approx(0.01) and rows[60][0] == pytest.approx(1e-3)
   assert max(rows) == 79
 
@@ -116,7 +170,7 @@ def test_show_composite_notes_nested_phases_at_their_offsets(capsys):
   code, out, _ = run(capsys, "show", json.dumps(cfg))
   assert code == 0
   rows = table(out)
-  assert "join" in rows[50][1] and rows[250][1] == "end of decay"
+  assert rows[50][1] == "phase change" and rows[250][1] == "phase change"
   assert rows[250][0] == pytest.approx(0.0, abs=1e-7)
 
 
@@ -127,15 +181,15 @@ def test_show_log_scale_and_repeating_schedule_default_horizon(capsys):
   assert code == 0
   assert "(1875 steps)" in out  # a quarter past the fourth restart (1500)
   rows = table(out)
-  assert [s for s, (_, n) in rows.items() if n == "restart"] == [100, 300, 700,
-                                                                 1500]
+  assert [s for s, (_, n) in rows.items() if n == "phase change"] == [
+      100, 300, 700, 1500]
   assert "(log scale)" in out
 
 
 def test_text_plot_draws_jumps_as_strokes_and_falls_back_to_ascii():
   steps = np.arange(100)
   values = np.where(steps < 50, 1.0, 0.0)
-  text = _cli.text_plot(steps, values, width=20, height=5, unicode=False)
+  text = text_plot(steps, values, width=20, height=5, unicode=False)
   lines = text.splitlines()
   assert len(lines) == 5 + 3
   assert all(ch in " *|+-0123456789.step()logcae" for ch in "".join(lines))
@@ -144,14 +198,25 @@ def test_text_plot_draws_jumps_as_strokes_and_falls_back_to_ascii():
   assert [row[10] for row in grid] == [" ", "|", "|", "|", "*"]  # the jump
 
 
-def test_key_steps_of_phase_families():
-  wsd = jaxsched.warmup_stable_decay(1.0, 10, 20, 100).to_config()
-  assert sorted(s for s, _ in _cli.key_steps(wsd, 100)) == [10, 80, 100]
-  cyc = jaxsched.cyclic(0.0, 1.0, 5, step_size_down=15).to_config()
-  assert sorted(s for s, _ in _cli.key_steps(cyc, 45) if s < 45) == [5, 20, 25,
-                                                                      40]
-  wu = jaxsched.warmup(jaxsched.step_decay(1.0, 10), 5).to_config()
-  assert sorted(s for s, _ in _cli.key_steps(wu, 30)) == [5, 15, 25]
+def test_show_rows_and_default_length_come_from_phase_changes():
+  """No phase rules in the CLI: the rows marked "phase change" are exactly
+  ``schedule.phase_changes`` (rounded up), for every kind of schedule."""
+  schedules = [
+      jaxsched.warmup_stable_decay(1.0, 10, 20, 100),
+      jaxsched.cyclic(0.0, 1.0, 5, step_size_down=15),
+      jaxsched.warmup(jaxsched.step_decay(1.0, 10), 5),
+      jaxsched.flat_cosine(1.0, 101, pct_start=0.75),
+      jaxsched.one_cycle(100, 1.0, three_phase=True),
+  ]
+  for s in schedules:
+    n = _cli_schedules.default_horizon(s)
+    want = sorted({int(np.ceil(c)) for c in s.phase_changes(n - 1) if 0 < c < n})
+    rows = dict(_cli_schedules.table_steps(s, n, max_changes=100))
+    assert sorted(k for k, v in rows.items() if "phase change" in v) == want, s
+    assert {k - 1 for k in want} <= set(rows)
+  # fewer than four changes: a quarter past the last one
+  assert _cli_schedules.default_horizon(jaxsched.multistep(1.0, [40, 80])) == 100
+  assert _cli_schedules.default_horizon(jaxsched.constant(1.0)) == 100
 
 
 # -- plot -------------------------------------------------------------------
@@ -163,7 +228,7 @@ def test_plot_writes_a_labelled_png(capsys, tmp_path):
   cfg_file.write_text('{"name": "step_decay", "init_value": 1e-3, "step_size": 300}')
   one_cycle = '{"name": "one_cycle", "total_steps": 1000, "peak_value": 1e-3}'
   code, out, err = run(capsys, "plot", WCD, one_cycle, str(cfg_file), "--log",
-                       "-o", str(out_png))
+                       "--out", str(out_png))
   assert code == 0 and err == ""
   # The longest default length: step_decay's, a quarter past its 4th decay.
   assert "wrote" in out and "3 schedules" in out and "1500 steps" in out
@@ -227,15 +292,42 @@ def test_config_label_shows_required_and_non_default_arguments():
 # -- range-test -------------------------------------------------------------
 
 
+@pytest.mark.standard_promotion
 def test_range_test_prints_suggestions_and_writes_the_plot(capsys, tmp_path):
   png = tmp_path / "rt.png"
-  code, out, err = run(capsys, "range-test", "--num-steps", "40", "-o", str(png))
-  assert code == 0 and err == ""
+  code, out, err = run(capsys, "range-test", "--num-steps", "40", "-o", str(png),
+                       "--no-cache")
+  assert code == 0
   for method in ("steepest", "valley", "minimum"):
     m = re.search(rf"suggestion \({method}\): lr = (\S+)", out)
-    assert m and 1e-5 <= float(m.group(1)) <= 10.0
-  assert "40 steps" in out
+    assert m and 1e-7 <= float(m.group(1)) <= 10.0
+  assert "40 steps" in out and "smoothing 0.98" in out
+  assert re.search(r"^\[ *\d+\.\d\d s\] compile: +\d+ XLA compilation", err,
+                   flags=re.M), err
+  assert "no compilation cache" in err
   assert_png(png)
+
+
+def test_range_test_result_plot_delegates_to_the_plot_module(tmp_path):
+  import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+
+  def train_step(x, b, lr):
+    loss, grad = jax.value_and_grad(lambda x: 5.0 * jnp.sum((x - b) ** 2))(x)
+    return x - lr * grad, loss
+
+  targets = jnp.asarray(np.random.default_rng(0).normal(size=(30, 2)), jnp.float32)
+  result = jaxsched.lr_range_test(train_step, jnp.full(2, 10.0), targets,
+                                  min_lr=1e-4, max_lr=10.0, num_steps=30)
+  fig = result.plot(tmp_path / "rt.png")
+  labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+  assert labels[:2] == ["loss", "smoothed loss"]
+  assert any(t.startswith("steepest suggestion: lr=") for t in labels)
+  assert fig.axes[0].get_xscale() == "log"
+  assert_png(tmp_path / "rt.png", (300, 200))
+  plt.close(fig)
+  batched = jax.tree.map(lambda x: jnp.stack([x, x]), result)
+  with pytest.raises(ValueError, match="unstack"):
+    _plot.range_test_figure(batched)
 
 
 # -- demo -------------------------------------------------------------------
@@ -251,34 +343,59 @@ def _parse_results(out):
   return rows
 
 
-@pytest.fixture(scope="module")
-def small_demo(tmp_path_factory):
-  """One in-process ``jaxsched demo --small`` (one compile for several tests)."""
-  png = tmp_path_factory.mktemp("demo") / "demo.png"
+def _demo_in_process(argv, cache_home):
+  """``main(argv)`` with the cache under ``cache_home``, under standard dtype
+  promotion (the demo is user-style code); (status, stdout, stderr, results)."""
   results = []
-  original = _cli.run_demo
+  original = _demo.run_demo
 
   def keep(*args, **kwargs):
     results.append(original(*args, **kwargs))
     return results[-1]
 
-  _cli.run_demo = keep
-  buf = io.StringIO()
+  out, err = io.StringIO(), io.StringIO()
+  with _own_cache(cache_home) as mp, jax.numpy_dtype_promotion("standard"):
+    mp.setattr(_demo, "run_demo", keep)
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+      code = _cli.main(argv)
+  return code, out.getvalue(), err.getvalue(), results
+
+
+@contextlib.contextmanager
+def _own_cache(cache_home):
+  """The CLI's cache under ``cache_home``, as for a user who set no JAX cache
+  folder (the suite's conftest sets one for the whole run)."""
+  saved = jax.config.jax_compilation_cache_dir
+  jax.config.update("jax_compilation_cache_dir", None)
   try:
-    with contextlib.redirect_stdout(buf):
-      code = _cli.main(["demo", "--small", "--out", str(png)])
+    with pytest.MonkeyPatch.context() as mp:
+      mp.setenv("XDG_CACHE_HOME", str(cache_home))
+      mp.delenv(_cli_cache.ENV_OFF, raising=False)
+      yield mp
   finally:
-    _cli.run_demo = original
-  return code, buf.getvalue(), results[0], png
+    jax.config.update("jax_compilation_cache_dir", saved)
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory):
+  """One in-process ``jaxsched demo --small`` (one compile for several tests),
+  its compiled code kept in a fresh cache folder."""
+  folder = tmp_path_factory.mktemp("demo")
+  png = folder / "demo.png"
+  code, out, err, results = _demo_in_process(
+      ["demo", "--small", "--out", str(png)], folder / "cache")
+  return code, out, err, results[0], png, folder
 
 
 def test_demo_small_prints_progress_table_and_writes_png(small_demo):
-  code, out, result, png = small_demo
+  code, out, err, result, png, _ = small_demo
   assert code == 0
-  for phase in ("data:", "devices:", "sweep:", "compile:", "run:", "plot:",
-                "total:"):
-    assert re.search(rf"^{phase} .*", out, flags=re.M), phase
-  assert re.search(r"^compile: .*\[\d+\.\d+ s\]", out, flags=re.M)
+  for phase in ("start", "data", "devices", "sweep", "compiling", "compile",
+                "run", "plot", "total"):  # progress on stderr, with the time
+    assert re.search(rf"^\[ *\d+\.\d\d s\] {phase}: +\S", err, flags=re.M), phase
+  assert re.search(r"^\[.*\] compile: +\d+ XLA compilations?\b.*\[\d+\.\d+ s\]$",
+                   err, flags=re.M), err
+  assert "compilation cache " in err
   rows = _parse_results(out)
   labels = [c["label"] for c in result["configs"]]
   assert len(labels) >= 16 and list(rows) == labels
@@ -288,11 +405,73 @@ def test_demo_small_prints_progress_table_and_writes_png(small_demo):
   for final, best in rows.values():
     assert 0 < best <= final
   assert out.count("<- lowest final loss") == 1
+  assert f"wrote {png}" in out
   assert_png(png, (1200, 600))
 
 
+def test_a_second_demo_compiles_nothing(small_demo):
+  """The cache folder the first run filled serves the second: XLA compiles
+  nothing (counted from JAX's events) and the numbers are the same."""
+  _, out_1, _, _, _, folder = small_demo
+  assert len(list((folder / "cache" / "jaxsched" / "jax").iterdir())) >= 1
+  code, out_2, err, _ = _demo_in_process(["demo", "--small", "--out", ""],
+                                         folder / "cache")
+  assert code == 0
+  (line,) = [ln for ln in err.splitlines() if "] compile: " in ln]
+  m = re.search(r"compiled nothing: (\d+) executables? loaded from the cache", line)
+  assert m and int(m.group(1)) >= 1, line
+  assert _parse_results(out_2) == _parse_results(out_1)
+
+
+def test_the_compile_counter_sees_compiles_and_cache_loads(tmp_path):
+  with _own_cache(tmp_path) as mp:
+    x = jnp.arange(7.0)
+    for expect_compiled in (1, 0):
+      with _cli_cache.persistent_cache(True) as path, \
+          _cli_cache.counting() as count:
+        f = jax.jit(lambda x: jnp.sin(x) * 3.0 + 1.0)  # a new function each time
+        f(x).block_until_ready()
+      assert path == _cli_cache.cache_dir()
+      assert count.compiled == expect_compiled and count.loaded == 1 - expect_compiled
+    assert count.summary().startswith("compiled nothing: 1 executable loaded")
+    mp.setenv(_cli_cache.ENV_OFF, "1")
+    with _cli_cache.persistent_cache(True) as path:
+      assert path is None
+  with _cli_cache.persistent_cache(False) as path:  # off, even a JAX-set cache
+    assert path is None and not jax.config.jax_enable_compilation_cache
+    f = jax.jit(lambda x: jnp.sin(x) * 3.0 + 1.0)
+    with _cli_cache.counting() as count:
+      f(x).block_until_ready()
+    assert count.compiled == 1 and count.loaded == 0
+  assert _cli_cache.cache_dir({"HOME": "/h"}).endswith("/.cache/jaxsched/jax")
+  assert not _cli_cache.disabled_by_env({_cli_cache.ENV_OFF: "0"})
+
+
+def test_demo_checks_options_and_output_before_any_work(capsys, monkeypatch,
+                                                        tmp_path):
+  def boom(*args, **kwargs):
+    raise AssertionError("the demo started")
+
+  monkeypatch.setattr(_demo, "run_demo", boom)
+  for argv, words in [
+      (["demo", "--out", str(tmp_path / "x.txt")], "suffix '.txt'"),
+      (["demo", "-o", str(tmp_path / "no" / "x.png")], "no such folder"),
+      (["demo", "--out", str(tmp_path)], "is a folder"),
+      (["demo", "--steps", "5"], "multiple of 10"),
+      (["demo", "--steps", "25"], "multiple of 10"),
+      (["range-test", "--out", str(tmp_path / "x.txt")], "suffix '.txt'"),
+      (["plot", WCD, "-o", str(tmp_path / "x")], "no suffix"),
+  ]:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1, (argv, err)
+    assert words in err, (argv, err)
+  with pytest.raises(ValueError, match="run_demo: `steps` must be a multiple"):
+    _demo.check_steps("run_demo", 15)
+  assert _demo.check_steps("run_demo", 20) == 20
+
+
 def test_demo_trains_each_config_with_its_own_schedule(small_demo):
-  _, _, result, _ = small_demo
+  _, _, _, result, _, _ = small_demo
   steps = result["steps"]
   lrs, val = result["lrs"], result["val_loss"]
   assert lrs.shape == (len(result["configs"]), steps)
@@ -310,8 +489,9 @@ def test_demo_trains_each_config_with_its_own_schedule(small_demo):
 
 
 def test_demo_sweep_over_four_devices_matches_one_device(small_demo, tmp_path):
-  _, out_1, _, _ = small_demo
+  _, out_1, _, _, _, _ = small_demo
   env = dict(os.environ)
+  env[_cli_cache.ENV_OFF] = "1"  # a fresh process and compile, nothing written
   env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") +
                       " --xla_force_host_platform_device_count=4").strip()
   env["JAX_PLATFORMS"] = "cpu"
@@ -324,8 +504,8 @@ def test_demo_sweep_over_four_devices_matches_one_device(small_demo, tmp_path):
       check=False)
   assert proc.returncode == 0, proc.stderr
   assert "Traceback" not in proc.stderr
-  assert re.search(r"^devices:\s+4 x cpu", proc.stdout, flags=re.M)
-  assert "padded to 20" in proc.stdout  # 18 configs -> a multiple of 4
+  assert re.search(r"\] devices:\s+4 x cpu", proc.stderr)
+  assert "padded to 20" in proc.stderr  # 18 configs -> a multiple of 4
   rows_4, rows_1 = _parse_results(proc.stdout), _parse_results(out_1)
   assert list(rows_4) == list(rows_1)
   for label, (final, best) in rows_4.items():
@@ -351,10 +531,12 @@ def test_demo_sweep_over_four_devices_matches_one_device(small_demo, tmp_path):
       "/no/such/dir/x.png"], "cannot write"),
     (["frobnicate"], "invalid choice"),
     ([], "a command is required"),
-    (["plot", '{"name": "constant", "value": 1.0}'], "-o"),
-    (["show", WCD, "--steps", "0"], "--steps"),
+    (["plot", '{"name": "constant", "value": 1.0}'], "-o/--out"),
+    (["show", WCD, "--steps", "0"], "--steps must be a whole number >= 2"),
+    (["show", WCD, "--steps", "1"], "--steps must be a whole number >= 2"),
     (["show", WCD, "--steps", "ten"], "--steps"),
-    (["range-test", "--num-steps", "5"], "--num-steps"),
+    (["range-test", "--num-steps", "5"], "--num-steps must be"),
+    (["demo", "--steps", "5"], "--steps must be a multiple of 10"),
     (["demo", "--bogus"], "unrecognized arguments"),
 ])
 def test_errors_are_one_line_on_stderr_with_status_2(capsys, argv, words):
@@ -372,8 +554,38 @@ def test_help_and_version_exit_0(capsys):
   assert code == 0
   for command in ("families", "show", "plot", "range-test", "demo"):
     assert command in out
+  text = " ".join(out.split())
+  assert "--no-cache" in text and "JAXSCHED_NO_CACHE=1" in text
+  assert "~/.cache/jaxsched/jax" in text
+  for command in ("demo", "range-test"):
+    code, out, _ = run(capsys, command, "--help")
+    text = " ".join(out.split())
+    assert code == 0 and "-o FILE.png, --out FILE.png" in text
+    assert "--no-cache" in text and "~/.cache/jaxsched/jax" in text
+  code, out, _ = run(capsys, "demo", "--help")
+  assert "a multiple of 10 (the validation interval), at least 20" in " ".join(
+      out.split())
   code, out, _ = run(capsys, "--version")
   assert code == 0 and jaxsched.__version__ in out
+
+
+def test_help_and_families_answer_without_importing_jax():
+  """About the process: ``import jaxsched`` is lazy, and ``--help``, ``--version``
+  and ``families`` never import JAX (or NumPy, or matplotlib)."""
+  code = ("import sys\n"
+          "import jaxsched\n"
+          "from jaxsched._cli import main\n"
+          "codes = [main([a]) for a in ('--help', '--version', 'families')]\n"
+          "heavy = sorted(m for m in ('jax', 'numpy', 'matplotlib', 'optax') "
+          "if m in sys.modules)\n"
+          "print('RESULT', codes, heavy)\n"
+          "jaxsched.cosine_decay  # the first use loads every public name\n"
+          "print('LOADED', 'jax' in sys.modules, len(jaxsched.families()))\n")
+  proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                        text=True, timeout=300, cwd=ROOT, check=False)
+  assert proc.returncode == 0, proc.stderr
+  assert "RESULT [0, 0, 0] []" in proc.stdout, proc.stdout[-500:]
+  assert f"LOADED True {len(jaxsched.families())}" in proc.stdout
 
 
 def test_entry_point_exits_with_mains_status(monkeypatch, capsys):

@@ -16,7 +16,6 @@ import os
 import pathlib
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import pytest
@@ -128,15 +127,15 @@ def test_the_entry_point_prints_one_line_for_hostile_files(tmp_path):
 
 def test_sampled_steps_hold_every_phase_change_and_its_neighbours():
   import jaxsched as js  # pylint: disable=import-outside-toplevel
-  from jaxsched import _cli  # pylint: disable=import-outside-toplevel
+  from jaxsched import _cli_schedules as cs  # pylint: disable=import-outside-toplevel
   s = js.join([js.multistep(1.0, [10**9]), js.cosine_decay(1.0, 10**10)],
               [5 * 10**11])
   n = 10**12
-  steps = _cli.sample_steps(s, n)
+  steps = cs.sample_steps(s, n)
   changes = s.phase_changes(n - 1)
   assert changes.size >= 3
   for c in changes:
     assert {int(c) - 1, int(c), int(c) + 1} <= set(steps.tolist())
   assert steps[0] == 0 and steps[-1] == n - 1
-  assert len(steps) <= _cli.SAMPLES + 4 * changes.size
-  np.testing.assert_array_equal(_cli.sample_steps(s, 100), np.arange(100))
+  assert len(steps) <= cs.SAMPLES + 4 * changes.size
+  np.testing.assert_array_equal(cs.sample_steps(s, 100), np.arange(100))

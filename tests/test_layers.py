@@ -21,10 +21,7 @@ import pathlib
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "jaxsched"
 
 # (importer, imported) -> why the import is deferred on purpose
-DEFERRED = {
-    ("jaxsched._demo", "jaxsched._cli"):
-        "legacy: the demo reuses the CLI's file helpers (being moved out, #17)",
-}
+DEFERRED: dict[tuple[str, str], str] = {}
 
 
 def _modules() -> dict[str, pathlib.Path]:

@@ -133,8 +133,15 @@ def test_stack_and_vmap_sweep(case):
 def test_replace_and_repr(case):
   s = case.build()
   assert repr(s).startswith(s.name + "(")
-  args = s._args()
-  first = next(iter(args))
-  assert s.replace(**{first: args[first]}) == s
+  # replacing a hyperparameter by another sweep value gives the schedule built
+  # with that value, and leaves the original as it was
+  hp, values = next((h, v) for h, v in case.sweeps.items()
+                    if not isinstance(v[0], list) and h in s._args())
+  new = next(v for v in values if not np.array_equal(v, s._args()[hp]))
+  before = np.asarray(s(jnp.asarray(case.steps)))
+  r = s.replace(**{hp: new})
+  assert r == case.build(**{hp: new}) and r != s
+  np.testing.assert_array_equal(np.asarray(r._args()[hp]), np.asarray(new))
+  np.testing.assert_array_equal(np.asarray(s(jnp.asarray(case.steps))), before)
   with pytest.raises(ValueError, match="unknown argument"):
     s.replace(not_an_argument=1)

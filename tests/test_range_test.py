@@ -517,29 +517,23 @@ def test_plot_without_matplotlib_names_the_extra(monkeypatch):
     r.plot()
 
 
-# ------------------------------------------------------------ README example
+# ------------------------------------------------------------ the docs example
 
 
-def _readme_code():
-  text = (_DOCS / "readme_range_test.md").read_text()
+def _docs_code():
+  text = (_DOCS / "families" / "range-test.md").read_text()
   blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-  assert blocks, "docs/readme_range_test.md has no python example"
+  assert blocks, "docs/families/range-test.md has no python example"
   return "\n".join(blocks)
 
 
-def test_readme_example_runs(tmp_path, monkeypatch):
+def test_docs_example_runs(tmp_path, monkeypatch):
   pytest.importorskip("matplotlib").use("Agg")
-  pytest.importorskip("optax")
-  import jaxsched  # pylint: disable=import-outside-toplevel
-  # Until jaxsched/__init__.py re-exports it, the README's name points here.
-  if not hasattr(jaxsched, "lr_range_test"):
-    monkeypatch.setattr(jaxsched, "lr_range_test", lr_range_test,
-                        raising=False)
   monkeypatch.chdir(tmp_path)
   namespace = {}
   # User code: optax.adam itself needs the default (standard) promotion.
   with jax.numpy_dtype_promotion("standard"):
-    exec(compile(_readme_code(), "readme_range_test.md", "exec"), namespace)  # pylint: disable=exec-used
+    exec(compile(_docs_code(), "docs/families/range-test.md", "exec"), namespace)  # pylint: disable=exec-used
   assert (tmp_path / "lr_find.png").exists()
   lr = float(namespace["result"].suggestion())
   assert np.isfinite(lr) and 1e-6 < lr < 1.0

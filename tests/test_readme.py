@@ -1,4 +1,8 @@
-"""README's code runs, and every public name is documented."""
+"""README's and the docs pages' code runs, and every public name is documented.
+
+Pages whose examples a test of their own runs and checks (the framework guide,
+the plateau and range-test pages) are not run a second time here.
+"""
 
 from __future__ import annotations
 
@@ -13,22 +17,50 @@ import jaxsched
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
+OWN_TEST = {"frameworks.md": "test_frameworks_docs.py",
+            "families/plateau.md": "test_plateau.py",
+            "families/range-test.md": "test_range_test.py"}
+PROSE = sorted(p for p in (ROOT / "docs").rglob("*.md")
+               if p.relative_to(ROOT / "docs").parts[0] != "reference")
+RUN = [p for p in PROSE if str(p.relative_to(ROOT / "docs")) not in OWN_TEST
+       and "```python" in p.read_text()]
 
 
-def _python_blocks() -> list[str]:
-  return re.findall(r"```python\n(.*?)```", README, flags=re.S)
+def _python_blocks(text: str) -> list[str]:
+  return re.findall(r"```python\n(.*?)```", text, flags=re.S)
 
 
-def test_readme_python_blocks_run(tmp_path, monkeypatch):
-  monkeypatch.chdir(tmp_path)
-  blocks = _python_blocks()
-  assert len(blocks) >= 3
-  namespace: dict = {}
+def _run_blocks(text: str, where: str) -> dict:
+  namespace: dict = {"__name__": "__docs__"}
   # optax's own optimizers mix Python floats with int32 counts, which the suite's
-  # strict dtype promotion rejects; README code is user code, so run it standard.
+  # strict dtype promotion rejects; the examples are user code, so run standard.
   with jax.numpy_dtype_promotion("standard"):
-    for block in blocks:
-      exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102
+    for block in _python_blocks(text):
+      exec(compile(block, where, "exec"), namespace)  # noqa: S102
+  return namespace
+
+
+def test_readme_python_blocks_run(tmp_path, monkeypatch, capsys):
+  monkeypatch.chdir(tmp_path)
+  assert len(_python_blocks(README)) >= 3
+  ns = _run_blocks(README, "README.md")
+  assert ns["curves"](ns["peaks"], ns["warmups"]).shape == (4, 1000)
+  assert "cosine_restarts: `period` must be > 0" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("page", RUN, ids=lambda p: str(p.relative_to(ROOT / "docs")))
+def test_docs_page_python_blocks_run(page, tmp_path, monkeypatch):
+  monkeypatch.chdir(tmp_path)
+  code = "\n".join(_python_blocks(page.read_text()))
+  # an example shows its result: it prints it or asserts it
+  assert "print(" in code or "assert " in code, page
+  _run_blocks(page.read_text(), str(page.relative_to(ROOT)))
+
+
+def test_pages_with_their_own_test_have_examples():
+  for rel, test in OWN_TEST.items():
+    assert "```python" in (ROOT / "docs" / rel).read_text(), rel
+    assert (ROOT / "tests" / test).is_file(), test
 
 
 def test_readme_has_both_setup_commands():
@@ -41,8 +73,10 @@ def test_readme_has_both_setup_commands():
 
 
 @pytest.mark.parametrize("name", jaxsched.__all__)
-def test_every_public_name_is_in_readme_and_documented(name):
-  assert re.search(rf"\b{re.escape(name)}\b", README), f"{name} not in README"
+def test_every_public_name_is_in_readme_or_a_guide_and_documented(name):
+  prose = README + "\n".join(p.read_text() for p in PROSE)
+  assert re.search(rf"\b{re.escape(name)}\b", prose), (
+      f"{name} is in neither README.md nor a docs page outside docs/reference")
   obj = getattr(jaxsched, name)
   doc = inspect.getdoc(obj)
   assert doc and len(doc.splitlines()) >= 1, f"{name} has no docstring"
