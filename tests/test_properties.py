@@ -22,6 +22,17 @@ from cases import CASES
 SWEEPS = [(c, h) for c in CASES for h in c.sweeps]
 
 
+def _same(a, b):
+  if isinstance(a, js.Schedule) or isinstance(b, js.Schedule):
+    return a == b
+  if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+    return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+  try:
+    return np.array_equal(np.asarray(a), np.asarray(b))
+  except (TypeError, ValueError):
+    return a == b
+
+
 def _ids(x):
   return x.name if hasattr(x, "name") else str(x)
 
@@ -69,11 +80,12 @@ def test_finite_at_huge_steps(case):
 def test_finite_grad_wrt_every_hyperparameter(case):
   steps = jnp.asarray(case.steps, dtype=jnp.int32)
   for hp, values in case.sweeps.items():
-    for v in values:
-      x = jnp.asarray(v, dtype=jnp.float32)
-      grads = jax.vmap(jax.grad(
-          lambda x, k: case.build(**{hp: x})(k)), in_axes=(None, 0))(x, steps)
-      assert np.all(np.isfinite(np.asarray(grads))), (hp, v, grads)
+    # one batched gradient over every sweep value and every step
+    x = jnp.asarray(values, dtype=jnp.float32)
+    grads = jax.vmap(jax.vmap(jax.grad(lambda x, k: case.build(**{hp: x})(k)),
+                              in_axes=(None, 0)), in_axes=(0, None))(x, steps)
+    assert grads.shape[:2] == (len(values), len(case.steps))
+    assert np.all(np.isfinite(np.asarray(grads))), (hp, values, grads)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
@@ -133,15 +145,21 @@ def test_stack_and_vmap_sweep(case):
 def test_replace_and_repr(case):
   s = case.build()
   assert repr(s).startswith(s.name + "(")
-  # replacing a hyperparameter by another sweep value gives the schedule built
-  # with that value, and leaves the original as it was
-  hp, values = next((h, v) for h, v in case.sweeps.items()
-                    if not isinstance(v[0], list) and h in s._args())
-  new = next(v for v in values if not np.array_equal(v, s._args()[hp]))
+  # build the schedule with other sweep values; replacing the arguments that
+  # differ turns the default schedule into that one, and leaves it as it was
   before = np.asarray(s(jnp.asarray(case.steps)))
-  r = s.replace(**{hp: new})
-  assert r == case.build(**{hp: new}) and r != s
-  np.testing.assert_array_equal(np.asarray(r._args()[hp]), np.asarray(new))
+  changed = 0
+  for hp, values in case.sweeps.items():
+    other = case.build(**{hp: values[-1]})
+    diff = {k: v for k, v in other._args().items() if not _same(v, s._args()[k])}
+    if not diff:
+      continue
+    changed += 1
+    r = s.replace(**diff)
+    assert r == other and r != s, (hp, diff)
+    np.testing.assert_array_equal(np.asarray(r(jnp.asarray(case.steps))),
+                                  np.asarray(other(jnp.asarray(case.steps))))
+  assert changed, "no sweep value changes an argument"
   np.testing.assert_array_equal(np.asarray(s(jnp.asarray(case.steps))), before)
   with pytest.raises(ValueError, match="unknown argument"):
     s.replace(not_an_argument=1)
