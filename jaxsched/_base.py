@@ -10,8 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _pytree
-from jaxsched import _shapes
+from jaxsched import _pytree, _shapes
 from jaxsched._pytree import static as static  # re-exported: families import it
 
 Array = jax.Array

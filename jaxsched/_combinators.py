@@ -10,12 +10,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _base
-from jaxsched import _check
-from jaxsched import _shapes
+from jaxsched import _base, _check, _shapes
+from jaxsched._base import MAX_EVENTS, Schedule, concrete, every, factory, register, static
 from jaxsched._decay import constant
-from jaxsched._base import (MAX_EVENTS, Schedule, concrete, every, factory,
-                            register, static)
 
 Array = jax.Array
 

@@ -8,10 +8,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes
-from jaxsched._base import (Schedule, concrete, cycle_starts, factory, register,
-                            static)
+from jaxsched import _check, _shapes
+from jaxsched._base import Schedule, concrete, cycle_starts, factory, register, static
 
 Array = jax.Array
 

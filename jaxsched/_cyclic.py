@@ -8,8 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes
+from jaxsched import _check, _shapes
 from jaxsched._base import Schedule, concrete, every, factory, register, static
 
 Array = jax.Array

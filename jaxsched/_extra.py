@@ -10,10 +10,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes
-from jaxsched._base import (Schedule, child_changes, cycle_starts, factory,
-                            is_concrete, register, static)
+from jaxsched import _check, _shapes
+from jaxsched._base import (
+  Schedule,
+  child_changes,
+  cycle_starts,
+  factory,
+  is_concrete,
+  register,
+  static,
+)
 from jaxsched._combinators import _as_schedule
 from jaxsched._cosine import restart_args
 

@@ -17,7 +17,6 @@ import numpy as np
 
 from jaxsched import _base
 
-
 # --- Flax NNX ---------------------------------------------------------------------
 
 

@@ -15,8 +15,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxsched import _check
-from jaxsched import _shapes
+from jaxsched import _check, _shapes
 from jaxsched._base import Schedule
 
 

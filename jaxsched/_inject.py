@@ -22,7 +22,6 @@ from jaxsched import _shapes
 from jaxsched._base import Schedule
 
 
-
 class InjectSchedulesState(NamedTuple):
   """State of :func:`inject_schedules`.
 

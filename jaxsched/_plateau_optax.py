@@ -22,10 +22,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxsched import _check
-from jaxsched import _frameworks
-from jaxsched import _pytree
-from jaxsched import _shapes
+from jaxsched import _check, _frameworks, _pytree, _shapes
 from jaxsched._plateau import PlateauState
 
 

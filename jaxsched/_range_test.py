@@ -16,9 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _pytree
-from jaxsched import _shapes
+from jaxsched import _check, _pytree, _shapes
 
 _FN = "lr_range_test"
 _METHODS = ("steepest", "valley", "minimum", "steep", "slide")

@@ -26,8 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes
+from jaxsched import _check, _shapes
 
 # unit -> (run fields multiplied, run fields divided, what the unit counts)
 _UNITS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {

@@ -9,11 +9,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxsched import _check
-from jaxsched import _shapes
+from jaxsched import _check, _shapes
 from jaxsched._base import Schedule, child_changes, factory, register, static
-from jaxsched._decay import constant
 from jaxsched._combinators import _as_schedule
+from jaxsched._decay import constant
 from jaxsched._run import Run
 from jaxsched._run_time import _COOLDOWN_SHAPES, _num, _steps, _within
 

@@ -15,10 +15,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from compat_check import ATOL, RTOL, check_vmap, compare, evaluate_all, report
 
 import jaxsched
 from jaxsched.compat import deepspeed as jd
-from compat_check import ATOL, RTOL, check_vmap, compare, evaluate_all, report
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "deepspeed.json").read_text())
 CASES = GOLDEN["cases"]

@@ -12,10 +12,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from compat_check import ATOL, RTOL, check_vmap, compare, evaluate_all, report
 
 import jaxsched
 from jaxsched.compat import torch as jt
-from compat_check import ATOL, RTOL, check_vmap, compare, evaluate_all, report
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "torch.json").read_text())
 

@@ -15,9 +15,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from compat_check import check_vmap, compare, evaluate_all, report
 
 from jaxsched.compat import transformers as jtr
-from compat_check import check_vmap, compare, evaluate_all, report
 
 GOLDEN = json.loads(
     (Path(__file__).parent / "golden" / "transformers_scheduler.json").read_text())

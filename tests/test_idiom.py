@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 import jaxsched
-from jaxsched import _base
-from jaxsched import _pytree
+from jaxsched import _base, _pytree
 from jaxsched.compat import torch as jt
 
 

@@ -13,8 +13,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes
+from jaxsched import _check, _shapes
 from jaxsched._combinators import join
 from jaxsched._decay import constant
 

@@ -37,8 +37,7 @@ from jaxsched._combinators import join
 from jaxsched._cosine import cosine_decay
 from jaxsched._decay import constant, inverse_time_decay, linear
 from jaxsched._piecewise import piecewise_constant
-from jaxsched._ported import (linear_growth, log_warmup, stepped_cyclic,
-                              with_momentum)
+from jaxsched._ported import linear_growth, log_warmup, stepped_cyclic, with_momentum
 from jaxsched.compat import _args
 
 __all__ = ["LRRangeTest", "OneCycle", "WarmupCosineLR", "WarmupDecayLR", "WarmupLR",

@@ -35,8 +35,7 @@ from typing import Any, Sequence
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes
+from jaxsched import _check, _shapes
 from jaxsched._base import Schedule
 from jaxsched._combinators import join
 from jaxsched._cosine import cosine_decay

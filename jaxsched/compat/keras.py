@@ -25,8 +25,8 @@ from jaxsched._base import Schedule
 from jaxsched._combinators import warmup
 from jaxsched._cosine import cosine_decay, cosine_restarts
 from jaxsched._decay import exponential_decay, inverse_time_decay, polynomial
-from jaxsched._piecewise import piecewise_constant
 from jaxsched._frameworks import to_keras as to_keras
+from jaxsched._piecewise import piecewise_constant
 from jaxsched.compat import _args
 
 __all__ = [

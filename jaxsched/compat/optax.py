@@ -30,8 +30,8 @@ from jaxsched import _check
 from jaxsched._base import Schedule
 from jaxsched._combinators import join
 from jaxsched._cosine import cosine_decay, warmup_cosine_decay
-from jaxsched._decay import constant, exponential_decay as _exponential_decay
-from jaxsched._decay import linear, polynomial
+from jaxsched._decay import constant, linear, polynomial
+from jaxsched._decay import exponential_decay as _exponential_decay
 from jaxsched._piecewise import piecewise_constant, piecewise_linear
 from jaxsched.compat import _args
 

@@ -51,8 +51,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes
+from jaxsched import _check, _shapes
 from jaxsched._base import Schedule
 from jaxsched._combinators import epochwise
 from jaxsched._decay import constant, exponential_decay

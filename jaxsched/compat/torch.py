@@ -29,8 +29,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _plateau
+from jaxsched import _check, _plateau
 from jaxsched._base import Schedule
 from jaxsched._combinators import Function, join, product, repeat, scale, warmup
 from jaxsched._cosine import cosine_decay, cosine_restarts
