@@ -11,6 +11,7 @@ every numeric hyperparameter may be traced, so sweeps compile once.
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # also run, on first use, by __getattr__ below
+  from jaxsched import compat as compat
   from jaxsched._base import Schedule as Schedule
   from jaxsched._base import families as families
   from jaxsched._base import from_config as from_config
@@ -37,20 +38,32 @@ if TYPE_CHECKING:  # also run, on first use, by __getattr__ below
   from jaxsched._decay import inverse_time_decay as inverse_time_decay
   from jaxsched._decay import linear as linear
   from jaxsched._decay import polynomial as polynomial
+  from jaxsched._extra import anneal_restarts as anneal_restarts
+  from jaxsched._extra import by_fraction as by_fraction
+  from jaxsched._extra import linear_warmup as linear_warmup
+  from jaxsched._extra import noisy as noisy
+  from jaxsched._extra import power_ramp as power_ramp
+  from jaxsched._frameworks import restore_like as restore_like
+  from jaxsched._groups import ScaleByGroupState as ScaleByGroupState
+  from jaxsched._groups import layerwise_decay as layerwise_decay
+  from jaxsched._groups import scale_by_group as scale_by_group
+  from jaxsched._inject import InjectSchedulesState as InjectSchedulesState
+  from jaxsched._inject import inject_schedules as inject_schedules
+  from jaxsched._inject import with_schedule as with_schedule
   from jaxsched._optax import current_lr as current_lr
   from jaxsched._piecewise import multistep as multistep
+  from jaxsched._piecewise import piecewise_constant as piecewise_constant
+  from jaxsched._piecewise import piecewise_linear as piecewise_linear
+  from jaxsched._piecewise import step_decay as step_decay
   from jaxsched._plateau import PlateauState as PlateauState
   from jaxsched._plateau import ReduceOnPlateau as ReduceOnPlateau
   from jaxsched._plateau import reduce_on_plateau as reduce_on_plateau
   from jaxsched._plateau_optax import PlateauSchedule as PlateauSchedule
   from jaxsched._plateau_optax import PlateauScheduleState as PlateauScheduleState
+  from jaxsched._plateau_optax import ScaleByPlateauState as ScaleByPlateauState
   from jaxsched._plateau_optax import plateau_schedule as plateau_schedule
+  from jaxsched._plateau_optax import plateau_step as plateau_step
   from jaxsched._plateau_optax import scale_by_plateau as scale_by_plateau
-  from jaxsched._range_test import RangeTestResult as RangeTestResult
-  from jaxsched._range_test import lr_range_test as lr_range_test
-  from jaxsched._piecewise import piecewise_constant as piecewise_constant
-  from jaxsched._piecewise import piecewise_linear as piecewise_linear
-  from jaxsched._piecewise import step_decay as step_decay
   from jaxsched._plot import plot as plot
   from jaxsched._ported import cosine_wave as cosine_wave
   from jaxsched._ported import cumulative_product as cumulative_product
@@ -58,11 +71,8 @@ if TYPE_CHECKING:  # also run, on first use, by __getattr__ below
   from jaxsched._ported import log_warmup as log_warmup
   from jaxsched._ported import stepped_cyclic as stepped_cyclic
   from jaxsched._ported import with_momentum as with_momentum
-  from jaxsched._extra import anneal_restarts as anneal_restarts
-  from jaxsched._extra import by_fraction as by_fraction
-  from jaxsched._extra import linear_warmup as linear_warmup
-  from jaxsched._extra import noisy as noisy
-  from jaxsched._extra import power_ramp as power_ramp
+  from jaxsched._range_test import RangeTestResult as RangeTestResult
+  from jaxsched._range_test import lr_range_test as lr_range_test
   from jaxsched._run import Run as Run
   from jaxsched._run import to_steps as to_steps
   from jaxsched._run_rates import batch_scale as batch_scale
@@ -71,16 +81,6 @@ if TYPE_CHECKING:  # also run, on first use, by __getattr__ below
   from jaxsched._run_time import cooldown_from as cooldown_from
   from jaxsched._run_time import extend as extend
   from jaxsched._run_time import stretch as stretch
-  from jaxsched import compat as compat
-  from jaxsched._frameworks import restore_like as restore_like
-  from jaxsched._plateau_optax import ScaleByPlateauState as ScaleByPlateauState
-  from jaxsched._plateau_optax import plateau_step as plateau_step
-  from jaxsched._inject import InjectSchedulesState as InjectSchedulesState
-  from jaxsched._inject import inject_schedules as inject_schedules
-  from jaxsched._inject import with_schedule as with_schedule
-  from jaxsched._groups import ScaleByGroupState as ScaleByGroupState
-  from jaxsched._groups import layerwise_decay as layerwise_decay
-  from jaxsched._groups import scale_by_group as scale_by_group
   from jaxsched._sweep import sweep as sweep
 
 __version__ = "0.1.0"

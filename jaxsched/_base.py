@@ -4,54 +4,51 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, Callable, ClassVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _shapes
+from jaxsched import _pytree, _shapes
+from jaxsched._pytree import static as static  # re-exported: families import it
 
 Array = jax.Array
 
 # name -> (class, factory)
 _REGISTRY: dict[str, tuple[type, Callable[..., Any]]] = {}
 
-
-def static(default: Any = dataclasses.MISSING) -> Any:
-  """A structural (static) dataclass field: part of the treedef, never traced."""
-  if default is dataclasses.MISSING:
-    return dataclasses.field(metadata={"static": True})
-  return dataclasses.field(default=default, metadata={"static": True})
+# "product", "scale", "add" -> the combinator the arithmetic operators build;
+# filled by jaxsched._combinators (see Schedule.__mul__)
+OPERATORS: dict[str, Callable[..., Any]] = {}
 
 
 def register(name: str) -> Callable[[type], type]:
   """Makes ``cls`` a frozen dataclass pytree and records it under ``name``.
 
-  Fields marked with :func:`static` are metadata (structure); every other field is
-  a pytree child (numbers, arrays or schedules).
+  The class is declared with the package's one dataclass idiom
+  (:func:`jaxsched._pytree.dataclass`): fields marked with :func:`static` are
+  metadata (structure); every other field is a pytree child (numbers, arrays or
+  schedules), Python numbers stored as 0-d NumPy arrays (:func:`as_leaf`).
   """
 
   def deco(cls: type) -> type:
     user_post_init = cls.__dict__.get("__post_init__")
 
     def __post_init__(self) -> None:
-      for fl in dataclasses.fields(self):
-        if fl.metadata.get("static"):
+      for field in dataclasses.fields(self):
+        if _pytree.is_static(field):
           continue
-        v = getattr(self, fl.name)
+        v = getattr(self, field.name)
         a = as_leaf(v)
         if a is not v:
-          object.__setattr__(self, fl.name, a)
+          object.__setattr__(self, field.name, a)
       if user_post_init is not None:
         user_post_init(self)
 
     cls.__post_init__ = __post_init__  # before dataclass() so its __init__ calls it
-    cls = dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
-    fields = dataclasses.fields(cls)
-    data = [fl.name for fl in fields if not fl.metadata.get("static")]
-    meta = [fl.name for fl in fields if fl.metadata.get("static")]
-    jax.tree_util.register_dataclass(cls, data_fields=data, meta_fields=meta)
+    # Schedule's own __eq__, __hash__ and __repr__ stay: equality by value
+    cls = _pytree.dataclass(cls, eq=False, repr=False)
     cls.name = name
     _REGISTRY[name] = (cls, None)
     return cls
@@ -101,6 +98,40 @@ def every(start: float, period: float, horizon: float,
   return [start + j * period for j in range(n)]
 
 
+def cycle_starts(period: float, mult: float, horizon: float,
+                 limit: float | None = None) -> list[float]:
+  """Starts of cycles of lengths ``period * mult^i`` up to ``horizon``.
+
+  ``0, P, P + P m, ...``, summed in float64 (exact for whole numbers), at most
+  :data:`MAX_EVENTS` of them, and cycles ``0..limit`` only when ``limit`` is
+  given. ``mult`` below 1 acts as 1. The traced counterpart, which finds the
+  cycle of a step, is ``_shapes.cycle_index``.
+  """
+  out, start, length = [], 0.0, max(float(period), 1e-300)
+  while (start <= horizon and len(out) < MAX_EVENTS
+         and (limit is None or len(out) <= limit)):
+    out.append(start)
+    start, length = start + length, length * max(float(mult), 1.0)
+  return out
+
+
+def is_concrete(*xs: Any) -> bool:
+  """Whether every hyperparameter is a concrete value (no tracer, no jax.Array)."""
+  return not any(isinstance(x, (jax.core.Tracer, jax.Array)) for x in xs)
+
+
+def child_changes(s: Any, horizon: float) -> list[float]:
+  """The phase changes of a child schedule; none for a plain callable or a
+  child whose hyperparameters are traced."""
+  method = getattr(s, "_phase_changes", None)
+  if method is None:
+    return []
+  try:
+    return [float(x) for x in method(horizon)]
+  except (TypeError, ValueError, jax.errors.ConcretizationTypeError):
+    return []
+
+
 def factory(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
   """Records the public constructor of family ``name`` (used by ``from_config``)."""
 
@@ -127,7 +158,7 @@ class Schedule:
   def __call__(self, step: Any) -> Array:
     """The learning rate at ``step`` (any shape), as a float array of that shape."""
     k = _shapes.as_step(step)
-    out = _shapes.f(self._value(k))
+    out = _shapes.to_float(self._value(k))
     shape = jnp.broadcast_shapes(out.shape, k.shape)
     return jnp.broadcast_to(out, shape)
 
@@ -167,7 +198,8 @@ class Schedule:
   # -- construction ---------------------------------------------------------
   def _args(self) -> dict[str, Any]:
     """The constructor arguments that rebuild this schedule."""
-    return {fl.name: getattr(self, fl.name) for fl in dataclasses.fields(self)}
+    return {field.name: getattr(self, field.name)
+            for field in dataclasses.fields(self)}
 
   def replace(self, **changes: Any) -> "Schedule":
     """A copy with some arguments changed, validated as the constructor does."""
@@ -189,28 +221,32 @@ class Schedule:
     return cfg
 
   # -- arithmetic -----------------------------------------------------------
+  # The operators build combinators (product, scale, add). _combinators imports
+  # this module and fills OPERATORS when it is imported (jaxsched/__init__.py
+  # imports it), so _base never imports _combinators: no import cycle.
   def __mul__(self, other: Any) -> "Schedule":
-    from jaxsched import _combinators
     if isinstance(other, Schedule) or callable(other):
-      return _combinators.product([self, other])
-    return _combinators.scale(self, other)
+      return OPERATORS["product"]([self, other])
+    return OPERATORS["scale"](self, other)
 
   def __rmul__(self, other: Any) -> "Schedule":
-    from jaxsched import _combinators
     if isinstance(other, Schedule) or callable(other):
-      return _combinators.product([other, self])
-    return _combinators.scale(self, other)
+      return OPERATORS["product"]([other, self])
+    return OPERATORS["scale"](self, other)
 
   def __add__(self, other: Any) -> "Schedule":
-    from jaxsched import _combinators
-    return _combinators.add([self, other])
+    return OPERATORS["add"]([self, other])
 
   def __radd__(self, other: Any) -> "Schedule":
-    from jaxsched import _combinators
-    return _combinators.add([other, self])
+    return OPERATORS["add"]([other, self])
 
   # -- comparison and display ----------------------------------------------
   def __eq__(self, other: Any) -> bool:
+    """Equal when of one class, one structure and equal leaf values.
+
+    Leaves compare by value (``np.array_equal``: ``1`` equals ``1.0``, NaN
+    never equals NaN); a traced leaf equals only itself.
+    """
     if type(self) is not type(other):
       return NotImplemented
     la, ta = jax.tree_util.tree_flatten(self)
@@ -225,10 +261,27 @@ class Schedule:
         return False
     return True
 
-  __hash__ = object.__hash__
+  def __hash__(self) -> int:
+    """A hash consistent with ``==``: equal schedules hash equal.
+
+    It combines the class, the structure (static fields included) and each
+    leaf's shape and values as Python numbers, so ``1`` and ``1.0`` (equal
+    under ``==``) hash alike. A traced leaf, equal only to itself, hashes by
+    identity.
+    """
+    leaves, treedef = jax.tree_util.tree_flatten(self)
+    return hash((type(self), treedef, tuple(_leaf_key(x) for x in leaves)))
 
   def __repr__(self) -> str:
     return _repr(self, 0)
+
+
+def _leaf_key(x: Any) -> Any:
+  """What :meth:`Schedule.__hash__` hashes of one leaf."""
+  if isinstance(x, jax.core.Tracer):
+    return id(x)
+  arr = np.asarray(x)
+  return arr.shape, tuple(arr.reshape(-1).tolist())
 
 
 _REPR_DEPTH = 6  # nested schedules shown in full; deeper ones as name(...)

@@ -37,7 +37,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-_INT32_MAX = 2**31 - 1
+from jaxsched import _shapes
+
+_INT32_MAX = _shapes.INT32_MAX
 _SHOWN_MAX = 80  # characters of a value shown in a message
 
 STACK_FIX = ("A schedule takes one number per hyperparameter; for a sweep build "
@@ -45,10 +47,7 @@ STACK_FIX = ("A schedule takes one number per hyperparameter; for a sweep build 
              "under jax.vmap.")
 
 
-def float_dtype() -> np.dtype:
-  """The float dtype schedules compute in: float32, or float64 with x64."""
-  return np.dtype(np.float64 if jax.config.jax_enable_x64 else np.float32)
-
+float_dtype = _shapes.float_dtype  # the float dtype schedules compute in
 
 def is_traced(x: Any) -> bool:
   """True if ``x`` (or any element of a sequence ``x``) is a JAX tracer."""
@@ -76,7 +75,8 @@ def shown(value: Any, limit: int = _SHOWN_MAX) -> str:
   return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def _fail(fn: str, name: str, cond: str, value: Any, fix: str) -> ValueError:
+def fail(fn: str, name: str, cond: str, value: Any, fix: str = "") -> ValueError:
+  """The error every check raises: ``fn: `name` must be cond, got name=value. fix``."""
   msg = f"{fn}: `{name}` must be {cond}, got {name}={shown(value)}."
   fix = fix or _default_fix(cond)
   return ValueError(msg + " " + fix)
@@ -100,7 +100,10 @@ def _is_real_dtype(dtype: np.dtype) -> bool:
 
 
 def _float_max() -> float:
-  return 1.7976931348623157e308 if jax.config.jax_enable_x64 else 3.4028234663852886e38
+  return _FLOAT_MAX[float_dtype()]
+
+
+_FLOAT_MAX = {np.dtype(t): float(np.finfo(t).max) for t in (np.float32, np.float64)}
 
 
 def _has_bool(x: Any) -> bool:
@@ -130,13 +133,13 @@ def _concrete_array(fn: str, name: str, x: Any, fix: str,
                     what: str = "a number (int or float)") -> np.ndarray:
   if isinstance(x, (str, bytes, dict, bool, np.bool_)) or x is None or (
       isinstance(x, (list, tuple)) and _has_bool(x)):
-    raise _fail(fn, name, what, x, fix)
+    raise fail(fn, name, what, x, fix)
   try:
     arr = np.asarray(_big_ints_as_floats(x))
   except Exception:  # pylint: disable=broad-except  # ragged lists, odd objects
-    raise _fail(fn, name, what, x, fix) from None
+    raise fail(fn, name, what, x, fix) from None
   if not _is_real_dtype(arr.dtype):
-    raise _fail(fn, name, what, x, fix)
+    raise fail(fn, name, what, x, fix)
   return arr
 
 
@@ -193,22 +196,35 @@ def number(fn: str, name: str, x: Any, *, lo: float | None = None,
     return x
   if isinstance(x, (list, tuple)) or (isinstance(x, (np.ndarray, jax.Array))
                                       and x.ndim):
-    raise _fail(fn, name, "a single number", x, STACK_FIX)
+    raise fail(fn, name, "a single number", x, STACK_FIX)
   if isinstance(x, int) and not isinstance(x, bool) and abs(x) > _float_max():
     _check_fits(fn, name, np.zeros(()), x, fix, force=True)  # 10**400: exact test
   arr = _concrete_array(fn, name, x, fix)
   v = float(arr)  # a scalar from here on: plain float arithmetic (fast)
   if not math.isfinite(v):
-    raise _fail(fn, name, "finite", x, fix)
+    raise fail(fn, name, "finite", x, fix)
   if abs(v) > _float_max():
     _check_fits(fn, name, np.asarray(v), x, fix)
   if integer and not v.is_integer():
-    raise _fail(fn, name, "a whole number of steps", x, fix)
+    raise fail(fn, name, "a whole number of steps", x, fix)
   if lo is not None and (v <= lo if lo_open else v < lo):
-    raise _fail(fn, name, (">" if lo_open else ">=") + f" {_fmt(lo)}", x, fix)
+    raise fail(fn, name, (">" if lo_open else ">=") + f" {_fmt(lo)}", x, fix)
   if hi is not None and (v >= hi if hi_open else v > hi):
-    raise _fail(fn, name, ("<" if hi_open else "<=") + f" {_fmt(hi)}", x, fix)
+    raise fail(fn, name, ("<" if hi_open else "<=") + f" {_fmt(hi)}", x, fix)
   return _canonical_scalar(arr, integer or steps)
+
+
+STEPS_FIX = "Pass a whole number of steps."
+
+
+def steps(fn: str, name: str, x: Any, *, lo: float | None = 0,
+          positive: bool = False, fix: str = STEPS_FIX) -> Any:
+  """Checks a step count: a whole number ``>= lo`` (``> lo`` when ``positive``).
+
+  ``lo=None`` leaves it unbounded below (optax accepts a negative
+  ``transition_begin``). Returns the canonical ``int`` (or the tracer).
+  """
+  return number(fn, name, x, lo=lo, lo_open=positive, integer=True, fix=fix)
 
 
 def in_range(fn: str, name: str, x: Any, lo: float, hi: float, fix: str = "",
@@ -224,7 +240,7 @@ def in_range(fn: str, name: str, x: Any, lo: float, hi: float, fix: str = "",
     pass
   left = "(" if lo_open else "["
   right = ")" if hi_open else "]"
-  raise _fail(fn, name, f"in {left}{_fmt(lo)}, {_fmt(hi)}{right}", x, fix)
+  raise fail(fn, name, f"in {left}{_fmt(lo)}, {_fmt(hi)}{right}", x, fix)
 
 
 def _fmt(v: float) -> str:
@@ -268,35 +284,35 @@ def sequence(fn: str, name: str, x: Any, *, min_len: int = 0,
   they are always float arrays, whatever the input dtype.
   """
   if isinstance(x, (str, bytes)) or x is None or isinstance(x, dict):
-    raise _fail(fn, name, "a sequence of numbers", x, fix)
+    raise fail(fn, name, "a sequence of numbers", x, fix)
   if is_traced(x) or (isinstance(x, jax.Array) and not _is_concrete_jax(x)):
     try:
       arr = jnp.asarray(x) if not isinstance(x, (list, tuple)) else stack(
           x) if len(x) else jnp.zeros((0,))
     except (TypeError, ValueError):  # a str or None beside a tracer
-      raise _fail(fn, name, "a sequence of numbers", x, fix) from None
+      raise fail(fn, name, "a sequence of numbers", x, fix) from None
     if arr.ndim != 1:
-      raise _fail(fn, name, "one-dimensional", f"<array of shape {arr.shape}>", fix)
+      raise fail(fn, name, "one-dimensional", f"<array of shape {arr.shape}>", fix)
     if arr.shape[0] < min_len:
-      raise _fail(fn, name, f"of length >= {min_len}", f"<length {arr.shape[0]}>",
+      raise fail(fn, name, f"of length >= {min_len}", f"<length {arr.shape[0]}>",
                   fix)
     return arr
   arr = _concrete_array(fn, name, list(x) if isinstance(x, tuple) else x, fix,
                         what="a sequence of numbers")
   if arr.ndim != 1:
-    raise _fail(fn, name, "a one-dimensional sequence", x, fix)
+    raise fail(fn, name, "a one-dimensional sequence", x, fix)
   if arr.shape[0] < min_len:
-    raise _fail(fn, name, f"a sequence of length >= {min_len}", x, fix)
+    raise fail(fn, name, f"a sequence of length >= {min_len}", x, fix)
   vals = arr.astype(np.float64)
   if not np.all(np.isfinite(vals)):
-    raise _fail(fn, name, "finite", x, fix)
+    raise fail(fn, name, "finite", x, fix)
   _check_fits(fn, name, vals, x, fix)
   if integer and not np.all(vals == np.floor(vals)):
-    raise _fail(fn, name, "whole numbers of steps", x, fix)
+    raise fail(fn, name, "whole numbers of steps", x, fix)
   if lo is not None and np.any(vals < lo):
-    raise _fail(fn, name, f">= {_fmt(lo)} everywhere", x, fix)
+    raise fail(fn, name, f">= {_fmt(lo)} everywhere", x, fix)
   if sorted_ and np.any(np.diff(vals) < 0):
-    raise _fail(fn, name, "sorted in non-decreasing order", x, fix)
+    raise fail(fn, name, "sorted in non-decreasing order", x, fix)
   return _int_or_float_array(arr, integer, floats)
 
 
@@ -304,12 +320,13 @@ def _is_concrete_jax(x: Any) -> bool:
   return isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer)
 
 
-def choice(fn: str, name: str, x: Any, options: Sequence[str]) -> str:
-  """Checks that a string option is one of ``options``."""
+def choice(fn: str, name: str, x: Any, options: Sequence[str],
+           fix: str = "") -> str:
+  """Checks that a string option is one of ``options`` (the fix: pass one)."""
   if not isinstance(x, str) or x not in options:
     opts = ", ".join(repr(o) for o in options)
     raise ValueError(f"{fn}: `{name}` must be one of {opts}, got {name}={x!r}. "
-                     f"Pass one of {opts}.")
+                     f"{fix or f'Pass one of {opts}.'}")
   return x
 
 

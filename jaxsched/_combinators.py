@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+import functools
+import operator
+from typing import Any, Callable, ClassVar, Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes as S
-from jaxsched._base import (MAX_EVENTS, Schedule, concrete, every, factory,
-                            register, static)
+from jaxsched import _base, _check, _shapes
+from jaxsched._base import MAX_EVENTS, Schedule, concrete, every, factory, register, static
+from jaxsched._decay import constant
 
 Array = jax.Array
 
@@ -24,7 +25,7 @@ class Function(Schedule):
   fn: Callable[[Array], Any] = static()
 
   def _value(self, k: Array) -> Array:
-    return S.f(self.fn(k))
+    return _shapes.to_float(self.fn(k))
 
   def __repr__(self) -> str:
     return f"function({getattr(self.fn, '__name__', repr(self.fn))})"
@@ -43,7 +44,6 @@ def _as_schedule(fn: str, name: str, s: Any) -> Schedule:
 def _as_factor(fn: str, name: str, s: Any) -> Schedule:
   if isinstance(s, Schedule) or callable(s):
     return _as_schedule(fn, name, s)
-  from jaxsched._decay import constant
   if isinstance(s, (bool, str, bytes, dict)) or s is None:
     raise ValueError(f"{fn}: `{name}` must be a schedule, a callable or a number, "
                      f"got {name}={_check.shown(s)}. Pass a jaxsched schedule, a "
@@ -64,7 +64,7 @@ class Warmup(Schedule):
     return [w] + [w + e for e in self.schedule.phase_changes(horizon - w)]
 
   def _value(self, k: Array) -> Array:
-    return S.warmup_then(k, self.warmup_steps, self.init_value, self.schedule,
+    return _shapes.warmup_then(k, self.warmup_steps, self.init_value, self.schedule,
                          self.shape)
 
 
@@ -102,8 +102,8 @@ def warmup(schedule: Any, warmup_steps: Any, *, init_value: Any = 0.0,
   lo = 0.0 if shape == "exponential" else None
   return Warmup(
       _as_schedule(fn, "schedule", schedule),
-      _check.number(fn, "warmup_steps", warmup_steps, lo=0, integer=True,
-                    fix="Pass the warmup length in steps (0 for none)."),
+      _check.steps(fn, "warmup_steps", warmup_steps,
+                   fix="Pass the warmup length in steps (0 for none)."),
       init_value=_check.number(
           fn, "init_value", init_value, lo=lo, lo_open=lo is not None,
           fix="An exponential warmup needs a positive start, e.g. 1e-6."),
@@ -114,7 +114,7 @@ def _leaf_key(x: Any) -> tuple:
   if isinstance(x, (int, float, np.ndarray, np.generic)):  # concrete: no device
     integer = np.asarray(x).dtype.kind in "iu"  # transfer (fast
     return (np.shape(x), "i" if integer else "f")  # joins of 1e5 segments)
-  return (np.shape(x), "i" if S.is_int(x) else "f")
+  return (np.shape(x), "i" if _shapes.is_int(x) else "f")
 
 
 def _structure(s: Schedule) -> tuple:
@@ -223,11 +223,11 @@ class Join(Schedule):
 
   def _value(self, k: Array) -> Array:
     braw = jnp.asarray(self.boundaries)
-    idx = S.searchsorted_right(braw, k)
+    idx = _shapes.searchsorted_right(braw, k)
     if braw.shape[0]:
       start = jnp.where(idx > 0, braw[jnp.maximum(idx - 1, 0)],
                         jnp.zeros((), braw.dtype))
-      rel = S.sub(k, start)
+      rel = _shapes.exact_sub(k, start)
     else:
       rel = k
     layout = np.asarray(self.layout, dtype=np.int32)
@@ -300,19 +300,33 @@ def join(schedules: Sequence[Any], boundaries: Any) -> Join:
   return Join(groups, b, layout=tuple(layout))
 
 
-@register("product")
-class Product(Schedule):
-  schedules: tuple
+class _Pointwise(Schedule):
+  """A pointwise fold of the children's values with ``_op`` (product, sum)."""
+
+  _op: ClassVar[Callable[[Array, Array], Array]]
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return [e for s in self.schedules for e in s.phase_changes(horizon)]
 
   def _value(self, k: Array) -> Array:
-    out = None
-    for s in self.schedules:
-      v = s(k)
-      out = v if out is None else out * v
-    return out
+    return functools.reduce(self._op, [s(k) for s in self.schedules])
+
+
+def _terms(fn: str, schedules: Any, example: str, what: str) -> tuple:
+  """The children of a product or sum: schedules, callables, numbers as constants."""
+  schedules = _check.items(fn, "schedules", schedules, "schedules or numbers",
+                           example)
+  items = [_as_factor(fn, f"schedules[{i}]", s) for i, s in enumerate(schedules)]
+  if not items:
+    raise ValueError(f"{fn}: `schedules` must hold at least one schedule, got "
+                     f"[]. Pass the {what}.")
+  return tuple(items)
+
+
+@register("product")
+class Product(_Pointwise):
+  schedules: tuple
+  _op = staticmethod(operator.mul)
 
 
 @factory("product")
@@ -332,29 +346,13 @@ def product(schedules: Sequence[Any]) -> Product:
     >>> s(jnp.arange(3)).tolist()
     [0.5, 0.375, 0.25]
   """
-  schedules = _check.items("product", "schedules", schedules,
-                           "schedules or numbers", "[decay, 0.5]")
-  items = [_as_factor("product", f"schedules[{i}]", s)
-           for i, s in enumerate(schedules)]
-  if not items:
-    raise ValueError("product: `schedules` must hold at least one schedule, got "
-                     "[]. Pass the factors.")
-  return Product(tuple(items))
+  return Product(_terms("product", schedules, "[decay, 0.5]", "factors"))
 
 
 @register("add")
-class Sum(Schedule):
+class Sum(_Pointwise):
   schedules: tuple
-
-  def _phase_changes(self, horizon: float) -> list[float]:
-    return [e for s in self.schedules for e in s.phase_changes(horizon)]
-
-  def _value(self, k: Array) -> Array:
-    out = None
-    for s in self.schedules:
-      v = s(k)
-      out = v if out is None else out + v
-    return out
+  _op = staticmethod(operator.add)
 
 
 @factory("add")
@@ -374,13 +372,7 @@ def add(schedules: Sequence[Any]) -> Sum:
     >>> np.asarray(s(jnp.arange(6)), float).round(4).tolist()
     [1.1, 0.85, 0.6, 0.35, 0.1, 0.1]
   """
-  schedules = _check.items("add", "schedules", schedules, "schedules or numbers",
-                           "[decay, 1e-5]")
-  items = [_as_factor("add", f"schedules[{i}]", s) for i, s in enumerate(schedules)]
-  if not items:
-    raise ValueError("add: `schedules` must hold at least one schedule, got []. "
-                     "Pass the terms.")
-  return Sum(tuple(items))
+  return Sum(_terms("add", schedules, "[decay, 1e-5]", "terms"))
 
 
 @register("scale")
@@ -392,7 +384,7 @@ class Scale(Schedule):
     return list(self.schedule.phase_changes(horizon))
 
   def _value(self, k: Array) -> Array:
-    return self.schedule(k) * S.f(self.factor)
+    return self.schedule(k) * _shapes.to_float(self.factor)
 
 
 @factory("scale")
@@ -432,7 +424,7 @@ class Repeat(Schedule):
     return out
 
   def _value(self, k: Array) -> Array:
-    return self.schedule(S.mod(k, self.period))
+    return self.schedule(_shapes.mod(k, self.period))
 
 
 @factory("repeat")
@@ -471,7 +463,7 @@ class Epochwise(Schedule):
     return [float(np.ceil(e)) * spe for e in epochs]
 
   def _value(self, k: Array) -> Array:
-    return self.schedule(S.floor_div_raw(k, self.steps_per_epoch))
+    return self.schedule(_shapes.floor_div_raw(k, self.steps_per_epoch))
 
 
 @factory("epochwise")
@@ -495,6 +487,9 @@ def epochwise(schedule: Any, steps_per_epoch: Any) -> Epochwise:
   """
   return Epochwise(
       _as_schedule("epochwise", "schedule", schedule),
-      _check.number("epochwise", "steps_per_epoch", steps_per_epoch, steps=True, lo=0,
-                    lo_open=True, integer=True,
-                    fix="Pass the number of optimizer steps per epoch."))
+      _check.steps("epochwise", "steps_per_epoch", steps_per_epoch,
+                   positive=True, fix="Pass the number of optimizer steps per epoch."))
+
+
+# what the arithmetic operators of every schedule build (see Schedule.__mul__)
+_base.OPERATORS.update(product=product, scale=scale, add=add)

@@ -8,16 +8,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes as S
-from jaxsched._base import MAX_EVENTS, Schedule, concrete, factory, register, static
+from jaxsched import _check, _shapes
+from jaxsched._base import Schedule, concrete, cycle_starts, factory, register, static
 
 Array = jax.Array
-
-
-def _count(fn: str, name: str, x: Any, *, positive: bool = False,
-           fix: str = "Pass a whole number of steps.") -> Any:
-  return _check.number(fn, name, x, lo=0, lo_open=positive, integer=True, fix=fix)
 
 
 @register("cosine_decay")
@@ -31,8 +25,8 @@ class CosineDecay(Schedule):
     return concrete(self.name, self.decay_steps)
 
   def _value(self, k: Array) -> Array:
-    frac = S.progress(jnp.maximum(k, 0), self.decay_steps)
-    return S.cos_anneal(self.init_value, self.end_value, frac, self.exponent)
+    frac = _shapes.progress(jnp.maximum(k, 0), self.decay_steps)
+    return _shapes.cos_anneal(self.init_value, self.end_value, frac, self.exponent)
 
 
 @factory("cosine_decay")
@@ -65,8 +59,8 @@ def cosine_decay(init_value: Any, decay_steps: Any, *, end_value: Any = 0.0,
   fn = "cosine_decay"
   return CosineDecay(
       _check.number(fn, "init_value", init_value),
-      _count(fn, "decay_steps", decay_steps, positive=True,
-             fix="Pass the length of the decay in steps (>= 1)."),
+      _check.steps(fn, "decay_steps", decay_steps, positive=True,
+                   fix="Pass the length of the decay in steps (>= 1)."),
       end_value=_check.number(fn, "end_value", end_value),
       exponent=_check.number(fn, "exponent", exponent, lo=0,
                              fix="Pass a non-negative exponent (1.0 is the "
@@ -83,16 +77,12 @@ class CosineRestarts(Schedule):
 
   def _phase_changes(self, horizon: float) -> list[float]:
     p, m = concrete(self.name, self.period, self.period_mult)
-    out, start, length = [], 0.0, max(float(p), 1e-300)
-    while start <= horizon and len(out) < MAX_EVENTS:
-      out.append(start)
-      start, length = start + length, length * max(float(m), 1.0)
-    return out
+    return cycle_starts(p, m, horizon)
 
   def _value(self, k: Array) -> Array:
-    i, frac = S.cycle_index(k, self.period, self.period_mult)
-    peak = S.f(self.init_value) * S.safe_pow(self.peak_decay, i)
-    return S.cos_anneal(peak, self.end_value, frac)
+    i, frac = _shapes.cycle_index(k, self.period, self.period_mult)
+    peak = _shapes.geometric(self.init_value, self.peak_decay, i)
+    return _shapes.cos_anneal(peak, self.end_value, frac)
 
 
 @factory("cosine_restarts")
@@ -138,10 +128,17 @@ def cosine_restarts(init_value: Any, period: Any, *, period_mult: Any = 1.0,
     Restarts"; PyTorch ``CosineAnnealingWarmRestarts``.
   """
   fn = "cosine_restarts"
-  return CosineRestarts(
-      _check.number(fn, "init_value", init_value),
-      _check.number(fn, "period", period, steps=True, lo=0, lo_open=True,
-                    fix="Pass the length of the first cycle in steps."),
+  return CosineRestarts(_check.number(fn, "init_value", init_value),
+                        **restart_args(fn, period, period_mult, peak_decay,
+                                       end_value))
+
+
+def restart_args(fn: str, period: Any, period_mult: Any, peak_decay: Any,
+                 end_value: Any) -> dict[str, Any]:
+  """The checked cycle arguments of every warm-restart family (SGDR and kin)."""
+  return dict(
+      period=_check.number(fn, "period", period, steps=True, lo=0, lo_open=True,
+                           fix="Pass the length of the first cycle in steps."),
       period_mult=_check.number(fn, "period_mult", period_mult, lo=1,
                                 fix="Pass 1.0 for equal cycles or a growth "
                                 "factor such as 2.0."),
@@ -164,19 +161,20 @@ class WarmupCosineDecay(Schedule):
     return concrete(self.name, self.warmup_steps, self.total_steps)
 
   def _value(self, k: Array) -> Array:
-    decay = S.sub(self.total_steps, self.warmup_steps)
+    decay = _shapes.exact_sub(self.total_steps, self.warmup_steps)
 
     def main(r):
-      return S.cos_anneal(self.peak_value, self.end_value, S.progress(r, decay),
+      return _shapes.cos_anneal(self.peak_value, self.end_value,
+                                _shapes.progress(r, decay),
                           self.exponent)
 
     # init 0 with peak, end >= +0 (the usual case): main(0) >= +0, same numbers
-    if S._concrete(self.init_value) == 0.0 and not np.signbit(
-        S._concrete(self.init_value)) and all(
-            S._concrete(v) is not None and not np.signbit(S._concrete(v))
+    if _shapes._concrete(self.init_value) == 0.0 and not np.signbit(
+        _shapes._concrete(self.init_value)) and all(
+            _shapes._concrete(v) is not None and not np.signbit(_shapes._concrete(v))
             for v in (self.peak_value, self.end_value)):
-      return S.warmup_from_zero(k, self.warmup_steps, main)
-    return S.warmup_then(k, self.warmup_steps, self.init_value, main)
+      return _shapes.warmup_from_zero(k, self.warmup_steps, main)
+    return _shapes.warmup_then(k, self.warmup_steps, self.init_value, main)
 
 
 @factory("warmup_cosine_decay")
@@ -212,9 +210,9 @@ def warmup_cosine_decay(peak_value: Any, warmup_steps: Any, total_steps: Any, *,
     transformers' ``cosine`` schedule on ``[0, T]``.
   """
   fn = "warmup_cosine_decay"
-  w = _count(fn, "warmup_steps", warmup_steps)
-  t = _count(fn, "total_steps", total_steps, positive=True,
-             fix="Pass the step where the decay ends (>= warmup_steps).")
+  w = _check.steps(fn, "warmup_steps", warmup_steps)
+  t = _check.steps(fn, "total_steps", total_steps, positive=True,
+                   fix="Pass the step where the decay ends (>= warmup_steps).")
   _check.not_below(fn, "total_steps", t, "`warmup_steps`", w,
                    "total_steps counts the warmup too.")
   return WarmupCosineDecay(
@@ -244,14 +242,15 @@ class WarmupStableDecay(Schedule):
     return [w, t - d, t]
 
   def _value(self, k: Array) -> Array:
-    stable = S.sub(S.sub(self.total_steps, self.warmup_steps), self.decay_steps)
-    anneal = S.ANNEALS[self.decay_shape]
+    stable = _shapes.exact_sub(_shapes.exact_sub(self.total_steps, self.warmup_steps),
+                               self.decay_steps)
+    anneal = _shapes.ANNEALS[self.decay_shape]
 
     def main(r):
-      frac = S.progress_float(S.sub(r, stable), self.decay_steps)
+      frac = _shapes.progress_float(_shapes.exact_sub(r, stable), self.decay_steps)
       return anneal(self.peak_value, self.end_value, frac)
 
-    return S.warmup_then(k, self.warmup_steps, self.init_value, main)
+    return _shapes.warmup_then(k, self.warmup_steps, self.init_value, main)
 
 
 @factory("warmup_stable_decay")
@@ -294,10 +293,10 @@ def warmup_stable_decay(peak_value: Any, warmup_steps: Any, decay_steps: Any,
     min_lr_ratio * peak``).
   """
   fn = "warmup_stable_decay"
-  w = _count(fn, "warmup_steps", warmup_steps)
-  d = _count(fn, "decay_steps", decay_steps)
-  t = _count(fn, "total_steps", total_steps, positive=True,
-             fix="Pass the step where the decay ends.")
+  w = _check.steps(fn, "warmup_steps", warmup_steps)
+  d = _check.steps(fn, "decay_steps", decay_steps)
+  t = _check.steps(fn, "total_steps", total_steps, positive=True,
+                   fix="Pass the step where the decay ends.")
   if not any(_check.is_traced(x) for x in (w, d)):
     _check.not_below(fn, "total_steps", t, "`warmup_steps` + `decay_steps`",
                      w + d, "Shorten the warmup or the decay, or train longer.")
@@ -320,10 +319,10 @@ class FlatCosine(Schedule):
     return [float(np.float32(np.clip(p, 0, 1)) * np.float32(t)), t]
 
   def _value(self, k: Array) -> Array:
-    total = S.f(self.total_steps)
-    start = jnp.clip(S.f(self.pct_start), 0.0, 1.0) * total
-    frac = S.progress_float(S.f(k) - start, total - start)
-    return S.cos_anneal(self.value, self.end_value, frac)
+    total = _shapes.to_float(self.total_steps)
+    start = jnp.clip(_shapes.to_float(self.pct_start), 0.0, 1.0) * total
+    frac = _shapes.progress_float(_shapes.to_float(k) - start, total - start)
+    return _shapes.cos_anneal(self.value, self.end_value, frac)
 
 
 @factory("flat_cosine")
@@ -358,8 +357,8 @@ def flat_cosine(value: Any, total_steps: Any, *, pct_start: Any = 0.75,
   fn = "flat_cosine"
   return FlatCosine(
       _check.number(fn, "value", value),
-      _count(fn, "total_steps", total_steps, positive=True,
-             fix="Pass the length of the run in steps (>= 1)."),
+      _check.steps(fn, "total_steps", total_steps, positive=True,
+                   fix="Pass the length of the run in steps (>= 1)."),
       pct_start=_check.in_range(fn, "pct_start", pct_start, 0.0, 1.0,
                                 "Pass the fraction of the run spent flat, "
                                 "e.g. 0.75."),

@@ -8,8 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes as S
+from jaxsched import _check, _shapes
 from jaxsched._base import Schedule, concrete, every, factory, register, static
 
 Array = jax.Array
@@ -34,24 +33,23 @@ class Cyclic(Schedule):
 
   def _value(self, k: Array) -> Array:
     kk = jnp.maximum(k, 0)
-    total = S.add(self.step_size_up, self.step_size_down)
+    total = _shapes.exact_add(self.step_size_up, self.step_size_down)
     # a cycle longer than int32 (two int32 halves) holds every int32 step
-    long = S.f(self.step_size_up) + S.f(self.step_size_down) >= 2.0**31
-    if S.is_int(total):
+    long = (_shapes.to_float(self.step_size_up)
+            + _shapes.to_float(self.step_size_down)) >= 2.0**31
+    if _shapes.is_int(total):
       total = jnp.where(long, jnp.ones_like(total), total)
-    cycle = jnp.where(long, 0.0, S.floor_div(kk, total))
-    rem = S.mod(kk, total)
+    cycle = jnp.where(long, 0.0, _shapes.floor_div(kk, total))
+    rem = _shapes.mod(kk, total)
     pos = jnp.where(long, kk.astype(rem.dtype), rem)
-    rise = S.progress_float(pos, self.step_size_up)
-    fall = S.progress_float(S.sub(pos, self.step_size_up), self.step_size_down)
-    scale = jnp.where(rise.left > 0, rise.done, fall.left)
+    scale = _shapes.triangle(pos, self.step_size_up, self.step_size_down)
     if self.mode == "triangular":
       amp = jnp.ones_like(scale)
     elif self.mode == "triangular2":
-      amp = S.safe_pow(0.5, cycle)
+      amp = _shapes.safe_pow(0.5, cycle)
     else:
-      amp = S.safe_pow(self.gamma, S.f(kk))
-    return S.mix(self.max_value, self.base_value, scale * amp)
+      amp = _shapes.safe_pow(self.gamma, _shapes.to_float(kk))
+    return _shapes.lerp(self.base_value, self.max_value, scale * amp)
 
 
 @factory("cyclic")
@@ -114,19 +112,19 @@ def _phases(k: Array, total_steps: Any, pct_start: Any, values: Sequence[Array],
   three). Phase ``j`` is chosen while ``t <= end_j``; the last phase holds its
   end value afterwards.
   """
-  t = S.f(k)
-  total = S.f(total_steps)
-  pct = jnp.clip(S.f(pct_start), 0.0, 1.0)
+  t = _shapes.to_float(k)
+  total = _shapes.to_float(total_steps)
+  pct = jnp.clip(_shapes.to_float(pct_start), 0.0, 1.0)
   if len(values) == 3:
     ends = [pct * total - 1.0, total - 1.0]
   else:
     ends = [pct * total - 1.0, 2.0 * pct * total - 2.0, total - 1.0]
-  fn = S.cos_anneal if anneal == "cos" else S.lerp
+  shape = _shapes.ANNEALS[anneal]
   starts = [jnp.zeros_like(total)] + ends[:-1]
   out = None
   for j in reversed(range(len(ends))):
-    ph = S.progress_float(t - starts[j], ends[j] - starts[j])
-    val = fn(values[j], values[j + 1], ph)
+    ph = _shapes.phase_between(t, starts[j], ends[j])
+    val = shape(values[j], values[j + 1], ph)
     out = val if out is None else jnp.where(t <= ends[j], val, out)
   return out
 
@@ -138,8 +136,27 @@ def _phase_ends(owner: str, total_steps: Any, pct_start: Any,
   return [up, 2.0 * up, t - 1.0] if three_phase else [up, t - 1.0]
 
 
+class _OneCyclePhases(Schedule):
+  """PyTorch's one-cycle phases, shared by the rate and its momentum.
+
+  Subclasses have ``total_steps``, ``pct_start``, ``anneal`` and
+  ``three_phase`` fields and say the value at each phase boundary.
+  """
+
+  def _boundary_values(self) -> list[Array]:  # pragma: no cover - abstract
+    raise NotImplementedError
+
+  def _phase_changes(self, horizon: float) -> list[float]:
+    return _phase_ends(self.name, self.total_steps, self.pct_start,
+                       self.three_phase)
+
+  def _value(self, k: Array) -> Array:
+    return _phases(k, self.total_steps, self.pct_start,
+                   self._boundary_values(), self.anneal)
+
+
 @register("one_cycle")
-class OneCycle(Schedule):
+class OneCycle(_OneCyclePhases):
   total_steps: Any
   peak_value: Any
   pct_start: Any = 0.3
@@ -148,23 +165,18 @@ class OneCycle(Schedule):
   anneal: str = static("cos")
   three_phase: bool = static(False)
 
-  def _phase_changes(self, horizon: float) -> list[float]:
-    return _phase_ends(self.name, self.total_steps, self.pct_start,
-                       self.three_phase)
-
-  def _value(self, k: Array) -> Array:
-    peak = S.f(self.peak_value)
-    init = S.safe_div(peak, S.f(self.div_factor))
-    low = S.safe_div(init, S.f(self.final_div_factor))
-    values = ([init, peak, init, low] if self.three_phase else [init, peak, low])
-    return _phases(k, self.total_steps, self.pct_start, values, self.anneal)
+  def _boundary_values(self) -> list[Array]:
+    peak = _shapes.to_float(self.peak_value)
+    init = _shapes.safe_div(peak, _shapes.to_float(self.div_factor))
+    low = _shapes.safe_div(init, _shapes.to_float(self.final_div_factor))
+    return [init, peak, init, low] if self.three_phase else [init, peak, low]
 
 
 def _one_cycle_common(fn: str, total_steps: Any, pct_start: Any, anneal: str,
                       three_phase: bool):
   return (
-      _check.number(fn, "total_steps", total_steps, lo=0, lo_open=True,
-                    integer=True, fix="Pass the total number of training steps."),
+      _check.steps(fn, "total_steps", total_steps, positive=True,
+                   fix="Pass the total number of training steps."),
       _check.in_range(fn, "pct_start", pct_start, 0.0, 1.0,
                       "Pass the fraction of the run spent rising, e.g. 0.3."),
       _check.choice(fn, "anneal", anneal, _ANNEALS),
@@ -223,7 +235,7 @@ def one_cycle(total_steps: Any, peak_value: Any, *, pct_start: Any = 0.3,
 
 
 @register("one_cycle_momentum")
-class OneCycleMomentum(Schedule):
+class OneCycleMomentum(_OneCyclePhases):
   total_steps: Any
   base_value: Any = 0.85
   max_value: Any = 0.95
@@ -231,14 +243,9 @@ class OneCycleMomentum(Schedule):
   anneal: str = static("cos")
   three_phase: bool = static(False)
 
-  def _phase_changes(self, horizon: float) -> list[float]:
-    return _phase_ends(self.name, self.total_steps, self.pct_start,
-                       self.three_phase)
-
-  def _value(self, k: Array) -> Array:
-    lo, hi = S.f(self.base_value), S.f(self.max_value)
-    values = [hi, lo, hi, hi] if self.three_phase else [hi, lo, hi]
-    return _phases(k, self.total_steps, self.pct_start, values, self.anneal)
+  def _boundary_values(self) -> list[Array]:
+    lo, hi = _shapes.to_float(self.base_value), _shapes.to_float(self.max_value)
+    return [hi, lo, hi, hi] if self.three_phase else [hi, lo, hi]
 
 
 @factory("one_cycle_momentum")

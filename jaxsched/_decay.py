@@ -6,23 +6,18 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes as S
+from jaxsched import _check, _shapes
 from jaxsched._base import Schedule, concrete, every, factory, register, static
 
 Array = jax.Array
-
-_STEPS_FIX = "Pass a whole number of steps."
-
 
 @register("constant")
 class Constant(Schedule):
   value: Any
 
   def _value(self, k: Array) -> Array:
-    return jnp.broadcast_to(S.f(self.value), k.shape)
+    return jnp.broadcast_to(_shapes.to_float(self.value), k.shape)
 
 
 @factory("constant")
@@ -38,8 +33,9 @@ def constant(value: Any) -> Constant:
     A schedule.
 
   Example:
-    >>> jaxsched.constant(0.1)(jnp.arange(3)).tolist()
-    [0.10000000149011612, 0.10000000149011612, 0.10000000149011612]
+    >>> s = jaxsched.constant(0.1)
+    >>> [round(float(x), 6) for x in s(jnp.arange(3))]
+    [0.1, 0.1, 0.1]
   """
   return Constant(_check.number("constant", "value", value))
 
@@ -56,13 +52,9 @@ class Linear(Schedule):
     return [b, b + max(t, 1.0)]
 
   def _value(self, k: Array) -> Array:
-    frac = S.progress(S.sub(k, self.transition_begin), self.transition_steps)
-    return S.lerp(self.init_value, self.end_value, frac)
-
-
-def _steps(fn: str, name: str, x: Any, lo: float = 0, lo_open: bool = False,
-           fix: str = _STEPS_FIX) -> Any:
-  return _check.number(fn, name, x, lo=lo, lo_open=lo_open, integer=True, fix=fix)
+    frac = _shapes.progress(_shapes.exact_sub(k, self.transition_begin),
+                            self.transition_steps)
+    return _shapes.lerp(self.init_value, self.end_value, frac)
 
 
 @factory("linear")
@@ -95,10 +87,10 @@ def linear(init_value: Any, end_value: Any, transition_steps: Any, *,
   return Linear(
       _check.number(fn, "init_value", init_value),
       _check.number(fn, "end_value", end_value),
-      _steps(fn, "transition_steps", transition_steps, lo=0, lo_open=True,
-             fix="Pass the length of the line in steps (>= 1); use "
-             "jaxsched.constant for a flat value."),
-      transition_begin=_steps(fn, "transition_begin", transition_begin))
+      _check.steps(fn, "transition_steps", transition_steps, positive=True,
+                   fix="Pass the length of the line in steps (>= 1); use "
+                   "jaxsched.constant for a flat value."),
+      transition_begin=_check.steps(fn, "transition_begin", transition_begin))
 
 
 @register("polynomial")
@@ -117,17 +109,17 @@ class Polynomial(Schedule):
     return [b, b + max(t, 1.0)]
 
   def _value(self, k: Array) -> Array:
-    rel = S.sub(k, self.transition_begin)
+    rel = _shapes.exact_sub(k, self.transition_begin)
     if not self.cycle:
-      frac = S.progress(rel, self.transition_steps)
+      frac = _shapes.progress(rel, self.transition_steps)
     else:
       # the horizon is stretched to the next multiple of T (T itself at b)
       rel = jnp.maximum(rel, 0)
-      whole = S.floor_div_raw(rel, self.transition_steps)
-      exact = S.mod(rel, self.transition_steps) == 0
+      whole = _shapes.floor_div_raw(rel, self.transition_steps)
+      exact = _shapes.mod(rel, self.transition_steps) == 0
       mult = jnp.maximum(jnp.where(exact, whole, whole + 1), 1)
-      frac = S.progress(rel, S.mul(self.transition_steps, mult))
-    return S.poly_anneal(self.init_value, self.end_value, frac, self.power)
+      frac = _shapes.progress(rel, _shapes.exact_mul(self.transition_steps, mult))
+    return _shapes.poly_anneal(self.init_value, self.end_value, frac, self.power)
 
 
 @factory("polynomial")
@@ -168,11 +160,11 @@ def polynomial(init_value: Any, end_value: Any, transition_steps: Any, *,
   return Polynomial(
       _check.number(fn, "init_value", init_value),
       _check.number(fn, "end_value", end_value),
-      _steps(fn, "transition_steps", transition_steps, lo=0, lo_open=True,
-             fix="Pass the length of the decay in steps (>= 1)."),
+      _check.steps(fn, "transition_steps", transition_steps, positive=True,
+                   fix="Pass the length of the decay in steps (>= 1)."),
       power=_check.number(fn, "power", power, lo=0,
                           fix="Pass a non-negative exponent (1.0 is linear)."),
-      transition_begin=_steps(fn, "transition_begin", transition_begin),
+      transition_begin=_check.steps(fn, "transition_begin", transition_begin),
       cycle=_check.flag(fn, "cycle", cycle))
 
 
@@ -190,12 +182,12 @@ class ExponentialDecay(Schedule):
     return every(b, t, horizon) if self.staircase else [b]
 
   def _value(self, k: Array) -> Array:
-    rel = jnp.maximum(S.sub(k, self.transition_begin), 0)
-    p = S.periods(rel, self.transition_steps, self.staircase)
-    v = S.f(self.init_value) * S.safe_pow(self.decay_rate, p)
+    rel = jnp.maximum(_shapes.exact_sub(k, self.transition_begin), 0)
+    p = _shapes.periods(rel, self.transition_steps, self.staircase)
+    v = _shapes.geometric(self.init_value, self.decay_rate, p)
     if self.end_value is not None:
-      end = S.f(self.end_value)
-      v = jnp.where(S.f(self.decay_rate) < 1.0, jnp.maximum(v, end),
+      end = _shapes.to_float(self.end_value)
+      v = jnp.where(_shapes.to_float(self.decay_rate) < 1.0, jnp.maximum(v, end),
                     jnp.minimum(v, end))
     return v
 
@@ -241,7 +233,7 @@ def exponential_decay(init_value: Any, decay_rate: Any, transition_steps: Any = 
                     fix="Pass the factor applied every transition_steps, e.g. 0.9."),
       _check.number(fn, "transition_steps", transition_steps, steps=True, lo=0, lo_open=True,
                     fix="Pass the number of steps per decay factor, e.g. 1000."),
-      transition_begin=_steps(fn, "transition_begin", transition_begin),
+      transition_begin=_check.steps(fn, "transition_begin", transition_begin),
       end_value=None if end_value is None else _check.number(
           fn, "end_value", end_value),
       staircase=_check.flag(fn, "staircase", staircase))
@@ -259,9 +251,9 @@ class InverseTimeDecay(Schedule):
     return every(0.0, t, horizon) if self.staircase else []
 
   def _value(self, k: Array) -> Array:
-    p = S.periods(jnp.maximum(k, 0), self.decay_steps, self.staircase)
-    return S.safe_div(S.f(self.init_value),
-                      jnp.maximum(1.0 + S.f(self.decay_rate) * p, 0.0))
+    p = _shapes.periods(jnp.maximum(k, 0), self.decay_steps, self.staircase)
+    return _shapes.safe_div(_shapes.to_float(self.init_value),
+                      jnp.maximum(1.0 + _shapes.to_float(self.decay_rate) * p, 0.0))
 
 
 @factory("inverse_time_decay")
@@ -307,9 +299,8 @@ class InverseScaling(Schedule):
   timescale: Any = 1.0
 
   def _value(self, k: Array) -> Array:
-    t = jnp.maximum(S.f(k), 0.0)
-    base = 1.0 + S.safe_div(t, S.f(self.timescale))
-    return S.f(self.init_value) * S.safe_pow(base, -S.f(self.power))
+    return _shapes.to_float(self.init_value) * _shapes.inverse_power(
+        k, self.timescale, self.power)
 
 
 @factory("inverse_scaling")
@@ -354,17 +345,17 @@ class InverseSqrt(Schedule):
     return concrete(self.name, self.warmup_steps)
 
   def _value(self, k: Array) -> Array:
-    w = S.f(self.warmup_steps)
+    w = _shapes.to_float(self.warmup_steps)
     if self.timescale is None:
       ts = jnp.where(w > 0, w, 10_000.0)
     else:
-      ts = jnp.maximum(S.f(self.timescale), 1.0)
-    peak = S.f(self.peak_value)
+      ts = jnp.maximum(_shapes.to_float(self.timescale), 1.0)
+    peak = _shapes.to_float(self.peak_value)
 
     def main(r):
-      return peak * jax.lax.rsqrt((jnp.maximum(S.f(r), 0.0) + ts) / ts)
+      return peak * _shapes.inverse_power(r, ts, 0.5)
 
-    return S.warmup_then(k, self.warmup_steps, 0.0, main)
+    return _shapes.warmup_then(k, self.warmup_steps, 0.0, main)
 
 
 @factory("inverse_sqrt")
@@ -396,7 +387,7 @@ def inverse_sqrt(peak_value: Any, warmup_steps: Any, *,
   fn = "inverse_sqrt"
   return InverseSqrt(
       _check.number(fn, "peak_value", peak_value),
-      _steps(fn, "warmup_steps", warmup_steps),
+      _check.steps(fn, "warmup_steps", warmup_steps),
       timescale=None if timescale is None else _check.number(
           fn, "timescale", timescale, lo=1,
           fix="Pass a number of steps >= 1, or None for warmup_steps."))

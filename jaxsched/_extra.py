@@ -10,40 +10,23 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes as S
-from jaxsched._base import Schedule, factory, register, static
+from jaxsched import _check, _shapes
+from jaxsched._base import (
+  Schedule,
+  child_changes,
+  cycle_starts,
+  factory,
+  is_concrete,
+  register,
+  static,
+)
 from jaxsched._combinators import _as_schedule
+from jaxsched._cosine import restart_args
 
 Array = jax.Array
 
 _ANNEAL_SHAPES = ("cosine", "tanh", "poly", "linear")
 _NOISE_KINDS = ("normal", "uniform")
-
-
-def _concrete(*xs: Any) -> bool:
-  return not any(_check.is_traced(x) or isinstance(x, jax.Array) for x in xs)
-
-
-def _child_changes(s: Any, horizon: float) -> list[float]:
-  fn = getattr(s, "_phase_changes", None)
-  if fn is None:
-    return []
-  try:
-    return [float(x) for x in fn(horizon)]
-  except (TypeError, ValueError, jax.errors.ConcretizationTypeError):
-    return []
-
-
-def _cycle_starts(period: float, mult: float, horizon: float,
-                  limit: float | None) -> list[float]:
-  starts, s, ln, i = [], 0.0, max(period, 1e-12), 0
-  while s <= horizon and (limit is None or i <= limit) and i < 100000:
-    starts.append(s)
-    s += ln
-    ln *= max(mult, 1.0)
-    i += 1
-  return starts
 
 
 @register("anneal_restarts")
@@ -61,27 +44,28 @@ class AnnealRestarts(Schedule):
   shape: str = static("cosine")
 
   def _value(self, k: Array) -> Array:
-    i, ph = S.cycle_index(k, self.period, self.period_mult)
-    ph = S.k_decay(ph, self.k_decay)
-    peak = S.geometric(self.peak_value, self.peak_decay, i)
+    i, ph = _shapes.cycle_index(k, self.period, self.period_mult)
+    ph = _shapes.k_decay(ph, self.k_decay)
+    peak = _shapes.geometric(self.peak_value, self.peak_decay, i)
     if self.shape == "cosine":
-      val = S.cos_anneal(peak, self.end_value, ph)
+      val = _shapes.cos_anneal(peak, self.end_value, ph)
     elif self.shape == "tanh":
-      val = S.tanh_anneal(peak, self.end_value, ph, self.tanh_lower,
+      val = _shapes.tanh_anneal(peak, self.end_value, ph, self.tanh_lower,
                           self.tanh_upper)
     elif self.shape == "poly":
-      val = S.poly_anneal(peak, self.end_value, ph, self.power)
+      val = _shapes.poly_anneal(peak, self.end_value, ph, self.power)
     else:
-      val = S.lerp(peak, self.end_value, ph)
+      val = _shapes.lerp(peak, self.end_value, ph)
     if self.cycle_limit is None:
       return val
-    return jnp.where(i < S.f(self.cycle_limit), val, S.f(self.end_value))
+    return jnp.where(i < _shapes.to_float(self.cycle_limit), val,
+                     _shapes.to_float(self.end_value))
 
   def _phase_changes(self, horizon: float) -> list[float]:
-    if not _concrete(self.period, self.period_mult, self.cycle_limit):
+    if not is_concrete(self.period, self.period_mult, self.cycle_limit):
       return [0.0]
     limit = None if self.cycle_limit is None else float(self.cycle_limit)
-    return _cycle_starts(float(self.period), float(self.period_mult),
+    return cycle_starts(float(self.period), float(self.period_mult),
                          float(horizon), limit)
 
 
@@ -144,25 +128,16 @@ def anneal_restarts(peak_value: Any, period: Any, *, end_value: Any = 0.0,
   shape = _check.choice(fn, "shape", shape, _ANNEAL_SHAPES)
   lo, hi = (_check.number(fn, "tanh_lower", tanh_lower),
             _check.number(fn, "tanh_upper", tanh_upper))
-  if _concrete(lo, hi) and float(lo) >= float(hi):
+  if is_concrete(lo, hi) and float(lo) >= float(hi):
     raise ValueError(f"{fn}: `tanh_upper` must be > tanh_lower={lo}, got "
                      f"tanh_upper={hi}. Pass bounds such as -7.0 and 3.0.")
   if cycle_limit is not None:
-    cycle_limit = _check.number(fn, "cycle_limit", cycle_limit, lo=0,
-                                integer=True,
-                                fix="Pass the number of cycles to run, or None "
-                                "for no limit.")
+    cycle_limit = _check.steps(fn, "cycle_limit", cycle_limit,
+                               fix="Pass the number of cycles to run, or None "
+                               "for no limit.")
   return AnnealRestarts(
       _check.number(fn, "peak_value", peak_value),
-      _check.number(fn, "period", period, lo=0, lo_open=True,
-                    fix="Pass the length of the first cycle in steps."),
-      end_value=_check.number(fn, "end_value", end_value),
-      period_mult=_check.number(fn, "period_mult", period_mult, lo=1,
-                                fix="Pass 1.0 for equal cycles or a growth "
-                                "factor such as 2.0."),
-      peak_decay=_check.number(fn, "peak_decay", peak_decay, lo=0,
-                               fix="Pass 1.0 for equal peaks or a factor such "
-                               "as 0.5."),
+      **restart_args(fn, period, period_mult, peak_decay, end_value),
       cycle_limit=cycle_limit,
       k_decay=_check.number(fn, "k_decay", k_decay, lo=0, lo_open=True,
                             fix="Pass 1.0 for no k-decay, or e.g. 2.0."),
@@ -179,11 +154,11 @@ class PowerRamp(Schedule):
   power: Any = 1.0
 
   def _value(self, k: Array) -> Array:
-    ph = S.progress(jnp.maximum(k, 0), self.transition_steps)
-    return S.pow_ramp(self.init_value, self.end_value, ph, self.power)
+    ph = _shapes.progress(jnp.maximum(k, 0), self.transition_steps)
+    return _shapes.pow_ramp(self.init_value, self.end_value, ph, self.power)
 
   def _phase_changes(self, horizon: float) -> list[float]:
-    if not _concrete(self.transition_steps):
+    if not is_concrete(self.transition_steps):
       return [0.0]
     return [0.0, max(float(self.transition_steps), 1.0)]
 
@@ -217,9 +192,8 @@ def power_ramp(init_value: Any, end_value: Any, transition_steps: Any, *,
   return PowerRamp(
       _check.number(fn, "init_value", init_value),
       _check.number(fn, "end_value", end_value),
-      _check.number(fn, "transition_steps", transition_steps, lo=0,
-                    lo_open=True, integer=True,
-                    fix="Pass the length of the ramp in steps (>= 1)."),
+      _check.steps(fn, "transition_steps", transition_steps, positive=True,
+                   fix="Pass the length of the ramp in steps (>= 1)."),
       power=_check.number(fn, "power", power, lo=0,
                           fix="Pass a non-negative power, e.g. 2.0."))
 
@@ -233,22 +207,22 @@ class LinearWarmup(Schedule):
   prefix: bool = static(True)
 
   def _value(self, k: Array) -> Array:
-    rel = S.sub(k, self.warmup_steps)
+    rel = _shapes.exact_sub(k, self.warmup_steps)
     after = self.schedule(jnp.maximum(rel, 0) if self.prefix else k)
     if self.peak_value is None:
       at = jnp.zeros((), rel.dtype) if self.prefix else jnp.asarray(
           self.warmup_steps)
       peak = self.schedule(at)
     else:
-      peak = S.f(self.peak_value)
-    ph = S.phase(k, self.warmup_steps, min_length=None)
-    return jnp.where(rel >= 0, after, S.lerp(self.init_value, peak, ph))
+      peak = _shapes.to_float(self.peak_value)
+    ph = _shapes.phase(k, self.warmup_steps, min_length=None)
+    return jnp.where(rel >= 0, after, _shapes.lerp(self.init_value, peak, ph))
 
   def _phase_changes(self, horizon: float) -> list[float]:
-    if not _concrete(self.warmup_steps):
+    if not is_concrete(self.warmup_steps):
       return [0.0]
     w = float(self.warmup_steps)
-    rest = _child_changes(self.schedule, horizon)
+    rest = child_changes(self.schedule, horizon)
     if self.prefix:
       rest = [w + x for x in rest]
     return [0.0, w] + [x for x in rest if x >= w]
@@ -293,8 +267,8 @@ def linear_warmup(schedule: Any, warmup_steps: Any, *, init_value: Any = 0.0,
   fn = "linear_warmup"
   return LinearWarmup(
       _as_schedule(fn, "schedule", schedule),
-      _check.number(fn, "warmup_steps", warmup_steps, lo=0, integer=True,
-                    fix="Pass the warmup length in steps (0 for none)."),
+      _check.steps(fn, "warmup_steps", warmup_steps,
+                   fix="Pass the warmup length in steps (0 for none)."),
       init_value=_check.number(fn, "init_value", init_value),
       peak_value=None if peak_value is None else _check.number(
           fn, "peak_value", peak_value),
@@ -313,17 +287,17 @@ class Noisy(Schedule):
 
   def _value(self, k: Array) -> Array:
     base = self.schedule(k)
-    on = S.ge(k, self.begin)
+    on = _shapes.reached(k, self.begin)
     if self.end is not None:
-      on = on & ~S.ge(k, self.end)
-    noise = S.seeded_noise(self.seed, k, self.pct, self.std, self.kind)
+      on = on & ~_shapes.reached(k, self.end)
+    noise = _shapes.seeded_noise(self.seed, k, self.pct, self.std, self.kind)
     return jnp.where(on, base + base * noise, base)
 
   def _phase_changes(self, horizon: float) -> list[float]:
     ends = [self.begin] + ([] if self.end is None else [self.end])
-    if not _concrete(*ends):
+    if not is_concrete(*ends):
       return [0.0]
-    return [float(x) for x in ends] + _child_changes(self.schedule, horizon)
+    return [float(x) for x in ends] + child_changes(self.schedule, horizon)
 
 
 @factory("noisy")
@@ -390,13 +364,14 @@ class ByFraction(Schedule):
   total_steps: Any
 
   def _value(self, k: Array) -> Array:
-    return self.schedule(S.safe_div(S.f(k), S.f(self.total_steps)))
+    return self.schedule(_shapes.safe_div(_shapes.to_float(k),
+                                          _shapes.to_float(self.total_steps)))
 
   def _phase_changes(self, horizon: float) -> list[float]:
-    if not _concrete(self.total_steps):
+    if not is_concrete(self.total_steps):
       return [0.0]
     t = float(self.total_steps)
-    return [t * x for x in _child_changes(self.schedule, horizon / t)]
+    return [t * x for x in child_changes(self.schedule, horizon / t)]
 
 
 @factory("by_fraction")

@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxsched import _base
 
 # --- Flax NNX ---------------------------------------------------------------------
 
@@ -207,8 +208,7 @@ def _keras_class() -> type:
 
     @classmethod
     def from_config(cls, config: dict) -> "JaxschedSchedule":
-      from jaxsched._base import from_config  # pylint: disable=import-outside-toplevel
-      return cls(from_config(config["schedule"]))
+      return cls(_base.from_config(config["schedule"]))
 
   _KERAS_CLASS.append(JaxschedSchedule)
   return JaxschedSchedule

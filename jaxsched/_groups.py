@@ -15,9 +15,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxsched import _check
+from jaxsched import _check, _shapes
 from jaxsched._base import Schedule
-from jaxsched._inject import _increment
 
 
 class ScaleByGroupState(NamedTuple):
@@ -116,7 +115,7 @@ def scale_by_group(labels: Any, rates: Mapping[Any, Any]
       try:
         rate = rates[label]
       except (KeyError, TypeError):
-        raise _check._fail(  # pylint: disable=protected-access
+        raise _check.fail(
             fn, f"labels({path!r})", f"a key of `rates` ({list(rates)!r})",
             label, f"Add a rate for {label!r} to `rates`, or relabel {path!r}."
         ) from None
@@ -131,7 +130,7 @@ def scale_by_group(labels: Any, rates: Mapping[Any, Any]
              ) -> tuple[Any, ScaleByGroupState]:
     del params
     return (_scale(updates, factors(updates, state.count)),
-            ScaleByGroupState(_increment(state.count)))
+            ScaleByGroupState(_shapes.increment_saturating(state.count)))
 
   return optax.GradientTransformation(init, update)
 
@@ -189,8 +188,8 @@ def layerwise_decay(decay: Any, depth: Callable[[str, Any], int] | Any,
   fn = "layerwise_decay"
   decay = _check.number(fn, "decay", decay, lo=0.0, lo_open=True,
                         fix="Pass the factor per layer, e.g. 0.75.")
-  num_layers = _check.number(fn, "num_layers", num_layers, lo=0, integer=True,
-                             fix="Pass the depth of the head (blocks + 1).")
+  num_layers = _check.steps(fn, "num_layers", num_layers,
+                            fix="Pass the depth of the head (blocks + 1).")
   hi = None if _check.is_traced(num_layers) else num_layers
 
   def factors(tree: Any) -> list[Any]:

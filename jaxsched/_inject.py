@@ -18,9 +18,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from jaxsched import _shapes
 from jaxsched._base import Schedule
-
-_INT32_MAX = 2**31 - 1
 
 
 class InjectSchedulesState(NamedTuple):
@@ -88,10 +87,6 @@ def _float_dtype(params: Any, dtype: Any) -> Any:
   return max((jnp.result_type(x) for x in leaves), key=lambda d: d.itemsize)
 
 
-def _increment(count: jax.Array) -> jax.Array:
-  return jnp.where(count < _INT32_MAX, count + 1, count)
-
-
 def _update_fn(inner_factory: Callable[..., Any], static: dict[str, Any]
                ) -> Callable[..., Any]:
   def update(updates: Any, state: InjectSchedulesState, params: Any = None,
@@ -102,7 +97,7 @@ def _update_fn(inner_factory: Callable[..., Any], static: dict[str, Any]
     inner = optax.with_extra_args_support(inner_factory(**static, **hp))
     updates, inner_state = inner.update(updates, state.inner_state, params,
                                         **extra_args)
-    return updates, InjectSchedulesState(_increment(state.count),
+    return updates, InjectSchedulesState(_shapes.increment_saturating(state.count),
                                          state.schedules, hp, inner_state)
   return update
 

@@ -10,10 +10,8 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes as S
+from jaxsched import _check, _shapes
 from jaxsched._base import Schedule, concrete, every, factory, register, static
 
 Array = jax.Array
@@ -30,8 +28,8 @@ class StepDecay(Schedule):
     return every(0.0, max(float(s), 1.0), horizon)
 
   def _value(self, k: Array) -> Array:
-    n = S.floor_div(jnp.maximum(k, 0), self.step_size)
-    return S.f(self.init_value) * S.safe_pow(self.gamma, n)
+    n = _shapes.floor_div(jnp.maximum(k, 0), self.step_size)
+    return _shapes.geometric(self.init_value, self.gamma, n)
 
 
 @factory("step_decay")
@@ -60,8 +58,8 @@ def step_decay(init_value: Any, step_size: Any, *, gamma: Any = 0.1) -> StepDeca
   fn = "step_decay"
   return StepDecay(
       _check.number(fn, "init_value", init_value),
-      _check.number(fn, "step_size", step_size, lo=0, lo_open=True, integer=True,
-                    fix="Pass the number of steps between decays (>= 1)."),
+      _check.steps(fn, "step_size", step_size, positive=True,
+                   fix="Pass the number of steps between decays (>= 1)."),
       gamma=_check.number(fn, "gamma", gamma, lo=0,
                           fix="Pass a non-negative factor, e.g. 0.1."))
 
@@ -76,8 +74,8 @@ class MultiStep(Schedule):
     return list(concrete(self.name, self.milestones)[0])
 
   def _value(self, k: Array) -> Array:
-    n = S.searchsorted_right(self.milestones, k)
-    return S.f(self.init_value) * S.safe_pow(self.gamma, S.f(n))
+    n = _shapes.searchsorted_right(self.milestones, k)
+    return _shapes.geometric(self.init_value, self.gamma, n)
 
 
 @factory("multistep")
@@ -127,10 +125,10 @@ class PiecewiseConstant(Schedule):
 
   def _value(self, k: Array) -> Array:
     if self.inclusive:
-      idx = S.searchsorted_right(self.boundaries, k)
+      idx = _shapes.searchsorted_right(self.boundaries, k)
     else:
-      idx = S.searchsorted_left(self.boundaries, k)
-    return S.f(self.values)[idx]
+      idx = _shapes.searchsorted_left(self.boundaries, k)
+    return _shapes.to_float(self.values)[idx]
 
 
 @factory("piecewise_constant")
@@ -179,18 +177,16 @@ class PiecewiseLinear(Schedule):
     return list(concrete(self.name, self.boundaries)[0])
 
   def _value(self, k: Array) -> Array:
-    b = S.f(self.boundaries)
-    v = S.f(self.values)
+    b = _shapes.to_float(self.boundaries)
+    v = _shapes.to_float(self.values)
     n = b.shape[0]
     if n == 1:
       return jnp.broadcast_to(v[0], k.shape)
-    hi = jnp.clip(S.searchsorted_right(self.boundaries, k), 1, n - 1)
+    hi = jnp.clip(_shapes.searchsorted_right(self.boundaries, k), 1, n - 1)
     lo = hi - 1
     braw = jnp.asarray(self.boundaries)
-    frac = S.progress_float(S.sub(k, braw[lo]), S.sub(braw[hi], braw[lo]))
-    if self.interpolation == "cosine":
-      return S.cos_anneal(v[lo], v[hi], frac)
-    return S.lerp(v[lo], v[hi], frac)
+    frac = _shapes.phase_between(k, braw[lo], braw[hi])
+    return _shapes.ANNEALS[self.interpolation](v[lo], v[hi], frac)
 
 
 @factory("piecewise_linear")

@@ -10,8 +10,9 @@ A plateau is a frozen dataclass pytree of hyperparameters with three pure method
 The state lives wherever the training state lives: a ``jax.lax.scan`` carry, a
 ``jax.vmap``-ed sweep, a checkpoint. One decision rule serves both the
 jaxsched plateau (:func:`reduce_on_plateau`, correct for negative metrics) and the
-PyTorch port (:func:`ReduceLROnPlateau`, PyTorch's numbers exactly); a static flag
-selects the relative comparison.
+PyTorch port (:func:`jaxsched.compat.torch.ReduceLROnPlateau`, PyTorch's numbers
+exactly, built in the compat layer); a static flag selects the relative
+comparison.
 """
 
 from __future__ import annotations
@@ -23,28 +24,27 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
+from jaxsched import _check, _pytree, _shapes
 
-_INT32_MAX = 2**31 - 1
+_INT32_MAX = _shapes.INT32_MAX
 
 _MODES = ("min", "max")
 _THRESHOLD_MODES = ("rel", "abs")
 
 
-@jax.tree_util.register_dataclass
-@dataclasses.dataclass(frozen=True)
+@_pytree.dataclass
 class PlateauState:
   """State of a plateau: a pytree of scalar arrays, safe to checkpoint.
 
   Attributes:
     best: best (window-averaged) metric seen so far; ``+inf`` (mode ``"min"``) or
       ``-inf`` (mode ``"max"``) before the first decision. Only finite metrics
-      enter it, except under PyTorch's rule (:func:`ReduceLROnPlateau`), which
+      enter it, except under PyTorch's rule (:func:`jaxsched.compat.torch.ReduceLROnPlateau`), which
       also accepts an infinite improvement as PyTorch does.
     num_bad_epochs: decisions since the last improvement (int32, saturating).
     cooldown_counter: decisions left in the cooldown after a reduction (int32).
     value: the current value, ``p(state)``: a scale (:func:`reduce_on_plateau`)
-      or the learning rate (:func:`ReduceLROnPlateau`).
+      or the learning rate (:func:`jaxsched.compat.torch.ReduceLROnPlateau`).
     acc_sum: sum of the finite metrics of the current accumulation window.
     acc_count: metrics received in the current window (int32, saturating).
     acc_nonfinite: whether a NaN or infinite metric arrived in the window (bool).
@@ -57,11 +57,6 @@ class PlateauState:
   acc_sum: Any
   acc_count: Any
   acc_nonfinite: Any
-
-
-def _float_dtype() -> Any:
-  """The default float dtype: float32, or float64 when x64 is enabled."""
-  return jnp.zeros((), dtype=float).dtype
 
 
 def _count(x: Any) -> jax.Array:
@@ -78,22 +73,16 @@ def _count(x: Any) -> jax.Array:
   return jnp.where(big, _INT32_MAX, jnp.floor(safe).astype(jnp.int32))
 
 
-def _increment(n: jax.Array) -> jax.Array:
-  """``n + 1`` for an int32 counter, saturating at 2**31 - 1 instead of wrapping."""
-  return n + (n < _INT32_MAX).astype(n.dtype)
-
-
 def _as_arrays(state: PlateauState) -> PlateauState:
   """Accepts a state restored as NumPy arrays (a checkpoint) as well."""
   return jax.tree.map(jnp.asarray, state)
 
 
-@jax.tree_util.register_dataclass
-@dataclasses.dataclass(frozen=True)
+@_pytree.dataclass
 class ReduceOnPlateau:
   """A plateau: hyperparameters (pytree leaves) and the pure update rule.
 
-  Build it with :func:`reduce_on_plateau` or :func:`ReduceLROnPlateau`, which
+  Build it with :func:`reduce_on_plateau` or :func:`jaxsched.compat.torch.ReduceLROnPlateau`, which
   validate the arguments; the fields are documented there. ``mode``,
   ``threshold_mode`` and ``torch_rule`` are static (structure); every other field
   is a leaf and may be traced (``jax.vmap`` over ``patience``, ``factor``, ...).
@@ -110,14 +99,13 @@ class ReduceOnPlateau:
   min_value: Any
   eps: Any
   accumulation: Any
-  mode: str = dataclasses.field(default="min", metadata=dict(static=True))
-  threshold_mode: str = dataclasses.field(default="rel",
-                                          metadata=dict(static=True))
-  torch_rule: bool = dataclasses.field(default=False, metadata=dict(static=True))
+  mode: str = _pytree.static("min")
+  threshold_mode: str = _pytree.static("rel")
+  torch_rule: bool = _pytree.static(False)
 
   def init(self) -> PlateauState:
     """The state before the first metric: ``value = init_value``, no best yet."""
-    dtype = _float_dtype()
+    dtype = _shapes.float_dtype()
     worst = float("inf") if self.mode == "min" else float("-inf")
     return PlateauState(
         best=jnp.asarray(worst, dtype),
@@ -180,7 +168,7 @@ class ReduceOnPlateau:
     """Adds ``metric`` to the window; decides once it holds ``accumulation``."""
     dtype = state.acc_sum.dtype
     finite = jnp.isfinite(metric)
-    count = _increment(state.acc_count)
+    count = _shapes.increment_saturating(state.acc_count)
     total = state.acc_sum + jnp.where(finite, metric, jnp.zeros_like(metric))
     nonfinite = state.acc_nonfinite | ~finite
     mean = total / count.astype(dtype)
@@ -213,7 +201,8 @@ class ReduceOnPlateau:
     # counters: a bad epoch unless improved or in a cooldown; the cooldown
     # counts down by one while positive (one select each, no nested chains)
     in_cooldown = state.cooldown_counter > 0
-    bad = jnp.where(improved | in_cooldown, 0, _increment(state.num_bad_epochs))
+    bad = jnp.where(improved | in_cooldown, 0,
+                    _shapes.increment_saturating(state.num_bad_epochs))
     cooldown = state.cooldown_counter - in_cooldown.astype(jnp.int32)
     reduce = bad > _count(self.patience)
 
@@ -257,25 +246,30 @@ class ReduceOnPlateau:
                 accumulation=num(self.accumulation))
 
 
-def _build(fn: str, *, factor: Any, patience: Any, mode: Any, threshold: Any,
+def build(fn: str, *, factor: Any, patience: Any, mode: Any, threshold: Any,
            threshold_mode: Any, cooldown: Any, init_value: Any, min_value: Any,
            eps: Any, accumulation: Any, value_name: str, min_name: str,
            torch_rule: bool) -> ReduceOnPlateau:
-  """Validates the concrete arguments once, for both public builders."""
+  """Validates the concrete arguments once, for every public builder.
+
+  :func:`reduce_on_plateau` here; PyTorch's rule
+  (:func:`jaxsched.compat.torch.ReduceLROnPlateau`, ``torch_rule=True``) in the
+  compat layer, which names the value ``lr`` and its floor ``min_lr``.
+  """
   return ReduceOnPlateau(
       factor=_check.in_range(
           fn, "factor", factor, 0.0, 1.0,
           "Pass the multiplier applied at each reduction, e.g. factor=0.1."),
-      patience=_check.number(
-          fn, "patience", patience, lo=0, integer=True,
+      patience=_check.steps(
+          fn, "patience", patience,
           fix="Pass how many evaluations without improvement to tolerate, "
           "e.g. patience=10."),
       threshold=_check.number(
           fn, "threshold", threshold, lo=0,
           fix="Pass the minimal change that counts as an improvement, "
           "e.g. threshold=1e-4."),
-      cooldown=_check.number(
-          fn, "cooldown", cooldown, lo=0, integer=True,
+      cooldown=_check.steps(
+          fn, "cooldown", cooldown,
           fix="Pass how many evaluations to wait after a reduction, e.g. "
           "cooldown=0."),
       init_value=_check.number(
@@ -287,8 +281,8 @@ def _build(fn: str, *, factor: Any, patience: Any, mode: Any, threshold: Any,
       eps=_check.number(
           fn, "eps", eps, lo=0,
           fix="Pass the smallest change worth applying, e.g. eps=1e-8."),
-      accumulation=_check.number(
-          fn, "accumulation", accumulation, lo=1, integer=True,
+      accumulation=_check.steps(
+          fn, "accumulation", accumulation, lo=1,
           fix="Pass how many metrics to average per decision, e.g. "
           "accumulation=1."),
       mode=_check.choice(fn, "mode", mode, _MODES),
@@ -337,7 +331,7 @@ def reduce_on_plateau(*, factor: Any = 0.1, patience: Any = 10, mode: str = "min
   * NaN and infinite metrics are never an improvement (a bad epoch) and never
     enter ``best``. PyTorch also counts NaN as a bad epoch, but it accepts
     ``-inf`` (mode ``"min"``) or ``inf`` (``"max"``) as a new best, after which
-    nothing ever improves again. :func:`ReduceLROnPlateau` keeps PyTorch's rule.
+    nothing ever improves again. :func:`jaxsched.compat.torch.ReduceLROnPlateau` keeps PyTorch's rule.
 
   Counters saturate at ``2**31 - 1`` instead of wrapping.
 
@@ -373,8 +367,7 @@ def reduce_on_plateau(*, factor: Any = 0.1, patience: Any = 10, mode: str = "min
     ValueError: for a concrete out-of-range value or an unknown mode.
 
   Example:
-    >>> from jaxsched._plateau import reduce_on_plateau
-    >>> p = reduce_on_plateau(factor=0.5, patience=1)
+    >>> p = jaxsched.reduce_on_plateau(factor=0.5, patience=1)
     >>> state = p.init()
     >>> values = []
     >>> for loss in [-1.0, -1.2, -1.1, -1.15, -1.19, -1.3, -1.25, -1.28]:
@@ -387,77 +380,8 @@ def reduce_on_plateau(*, factor: Any = 0.1, patience: Any = 10, mode: str = "min
     PyTorch ``torch.optim.lr_scheduler.ReduceLROnPlateau``;
     ``optax.contrib.reduce_on_plateau`` (the ``accumulation_size`` idea).
   """
-  return _build("reduce_on_plateau", factor=factor, patience=patience, mode=mode,
+  return build("reduce_on_plateau", factor=factor, patience=patience, mode=mode,
                 threshold=threshold, threshold_mode=threshold_mode,
                 cooldown=cooldown, init_value=init_value, min_value=min_value,
                 eps=eps, accumulation=accumulation, value_name="init_value",
                 min_name="min_value", torch_rule=False)
-
-
-def ReduceLROnPlateau(lr: Any, *, mode: str = "min", factor: Any = 0.1,  # pylint: disable=invalid-name
-                      patience: Any = 10, threshold: Any = 1e-4,
-                      threshold_mode: str = "rel", cooldown: Any = 0,
-                      min_lr: Any = 0.0, eps: Any = 1e-8) -> ReduceOnPlateau:
-  r"""PyTorch's ``ReduceLROnPlateau`` as a plateau whose value is the learning rate.
-
-  ``p(state)`` after ``k`` calls of ``state = p.update(state, value=metric)``
-  equals the learning rate PyTorch's optimizer holds after ``k`` calls of
-  ``scheduler.step(metric)`` (to float32 precision unless x64 is enabled), for
-  an optimizer with one parameter group of learning rate ``lr``. Decision rule
-  (PyTorch's, with :math:`s = \pm 1` for ``"min"``/``"max"``): an improvement is
-
-  .. math::
-
-    s\,a < s\,\mathrm{best}\,(1 - s\cdot\mathrm{threshold}) \quad (\text{rel}),
-    \qquad s\,a < s\,\mathrm{best} - \mathrm{threshold} \quad (\text{abs}),
-
-  with ``best`` starting at ``inf`` (``-inf`` for ``"max"``); bad epochs, cooldown
-  and ``lr' = max(lr * factor, min_lr)`` applied only if ``lr - lr' > eps``, as in
-  :func:`reduce_on_plateau`.
-
-  Porting code expects PyTorch's numbers, so PyTorch's own behaviour is kept
-  where :func:`reduce_on_plateau` deliberately differs:
-
-  * Negative metrics: the relative test uses ``best * (1 - threshold)``, which
-    for a negative ``best`` accepts slightly worse values as improvements.
-  * Infinite metrics: ``-inf`` (``"min"``) or ``inf`` (``"max"``) is accepted as
-    a new ``best``, after which nothing improves and the learning rate decays
-    every ``patience + 1`` evaluations. NaN is a bad epoch, as in both.
-
-  Args:
-    lr: the optimizer's initial learning rate, >= 0.
-    mode: ``"min"`` or ``"max"``. Static.
-    factor: in (0, 1) (PyTorch also accepts <= 0; here that raises).
-    patience: whole number >= 0.
-    threshold: >= 0.
-    threshold_mode: ``"rel"`` or ``"abs"``. Static.
-    cooldown: whole number >= 0.
-    min_lr: a scalar >= 0 (one parameter group).
-    eps: >= 0.
-
-    Traced values behave as documented in :func:`reduce_on_plateau`.
-
-  Returns:
-    A :class:`ReduceOnPlateau` whose ``p(state)`` is the learning rate.
-
-  Example:
-    >>> from jaxsched._plateau import ReduceLROnPlateau
-    >>> p = ReduceLROnPlateau(0.1, patience=0)
-    >>> state = p.init()
-    >>> for loss in [-1.0, -0.99995, -0.9999, -0.999]:  # each one worse
-    ...   state = p.update(state, value=loss)
-    ...   print(f"{float(p(state)):.4f}")  # PyTorch: -0.99995 and -0.9999 'improve'
-    0.1000
-    0.1000
-    0.1000
-    0.0100
-
-  References:
-    PyTorch ``torch.optim.lr_scheduler.ReduceLROnPlateau``; the golden table
-    ``tests/golden/plateau_torch.json`` is produced by the real PyTorch.
-  """
-  return _build("ReduceLROnPlateau", factor=factor, patience=patience, mode=mode,
-                threshold=threshold, threshold_mode=threshold_mode,
-                cooldown=cooldown, init_value=lr, min_value=min_lr, eps=eps,
-                accumulation=1, value_name="lr", min_name="min_lr",
-                torch_rule=True)

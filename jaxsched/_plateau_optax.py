@@ -22,21 +22,15 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from jaxsched import _frameworks
+from jaxsched import _check, _frameworks, _pytree, _shapes
 from jaxsched._plateau import PlateauState
-from jaxsched._plateau import _increment
-
-
-def _fail(fn: str, name: str, cond: str, value: Any, fix: str) -> ValueError:
-  return ValueError(f"{fn}: `{name}` must be {cond}, got {name}={value!r}. {fix}")
 
 
 def _is_plateau(p: Any) -> bool:
   return all(callable(getattr(p, m, None)) for m in ("init", "update", "__call__"))
 
 
-@jax.tree_util.register_dataclass
-@dataclasses.dataclass(frozen=True)
+@_pytree.dataclass
 class PlateauScheduleState:
   """State of a :func:`plateau_schedule`: the step count and the plateau state.
 
@@ -56,8 +50,7 @@ class PlateauScheduleState:
   rule: Any
 
 
-@jax.tree_util.register_dataclass
-@dataclasses.dataclass(frozen=True)
+@_pytree.dataclass
 class ScaleByPlateauState:
   """State of :func:`scale_by_plateau`: the plateau's state and its rule.
 
@@ -79,8 +72,7 @@ class ScaleByPlateauState:
     return self.plateau.value
 
 
-@jax.tree_util.register_dataclass
-@dataclasses.dataclass(frozen=True)
+@_pytree.dataclass
 class PlateauSchedule:
   """``schedule(count) * plateau(state)`` as an optax ``StatefulSchedule``.
 
@@ -108,7 +100,7 @@ class PlateauSchedule:
     """
     del extra_args
     state = _checked_state("PlateauSchedule.update", state)
-    count = _increment(jnp.asarray(state.count))
+    count = _shapes.increment_saturating(jnp.asarray(state.count))
     if value is None:
       return dataclasses.replace(state, count=count)
     rule = self.plateau if state.rule is None else state.rule
@@ -206,10 +198,9 @@ def plateau_schedule(schedule: Callable[[Any], Any], plateau: Any) -> PlateauSch
 
   Example:
     >>> import optax
-    >>> from jaxsched._plateau import reduce_on_plateau
-    >>> from jaxsched._plateau_optax import plateau_schedule
-    >>> lr = plateau_schedule(optax.linear_schedule(1.0, 0.5, 4),
-    ...                       reduce_on_plateau(factor=0.1, patience=0))
+    >>> lr = jaxsched.plateau_schedule(
+    ...     optax.linear_schedule(1.0, 0.5, 4),
+    ...     jaxsched.reduce_on_plateau(factor=0.1, patience=0))
     >>> opt = optax.inject_hyperparams(optax.sgd)(learning_rate=lr)
     >>> params = jnp.zeros(())
     >>> opt_state = opt.init(params)
@@ -226,11 +217,11 @@ def plateau_schedule(schedule: Callable[[Any], Any], plateau: Any) -> PlateauSch
   """
   fn = "plateau_schedule"
   if not callable(schedule):
-    raise _fail(fn, "schedule", "a callable step -> value", schedule,
+    raise _check.fail(fn, "schedule", "a callable step -> value", schedule,
                 "Pass a schedule such as jaxsched.cosine_decay(...) or "
                 "optax.linear_schedule(...).")
   if not _is_plateau(plateau):
-    raise _fail(fn, "plateau", "a plateau with init, update and __call__",
+    raise _check.fail(fn, "plateau", "a plateau with init, update and __call__",
                 plateau, "Pass jaxsched.reduce_on_plateau(...).")
   if jax.tree_util.all_leaves([schedule]):
     schedule = jax.tree_util.Partial(schedule)
@@ -268,10 +259,8 @@ def scale_by_plateau(plateau: Any) -> optax.GradientTransformationExtraArgs:
 
   Example:
     >>> import optax
-    >>> from jaxsched._plateau import reduce_on_plateau
-    >>> from jaxsched._plateau_optax import scale_by_plateau
-    >>> p = reduce_on_plateau(factor=0.5, patience=0)
-    >>> opt = optax.chain(optax.sgd(0.1), scale_by_plateau(p))
+    >>> p = jaxsched.reduce_on_plateau(factor=0.5, patience=0)
+    >>> opt = optax.chain(optax.sgd(0.1), jaxsched.scale_by_plateau(p))
     >>> params = jnp.zeros(())
     >>> opt_state = opt.init(params)
     >>> for loss in [1.0, 2.0]:
@@ -285,7 +274,7 @@ def scale_by_plateau(plateau: Any) -> optax.GradientTransformationExtraArgs:
     ``optax.contrib.reduce_on_plateau``.
   """
   if not _is_plateau(plateau):
-    raise _fail("scale_by_plateau", "plateau",
+    raise _check.fail("scale_by_plateau", "plateau",
                 "a plateau with init, update and __call__", plateau,
                 "Pass jaxsched.reduce_on_plateau(...).")
 

@@ -18,8 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes as S
+from jaxsched import _check, _shapes
 from jaxsched._base import Schedule, concrete, every, factory, register, static
 from jaxsched._combinators import _as_schedule
 
@@ -47,7 +46,7 @@ class LogWarmup(Schedule):
   warmup_steps: Any
 
   def _value(self, k: Array) -> Array:
-    return S.log_ramp(self.init_value, self.peak_value, k, self.warmup_steps)
+    return _shapes.log_ramp(self.init_value, self.peak_value, k, self.warmup_steps)
 
   def _phase_changes(self, horizon: float) -> list[float]:
     if _check.is_traced(self.warmup_steps):
@@ -85,8 +84,8 @@ def log_warmup(init_value: Any, peak_value: Any, warmup_steps: Any) -> LogWarmup
   return LogWarmup(
       _check.number(fn, "init_value", init_value),
       _check.number(fn, "peak_value", peak_value),
-      _check.number(fn, "warmup_steps", warmup_steps, lo=2, integer=True,
-                    fix="Pass the warmup length in steps (>= 2)."))
+      _check.steps(fn, "warmup_steps", warmup_steps, lo=2,
+                   fix="Pass the warmup length in steps (>= 2)."))
 
 
 @register("linear_growth")
@@ -97,8 +96,8 @@ class LinearGrowth(Schedule):
   staircase: bool = static(False)
 
   def _value(self, k: Array) -> Array:
-    p = S.periods(jnp.maximum(k, 0), self.step_size, self.staircase)
-    return S.arithmetic(self.init_value, self.rate, p)
+    p = _shapes.periods(jnp.maximum(k, 0), self.step_size, self.staircase)
+    return _shapes.arithmetic(self.init_value, self.rate, p)
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return _multiples(self.step_size, horizon) if self.staircase else [0.0]
@@ -148,10 +147,11 @@ class CosineWave(Schedule):
   half_period: Any
 
   def _value(self, k: Array) -> Array:
-    h = S.f(self.half_period)
-    pos = S.mod(S.f(jnp.maximum(k, 0)), 2.0 * h)
+    h = _shapes.to_float(self.half_period)
+    pos = _shapes.mod(_shapes.to_float(jnp.maximum(k, 0)), 2.0 * h)
     down = jnp.where(pos > h, 2.0 * h - pos, pos)  # the way back up, mirrored
-    return S.cos_anneal(self.init_value, self.end_value, S.progress_float(down, h))
+    return _shapes.cos_anneal(self.init_value, self.end_value,
+                              _shapes.progress_float(down, h))
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return _multiples(self.half_period, horizon)
@@ -200,13 +200,14 @@ class SteppedCyclic(Schedule):
   stairs_down: Any = 0
 
   def _value(self, k: Array) -> Array:
-    total = S.add(self.step_size_up, self.step_size_down)
-    pos = S.f(S.mod(jnp.maximum(k, 0), total))
-    up = S.f(self.step_size_up)
-    rise = S.stair_fraction(pos, up, self.stairs_up)
-    fall = S.stair_fraction(S.f(total) - pos, self.step_size_down,
+    total = _shapes.exact_add(self.step_size_up, self.step_size_down)
+    pos = _shapes.to_float(_shapes.mod(jnp.maximum(k, 0), total))
+    up = _shapes.to_float(self.step_size_up)
+    rise = _shapes.stair_fraction(pos, up, self.stairs_up)
+    fall = _shapes.stair_fraction(_shapes.to_float(total) - pos, self.step_size_down,
                             self.stairs_down)
-    return S.lerp(self.base_value, self.max_value, jnp.where(pos <= up, rise, fall))
+    return _shapes.lerp(self.base_value, self.max_value,
+                        jnp.where(pos <= up, rise, fall))
 
   def _phase_changes(self, horizon: float) -> list[float]:
     if _check.is_traced(self.step_size_up) or _check.is_traced(self.step_size_down):
@@ -262,9 +263,9 @@ def stepped_cyclic(base_value: Any, max_value: Any, step_size_up: Any, *,
       fn, "step_size_down", step_size_down, lo=0, lo_open=True,
       fix="Pass the number of steps of the fall, or None for step_size_up.")
   fix = "Pass a whole number of stairs, or 0 for a smooth half cycle."
-  n_up = _check.number(fn, "stairs_up", stairs_up, lo=0, integer=True, fix=fix)
-  n_down = n_up if stairs_down is None else _check.number(
-      fn, "stairs_down", stairs_down, lo=0, integer=True, fix=fix)
+  n_up = _check.steps(fn, "stairs_up", stairs_up, fix=fix)
+  n_down = n_up if stairs_down is None else _check.steps(
+      fn, "stairs_down", stairs_down, fix=fix)
   return SteppedCyclic(_check.number(fn, "base_value", base_value),
                        _check.number(fn, "max_value", max_value), up, down,
                        n_up, n_down)
@@ -277,9 +278,9 @@ class CumulativeProduct(Schedule):
 
   def _value(self, k: Array) -> Array:
     j = jnp.arange(1, self.max_steps + 1, dtype=jnp.int32)
-    factors = S.f(self.schedule(j))
+    factors = _shapes.to_float(self.schedule(j))
     table = jnp.concatenate([jnp.ones((1,), factors.dtype), jnp.cumprod(factors)])
-    if S.is_int(k):  # min in k's own dtype first: uint32 steps stay exact
+    if _shapes.is_int(k):  # min in k's own dtype first: uint32 steps stay exact
       idx = jnp.maximum(jnp.minimum(k, self.max_steps).astype(jnp.int32), 0)
     else:
       idx = jnp.clip(jnp.floor(k), 0, self.max_steps).astype(jnp.int32)
@@ -357,8 +358,8 @@ def with_momentum(schedule: Any, momentum: Any) -> WithMomentum:
 
   Example:
     >>> s = jaxsched.with_momentum(jaxsched.constant(0.1), jaxsched.constant(0.9))
-    >>> float(s(3)), float(s.momentum(3))
-    (0.10000000149011612, 0.8999999761581421)
+    >>> print(f"{float(s(3)):.6f} {float(s.momentum(3)):.6f}")
+    0.100000 0.900000
   """
   fn = "with_momentum"
   return WithMomentum(_as_schedule(fn, "schedule", schedule),

@@ -9,7 +9,6 @@ seeds in one compile).
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from typing import Any, Callable
 
@@ -17,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
+from jaxsched import _check, _pytree, _shapes
 
 _FN = "lr_range_test"
 _METHODS = ("steepest", "valley", "minimum", "steep", "slide")
@@ -25,11 +24,7 @@ _SLIDE_DIFF, _SLIDE_THRESH = 15, 0.005  # fastai slide's lr_diff and thresh
 _SKIP_END = 5  # fastai's lr_find drops the last 5 points before suggesting.
 
 
-@functools.partial(
-    jax.tree_util.register_dataclass,
-    data_fields=["lrs", "losses", "smoothed", "valid", "diverged_index"],
-    meta_fields=[])
-@dataclasses.dataclass(frozen=True)
+@_pytree.dataclass
 class RangeTestResult:
   """What :func:`lr_range_test` measured: a frozen dataclass and a JAX pytree.
 
@@ -129,8 +124,8 @@ class RangeTestResult:
     """
     method = _check.choice("RangeTestResult.suggestion", "method", method,
                            _METHODS)
-    fn = _suggest_fn(method, len(self.batch_shape))
-    return fn(self.lrs, self.smoothed, self.valid)
+    suggest = _suggest_fn(method, len(self.batch_shape))
+    return suggest(self.lrs, self.smoothed, self.valid)
 
   def plot(self, path: Any = None, ax: Any = None, *,
            method: str = "steepest") -> Any:
@@ -156,10 +151,10 @@ class RangeTestResult:
 @functools.lru_cache(maxsize=None)
 def _suggest_fn(method: str, batch_dims: int) -> Callable[..., jax.Array]:
   """The jitted suggestion, vmapped over ``batch_dims`` leading axes."""
-  fn = functools.partial(_suggest, method=method)
+  suggest = functools.partial(_suggest, method=method)
   for _ in range(batch_dims):
-    fn = jax.vmap(fn)
-  return jax.jit(fn)
+    suggest = jax.vmap(suggest)
+  return jax.jit(suggest)
 
 
 def _secant_steps(num_steps: int) -> int:
@@ -313,13 +308,12 @@ def lr_range_test(train_step: Callable[[Any, Any, jax.Array], tuple[Any, Any]],
     target ``b`` per step) diverges once the rate passes ``2 / 10``; the range
     test finds that and suggests a rate below it:
 
-    >>> from jaxsched._range_test import lr_range_test
     >>> def train_step(x, b, lr):
     ...   loss, grad = jax.value_and_grad(lambda x: 5.0 * jnp.sum((x - b)**2))(x)
     ...   return x - lr * grad, loss
     >>> targets = jnp.asarray(np.random.default_rng(0).normal(size=(100, 2)),
     ...                       jnp.float32)
-    >>> result = lr_range_test(train_step, jnp.full(2, 10.0), targets,
+    >>> result = jaxsched.lr_range_test(train_step, jnp.full(2, 10.0), targets,
     ...                        min_lr=1e-4, max_lr=10.0, num_steps=100)
     >>> lr_div = float(result.lrs[result.diverged_at])
     >>> 0.2 < lr_div < 0.6
@@ -339,9 +333,9 @@ def lr_range_test(train_step: Callable[[Any, Any, jax.Array], tuple[Any, Any]],
     raise ValueError(
         f"{_FN}: `num_steps` must be a Python int, got num_steps={num_steps!r}. "
         f"It sets the length of the scan, so it cannot be traced.")
-  num_steps = _check.number(_FN, "num_steps", num_steps, lo=10, integer=True,
-                            fix="Pass a whole number of steps, at least 10 "
-                            "(100 to 300 is usual).")
+  num_steps = _check.steps(_FN, "num_steps", num_steps, lo=10,
+                           fix="Pass a whole number of steps, at least 10 "
+                           "(100 to 300 is usual).")
   if mode == "exp":
     min_lr = _check.number(_FN, "min_lr", min_lr, lo=0, lo_open=True,
                            fix="The exp mode spaces rates geometrically, so pass "
@@ -353,7 +347,7 @@ def lr_range_test(train_step: Callable[[Any, Any, jax.Array], tuple[Any, Any]],
                          fix="Pass the largest rate to try, such as 10.0.")
   if not (_check.is_traced(min_lr) or _check.is_traced(max_lr)) and (
       np.any(np.asarray(max_lr) <= np.asarray(min_lr))):
-    raise _check._fail(  # pylint: disable=protected-access
+    raise _check.fail(
         _FN, "max_lr", f"> min_lr={min_lr!r}", max_lr,
         "Pass a range that grows: min_lr < max_lr, e.g. min_lr=1e-7, "
         "max_lr=10.0.")
@@ -365,7 +359,7 @@ def lr_range_test(train_step: Callable[[Any, Any, jax.Array], tuple[Any, Any]],
                                  fix="Pass a factor above 1, such as 4.0 "
                                  "(stop when the smoothed loss quadruples).")
   batch_fn, batch_xs = _batch_source(batches, num_steps)
-  dtype = jnp.zeros((), float).dtype  # float32, or float64 under x64.
+  dtype = _shapes.float_dtype()
   _check_train_step(train_step, state, batch_fn, batch_xs, dtype)
   run = jax.jit(functools.partial(_run, train_step, batch_fn, num_steps, mode))
   result, _ = run(state, batch_xs, min_lr, max_lr, smoothing, diverge_factor)
@@ -432,25 +426,18 @@ def _describe(x: Any) -> str:
           f"({jax.tree.structure(x)})")
 
 
-def _schedule(min_lr, max_lr, num_steps: int, mode: str, dtype) -> jax.Array:
-  """The learning rates, with both ends exact."""
-  lo = jnp.asarray(min_lr, dtype)
-  hi = jnp.asarray(max_lr, dtype)
+def _schedule(min_lr, max_lr, num_steps: int, mode: str) -> jax.Array:
+  """The learning rates: ``exp_anneal`` or ``lerp`` over the run, exact ends."""
+  anneal = _shapes.exp_anneal if mode == "exp" else _shapes.lerp
   idx = jnp.arange(num_steps, dtype=jnp.int32)
-  t = idx.astype(dtype) / jnp.asarray(num_steps - 1, dtype)
-  if mode == "exp":
-    lrs = lo * jnp.exp(t * (jnp.log(hi) - jnp.log(lo)))
-  else:
-    lrs = lo + t * (hi - lo)
-  lrs = jnp.where(idx == num_steps - 1, hi, lrs)
-  return jnp.where(idx == 0, lo, lrs)
+  return anneal(min_lr, max_lr, _shapes.phase(idx, num_steps - 1))
 
 
 def _run(train_step, batch_fn, num_steps: int, mode: str, state, batch_xs,
          min_lr, max_lr, smoothing, diverge_factor):
   """The scan; returns ``(result, final_state)`` (the state for tests)."""
-  dtype = jnp.zeros((), float).dtype
-  lrs = _schedule(min_lr, max_lr, num_steps, mode, dtype)
+  dtype = _shapes.float_dtype()
+  lrs = _schedule(min_lr, max_lr, num_steps, mode)
   s = jnp.asarray(smoothing, dtype)
   factor = jnp.asarray(diverge_factor, dtype)
   zero = jnp.zeros((), dtype)

@@ -26,8 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes as S
+from jaxsched import _check, _shapes
 
 # unit -> (run fields multiplied, run fields divided, what the unit counts)
 _UNITS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
@@ -79,8 +78,8 @@ class Run:
     for name in _FIELDS:
       x = getattr(self, name)
       if x is not None:
-        object.__setattr__(self, name, _check.number(
-            "Run", name, x, lo=0, lo_open=True, integer=True,
+        object.__setattr__(self, name, _check.steps(
+            "Run", name, x, positive=True,
             fix=f"Pass {_FIELD_FIX[name]} (>= 1), or None."))
 
   def steps(self, duration: Any, *, name: str = "duration") -> Any:
@@ -170,12 +169,12 @@ def to_steps(duration: Any, run: Run | None = None, *, name: str = "duration",
     for x in dens:
       exact /= fractions.Fraction(x)
     return int(exact.__floor__())
-  top = S.f(value.numerator)
+  top = _shapes.to_float(value.numerator)
   for x in nums:
-    top = top * S.f(x)
-  bottom = S.f(value.denominator)
+    top = top * _shapes.to_float(x)
+  bottom = _shapes.to_float(value.denominator)
   for x in dens:
-    bottom = bottom * S.f(x)
+    bottom = bottom * _shapes.to_float(x)
   # floor, then corrected by the exact products: XLA may turn the division by a
   # constant into a multiplication by its (inexact) reciprocal
   q = jnp.floor(top / bottom)

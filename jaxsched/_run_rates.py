@@ -9,12 +9,12 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxsched import _check
-from jaxsched import _shapes as S
-from jaxsched._base import Schedule, factory, register, static
+from jaxsched import _check, _shapes
+from jaxsched._base import Schedule, child_changes, factory, register, static
 from jaxsched._combinators import _as_schedule
+from jaxsched._decay import constant
 from jaxsched._run import Run
-from jaxsched._run_time import _COOLDOWN_SHAPES, _child_changes, _num, _steps, _within
+from jaxsched._run_time import _COOLDOWN_SHAPES, _num, _steps, _within
 
 Array = jax.Array
 
@@ -30,7 +30,7 @@ def _ceil_ratio(ratio: Any, total: Array) -> Array:
   A product within two float ulps of a whole number is that number (``0.07 *
   100 = 7``, where Python's float arithmetic gives 7.000000000000001 and ceil 8).
   """
-  x = S.f(ratio) * total
+  x = _shapes.to_float(ratio) * total
   n = jnp.round(x)
   tol = 2.0 * jnp.finfo(x.dtype).eps * jnp.maximum(jnp.abs(x), 1.0)
   return jnp.where(jnp.abs(x - n) <= tol, n, jnp.ceil(x))
@@ -48,7 +48,7 @@ class WarmupDecayRatio(Schedule):
 
   def lengths(self) -> tuple[Array, Array]:
     """The warmup and decay lengths ``(W, D)`` in steps (float arrays)."""
-    total = S.f(self.total_steps)
+    total = _shapes.to_float(self.total_steps)
     w = jnp.clip(_ceil_ratio(self.warmup_ratio, total), 0.0, total)
     if self.decay_ratio is None:
       return w, total - w
@@ -56,15 +56,15 @@ class WarmupDecayRatio(Schedule):
 
   def _value(self, k: Array) -> Array:
     w, d = self.lengths()
-    peak = S.f(self.peak_value)
-    stable = S.f(self.total_steps) - w - d
-    anneal = S.ANNEALS[self.decay_shape]
-    end = peak * S.f(self.min_lr_ratio)
+    peak = _shapes.to_float(self.peak_value)
+    stable = _shapes.to_float(self.total_steps) - w - d
+    anneal = _shapes.ANNEALS[self.decay_shape]
+    end = peak * _shapes.to_float(self.min_lr_ratio)
 
     def main(r):
-      return anneal(peak, end, S.progress_float(S.f(r) - stable, d))
+      return anneal(peak, end, _shapes.progress_float(_shapes.to_float(r) - stable, d))
 
-    return S.warmup_then(k, w, peak * S.f(self.init_lr_ratio), main)
+    return _shapes.warmup_then(k, w, peak * _shapes.to_float(self.init_lr_ratio), main)
 
   def _phase_changes(self, horizon: float) -> list[float]:
     w, d = (_num(x) for x in self.lengths())
@@ -173,16 +173,17 @@ class BatchScale(Schedule):
 
   def factor(self) -> Array:
     """The multiplier ``(B / B_0)^p`` (``p = 1`` linear, ``1/2`` sqrt)."""
-    base = S.f(self.base_batch_size)
-    batch = jnp.where(S.f(self.batch_size) > 0, S.f(self.batch_size), base)
-    ratio = S.safe_div(batch, base)
-    return S.safe_pow(ratio, _BATCH_RULES[self.rule])
+    base = _shapes.to_float(self.base_batch_size)
+    batch = jnp.where(_shapes.to_float(self.batch_size) > 0,
+                      _shapes.to_float(self.batch_size), base)
+    ratio = _shapes.safe_div(batch, base)
+    return _shapes.safe_pow(ratio, _BATCH_RULES[self.rule])
 
   def _value(self, k: Array) -> Array:
     return self.schedule(k) * self.factor()
 
   def _phase_changes(self, horizon: float) -> list[float]:
-    return _child_changes(self.schedule, horizon)
+    return child_changes(self.schedule, horizon)
 
 
 @factory("batch_scale")
@@ -212,10 +213,10 @@ def batch_scale(schedule: Any, batch_size: Any, *, base_batch_size: Any = 256,
 
   Example:
     >>> base = jaxsched.constant(0.1)
-    >>> float(jaxsched.batch_scale(base, 1024)(0))
-    0.4000000059604645
-    >>> float(jaxsched.batch_scale(base, 1024, rule="sqrt")(0))
-    0.20000000298023224
+    >>> print(f"{float(jaxsched.batch_scale(base, 1024)(0)):.6f}")
+    0.400000
+    >>> print(f"{float(jaxsched.batch_scale(base, 1024, rule='sqrt')(0)):.6f}")
+    0.200000
 
   References:
     timm ``train.py`` (``--lr-base``, ``--lr-base-size``, ``--lr-base-scale``);
@@ -223,7 +224,6 @@ def batch_scale(schedule: Any, batch_size: Any, *, base_batch_size: Any = 256,
   """
   fn = "batch_scale"
   if not (isinstance(schedule, Schedule) or callable(schedule)):
-    from jaxsched._decay import constant  # pylint: disable=import-outside-toplevel
     schedule = constant(schedule)
   return BatchScale(
       _as_schedule(fn, "schedule", schedule),

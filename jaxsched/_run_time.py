@@ -14,9 +14,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes as S
-from jaxsched._base import Schedule, factory, register, static
+from jaxsched import _check, _shapes
+from jaxsched._base import Schedule, child_changes, factory, register, static
 from jaxsched._combinators import _as_schedule
 from jaxsched._run import Run, to_steps
 
@@ -26,21 +25,15 @@ _COOLDOWN_SHAPES = ("linear", "cosine", "sqrt")
 
 
 def _steps(fn: str, name: str, x: Any, run: Run | None, *, positive: bool = False,
-           fix: str = "Pass a whole number of steps.") -> Any:
+           fix: str = _check.STEPS_FIX) -> Any:
   """A step-count argument: a duration string resolved against ``run``, checked."""
   if isinstance(x, str):
     x = to_steps(x, run, name=name, fn=fn)
-  return _check.number(fn, name, x, lo=0, lo_open=positive, integer=True, fix=fix)
+  return _check.steps(fn, name, x, positive=positive, fix=fix)
 
 
 def _num(x: Any) -> float:
   return float(np.asarray(x, dtype=np.float64))
-
-
-def _child_changes(s: Any, horizon: float) -> list[float]:
-  """The phase changes of a child schedule (none known for a plain callable)."""
-  method = getattr(s, "_phase_changes", None)
-  return [float(c) for c in method(horizon)] if method is not None else []
 
 
 def _within(points: list[float], horizon: float) -> list[float]:
@@ -56,11 +49,11 @@ class Accumulate(Schedule):
   accumulation_steps: Any
 
   def _value(self, k: Array) -> Array:
-    return self.schedule(S.floor_div_raw(k, self.accumulation_steps))
+    return self.schedule(_shapes.floor_div_raw(k, self.accumulation_steps))
 
   def _phase_changes(self, horizon: float) -> list[float]:
     n = _num(self.accumulation_steps)
-    inner = _child_changes(self.schedule, horizon / n)
+    inner = child_changes(self.schedule, horizon / n)
     return _within([c * n for c in inner], horizon)
 
 
@@ -112,10 +105,9 @@ def accumulate(schedule: Any, accumulation_steps: Any) -> Accumulate:
   fn = "accumulate"
   return Accumulate(
       _as_schedule(fn, "schedule", schedule),
-      _check.number(fn, "accumulation_steps", accumulation_steps, lo=0,
-                    lo_open=True, integer=True,
-                    fix="Pass the number of micro-batches per optimizer update "
-                    "(>= 1)."))
+      _check.steps(fn, "accumulation_steps", accumulation_steps, positive=True,
+                   fix="Pass the number of micro-batches per optimizer update "
+                   "(>= 1)."))
 
 
 # -- stretch and extend --------------------------------------------------------
@@ -140,10 +132,10 @@ class Stretch(Schedule):
 def _remap_eval(s: Schedule, k: Array, keep: Any, old: Any, new: Any) -> Array:
   """``s`` through :func:`_shapes.stretch_time`; the kept prefix sees ``k`` itself
   (integer steps stay integer there, so its rates are bit-for-bit ``s``'s)."""
-  out = s(S.stretch_time(k, keep, old, new))
-  if not S.is_int(k):
+  out = s(_shapes.stretch_time(k, keep, old, new))
+  if not _shapes.is_int(k):
     return out
-  return jnp.where(S.ge(keep, k), s(k), out)
+  return jnp.where(_shapes.reached(keep, k), s(k), out)
 
 
 def _remapped_changes(s: Any, horizon: float, keep: float, old: float,
@@ -153,7 +145,7 @@ def _remapped_changes(s: Any, horizon: float, keep: float, old: float,
   den = new - keep if new - keep > 0 else 1.0
   inner_horizon = keep + max(horizon - keep, 0.0) * span / den
   out = [keep, new]
-  for c in _child_changes(s, max(inner_horizon, horizon)):
+  for c in child_changes(s, max(inner_horizon, horizon)):
     if c <= keep:
       out.append(c)
     elif span > 0:
@@ -298,13 +290,13 @@ class CooldownFrom(Schedule):
 
   def _value(self, k: Array) -> Array:
     rate = self.schedule(self.start)
-    frac = S.progress(S.sub(k, self.start), self.length)
-    cool = S.ANNEALS[self.shape](rate, self.end_value, frac)
-    return jnp.where(S.ge(k, self.start), cool, self.schedule(k))
+    frac = _shapes.progress(_shapes.exact_sub(k, self.start), self.length)
+    cool = _shapes.ANNEALS[self.shape](rate, self.end_value, frac)
+    return jnp.where(_shapes.reached(k, self.start), cool, self.schedule(k))
 
   def _phase_changes(self, horizon: float) -> list[float]:
     start, length = _num(self.start), _num(self.length)
-    inner = [c for c in _child_changes(self.schedule, horizon) if c < start]
+    inner = [c for c in child_changes(self.schedule, horizon) if c < start]
     return _within(inner + [start, start + max(length, 1.0)], horizon)
 
 

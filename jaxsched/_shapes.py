@@ -24,13 +24,23 @@ import numpy as np
 Array = jax.Array
 
 
-def float_dtype() -> Any:
-  """float32, or float64 when x64 is enabled."""
-  return jnp.zeros((), dtype=float).dtype
+INT32_MAX = 2**31 - 1  # the largest step count, counter and cycle start
 
 
-def f(x: Any) -> Array:
-  """Converts to the default float dtype."""
+def float_dtype() -> np.dtype:
+  """The float dtype schedules compute in: float32, or float64 with x64.
+
+  The one definition in the package (``_check.float_dtype`` is this function);
+  cheap, so checks may call it for every hyperparameter.
+  """
+  return _FLOAT64 if jax.config.jax_enable_x64 else _FLOAT32
+
+
+_FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+
+
+def to_float(x: Any) -> Array:
+  """``x`` as an array of the default float dtype (float32, or float64 with x64)."""
   return jnp.asarray(x, dtype=float_dtype())
 
 
@@ -76,7 +86,7 @@ def as_step(step: Any) -> Array:
   return k
 
 
-_I32_MAX = 2**31 - 1
+_I32_MAX = INT32_MAX
 
 
 def is_int(x: Any) -> bool:
@@ -92,36 +102,36 @@ def _both_int(a: Any, b: Any):
     if max(a.dtype.itemsize, b.dtype.itemsize) >= 8:
       dt = _int_dtype()  # int64 under x64 (64-bit inputs exist only then)
     return a.astype(dt), b.astype(dt), True
-  return f(a), f(b), False
+  return to_float(a), to_float(b), False
 
 
-def sub(k: Any, b: Any) -> Array:
+def exact_sub(k: Any, b: Any) -> Array:
   """``k - b``, exact in integers when both are integers."""
   a, b, _ = _both_int(k, b)
   return a - b
 
 
-def add(a: Any, b: Any) -> Array:
+def exact_add(a: Any, b: Any) -> Array:
   """``a + b``, kept integer when both are integers."""
   x, y, _ = _both_int(a, b)
   return x + y
 
 
-def mul(a: Any, b: Any) -> Array:
+def exact_mul(a: Any, b: Any) -> Array:
   """``a * b``, kept integer when both are integers."""
   x, y, _ = _both_int(a, b)
   return x * y
 
 
-def ge(k: Any, b: Any) -> Array:
-  """``k >= b``, exact in integers when both are integers."""
+def reached(k: Any, b: Any) -> Array:
+  """Whether step ``k`` has reached ``b`` (``k >= b``); exact when both are integers."""
   a, b, _ = _both_int(k, b)
   return a >= b
 
 
 def _whole(d: Array) -> tuple[Array, Array]:
   """``(is a whole number in [1, 2**31 - 1], that number as an int)`` for a float."""
-  d = f(d)
+  d = to_float(d)
   ok = (d == jnp.floor(d)) & (d >= 1.0) & (d <= float(_I32_MAX))
   return ok, jnp.where(ok, d, 1.0).astype(jnp.int32)
 
@@ -151,7 +161,7 @@ def floor_div(k: Any, d: Any) -> Array:
   integer division too (exact to 2**31 - 1); other float divisors are corrected
   against the remainder (exact while the product stays below 2**24).
   """
-  return f(floor_div_raw(k, d))
+  return to_float(floor_div_raw(k, d))
 
 
 def floor_div_raw(k: Any, d: Any) -> Array:
@@ -181,8 +191,8 @@ def _divmod(k: Any, d: Any) -> tuple[Array, Array]:
         else jnp.asarray(k)
     ok, di = _whole(d)
     di = di.astype(ki.dtype)
-    qf = jnp.where(ok, f(ki // di), qf)
-    rf = jnp.where(ok, f(ki % di), rf)
+    qf = jnp.where(ok, to_float(ki // di), qf)
+    rf = jnp.where(ok, to_float(ki % di), rf)
   return qf, rf
 
 
@@ -257,7 +267,7 @@ def searchsorted_left(boundaries: Any, k: Any) -> Array:
 
 
 def _tiny() -> Array:
-  return f(jnp.finfo(float_dtype()).tiny)
+  return to_float(jnp.finfo(float_dtype()).tiny)
 
 
 def safe_div(a: Array, b: Array) -> Array:
@@ -299,7 +309,7 @@ def phase(elapsed: Any, length: Any, *, min_length: Any = 1) -> Phase:
   if min_length is not None:
     n = jnp.maximum(n, jnp.asarray(min_length, n.dtype))
   rem = n - e
-  ef, nf, rf = f(e), f(n), f(rem)
+  ef, nf, rf = to_float(e), to_float(n), to_float(rem)
   ns = _pos_or_one(nf)
   end, start = rem <= 0, e <= 0
   zero, one = jnp.zeros_like(ef), jnp.ones_like(ef)
@@ -321,7 +331,7 @@ def progress_float(elapsed: Any, length: Any) -> Phase:
 def _parts(frac: Any) -> Phase:
   if isinstance(frac, Phase):
     return frac
-  frac = f(frac)
+  frac = to_float(frac)
   return Phase(frac, 1.0 - frac)
 
 
@@ -332,12 +342,12 @@ def periods(elapsed: Any, length: Any, staircase: bool) -> Array:
   """
   if staircase:
     return floor_div(elapsed, length)
-  return safe_div(f(elapsed), f(length))
+  return safe_div(to_float(elapsed), to_float(length))
 
 
 def safe_pow(x: Array, p: Array) -> Array:
   """``x ** p`` for ``x >= 0``, with ``0 ** 0 = 1`` and finite gradients at 0."""
-  x, p = f(x), f(p)
+  x, p = to_float(x), to_float(p)
   pos = x > 0
   xs = jnp.where(pos, x, 1.0)
   # lax.pow, not exp(p log x): XLA folds pow(x, 1.0) away and keeps one kernel
@@ -346,7 +356,7 @@ def safe_pow(x: Array, p: Array) -> Array:
 
 def geometric(init: Any, rate: Any, n: Any) -> Array:
   """``init * rate ** n``: the value after ``n`` multiplications by ``rate``."""
-  return f(init) * safe_pow(rate, n)
+  return to_float(init) * safe_pow(rate, n)
 
 
 def safe_sqrt(x: Array) -> Array:
@@ -360,7 +370,7 @@ def mix(a: Any, b: Any, w: Array, w_rest: Array | None = None) -> Array:
 
   ``w_rest`` is ``1 - w`` when the caller has it more exactly.
   """
-  a, b = f(a), f(b)
+  a, b = to_float(a), to_float(b)
   return a * w + b * (1.0 - w if w_rest is None else w_rest)
 
 
@@ -380,10 +390,10 @@ def cos_anneal(a: Any, b: Any, frac: Any, exponent: Any = 1.0) -> Array:
   ph = _parts(frac)
   s = jnp.maximum(jnp.sin((0.5 * jnp.pi) * ph.left), 0.0)
   # concrete exponent 1: the square itself (what XLA folds pow(s, 2) into)
-  w = s * s if _concrete(exponent) == 1.0 else safe_pow(s, 2.0 * f(exponent))
+  w = s * s if _concrete(exponent) == 1.0 else safe_pow(s, 2.0 * to_float(exponent))
   if _concrete(b) == 0.0 and _concrete(a) is not None and not np.signbit(
       _concrete(a)):
-    return f(a) * w  # = a w + 0 (1 - w): a w >= +0, so adding +0 changes nothing
+    return to_float(a) * w  # = a w + 0 (1 - w): a w >= +0, so adding +0 changes nothing
   return mix(a, b, w)
 
 
@@ -397,7 +407,7 @@ def exp_anneal(a: Any, b: Any, frac: Any) -> Array:
   """Geometric from ``a`` to ``b``: ``a (b / a)^f`` (``a``, ``b`` > 0), exact ends."""
   ph = _parts(frac)
   tiny = _tiny()
-  a, b = jnp.maximum(f(a), tiny), jnp.maximum(f(b), tiny)
+  a, b = jnp.maximum(to_float(a), tiny), jnp.maximum(to_float(b), tiny)
   la, lb = jnp.log(a), jnp.log(b)
   geo = jnp.exp(la + (lb - la) * ph.done)
   return jnp.where(ph.left <= 0, b, jnp.where(ph.done <= 0, a, geo))
@@ -439,7 +449,7 @@ def warmup_then(k: Array, warmup_steps: Any, init_value: Any,
   ``main`` takes a step relative to the end of the warmup. A warmup of 0 steps
   (or a traced negative one) is no warmup.
   """
-  rel = sub(k, warmup_steps)
+  rel = exact_sub(k, warmup_steps)
   target = main(jnp.zeros((), dtype=rel.dtype))
   up = ramp(shape, init_value, target, phase(k, warmup_steps, min_length=None))
   return jnp.where(rel >= 0, main(jnp.maximum(rel, 0)), up)
@@ -510,9 +520,9 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
   exact at restarts while the starts are exact in float32 (below 2**24).
   ``mult`` below 1 acts as 1; a ``period <= 0`` acts as 1.
   """
-  t = jnp.maximum(f(k), 0.0)
-  p = _pos_or_one(f(period))
-  m = jnp.maximum(f(mult), 1.0)
+  t = jnp.maximum(to_float(k), 0.0)
+  p = _pos_or_one(to_float(period))
+  m = jnp.maximum(to_float(mult), 1.0)
   one = m == 1.0
   ms = jnp.where(one, 2.0, m)
   # a true division: XLA turns x / constant into x * (1 / constant)
@@ -541,7 +551,7 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
   ii, ipos, ilen = _int_cycles(kk, period, mult)
   lin_ph = phase(kk % pi, pi)
   geo_ph = phase(ipos, ilen)
-  i = jnp.where(lin, f(kk // pi), jnp.where(geo, f(ii), i))
+  i = jnp.where(lin, to_float(kk // pi), jnp.where(geo, to_float(ii), i))
   pick = lambda x, y, z: jnp.where(lin, x, jnp.where(geo, y, z))
   return i, Phase(pick(lin_ph.done, geo_ph.done, ph.done),
                   pick(lin_ph.left, geo_ph.left, ph.left))
@@ -553,8 +563,8 @@ def log_ramp(a: Any, b: Any, elapsed: Any, length: Any) -> Array:
   DeepSpeed's "log" warmup: it reaches ``b`` at ``e = L - 1``. A negative
   ``elapsed`` acts as 0; a ``length`` below 2 acts as 2 (``log(1) = 0``).
   """
-  e = jnp.maximum(f(elapsed), 0.0)
-  n = jnp.maximum(f(length), 2.0)
+  e = jnp.maximum(to_float(elapsed), 0.0)
+  n = jnp.maximum(to_float(length), 2.0)
   return lerp(a, b, jnp.minimum(jnp.log1p(e) / jnp.log(n), 1.0))
 
 
@@ -565,7 +575,7 @@ def stair_fraction(elapsed: Any, length: Any, stairs: Any) -> Array:
   ``floor(e * n / L)`` (not ``floor(frac * n)``), so a stair edge at integer
   inputs is exact while ``e * n < 2**24`` (float32). ``length <= 0`` acts as 1.
   """
-  e, n, d = f(elapsed), f(stairs), _pos_or_one(f(length))
+  e, n, d = to_float(elapsed), to_float(stairs), _pos_or_one(to_float(length))
   has = n > 0
   ns = jnp.where(has, n, 1.0)
   stepped = jnp.floor(e * ns / d) / ns
@@ -574,7 +584,7 @@ def stair_fraction(elapsed: Any, length: Any, stairs: Any) -> Array:
 
 def arithmetic(init: Any, rate: Any, n: Any) -> Array:
   """``init * (1 + rate * n)``: ``init`` grown by ``rate * init``, ``n`` times."""
-  return f(init) * (1.0 + f(rate) * f(n))
+  return to_float(init) * (1.0 + to_float(rate) * to_float(n))
 
 def tanh_anneal(a: Any, b: Any, frac: Any, lower: Any = -7.0,
                 upper: Any = 3.0) -> Array:
@@ -585,7 +595,7 @@ def tanh_anneal(a: Any, b: Any, frac: Any, lower: Any = -7.0,
   reaches either exactly).
   """
   ph = _parts(frac)
-  arg = f(lower) * ph.left + f(upper) * ph.done
+  arg = to_float(lower) * ph.left + to_float(upper) * ph.done
   # (1 - tanh(x)) / 2 = sigmoid(-2x), without the cancellation near tanh = 1
   return mix(a, b, jax.nn.sigmoid(-2.0 * arg))
 
@@ -597,7 +607,7 @@ def k_decay(frac: Any, k: Any) -> Phase:
   ``left``; a traced ``k < 0`` acts as 0.
   """
   ph = _parts(frac)
-  kk = jnp.maximum(f(k), 0.0)
+  kk = jnp.maximum(to_float(k), 0.0)
   done = safe_pow(jnp.maximum(ph.done, 0.0), kk)
   return Phase(done, jnp.where(kk == 1.0, ph.left, 1.0 - done))
 
@@ -624,7 +634,7 @@ def seeded_noise(seed: Any, k: Array, pct: Any, std: Any,
   kk = kk.astype(jnp.uint32)
   base = jax.random.key(jnp.asarray(seed).astype(jnp.uint32))
   keys = jax.vmap(lambda s: jax.random.fold_in(base, s))(kk.reshape(-1))
-  pct, std = f(pct), f(std)
+  pct, std = to_float(pct), to_float(std)
   ok = (pct > 0) & (std > 0)
   if kind == "uniform":
     u = jax.vmap(lambda key: jax.random.uniform(key, (), float_dtype()))(keys)
@@ -647,13 +657,13 @@ def stretch_time(k: Any, keep: Any, old_total: Any, new_total: Any) -> Array:
   float32 while that numerator stays below 2**24). A ``new_total <= keep`` acts
   as ``keep + 1``.
   """
-  kf, w = f(k), f(keep)
+  kf, w = to_float(k), to_float(keep)
   rel = kf - w
-  den = _pos_or_one(f(new_total) - w)
+  den = _pos_or_one(to_float(new_total) - w)
   # one division of an exact numerator: the mapped step is rounded once. XLA
   # turns a division by a broadcast (or constant) divisor into a multiplication
   # by its reciprocal, rounded twice; the barrier keeps the true division.
-  top = w * den + rel * jnp.maximum(f(old_total) - w, 0.0)
+  top = w * den + rel * jnp.maximum(to_float(old_total) - w, 0.0)
   den = jax.lax.optimization_barrier(jnp.broadcast_to(den, top.shape))
   u = top / den
   n = jnp.round(u)  # a whole quotient is exact
@@ -682,7 +692,46 @@ def warmup_from_zero(k: Array, warmup_steps: Any,
   ``0 * left`` is +0, which changes nothing when added to ``main(0) * done >=
   +0``; skipping it saves the ``left`` half of the warmup's phase per step.
   """
-  rel = sub(k, warmup_steps)
+  rel = exact_sub(k, warmup_steps)
   target = main(jnp.zeros((), dtype=rel.dtype))
   up = target * phase(k, warmup_steps, min_length=None).done
   return jnp.where(rel >= 0, main(jnp.maximum(rel, 0)), up)
+
+
+def increment_saturating(n: Array) -> Array:
+  """``n + 1`` for an int32 counter, held at 2**31 - 1 instead of wrapping."""
+  n = jnp.asarray(n)
+  return n + (n < INT32_MAX).astype(n.dtype)
+
+
+def inverse_power(elapsed: Any, timescale: Any, power: Any) -> Array:
+  """Power-law decay factor ``(1 + e / tau)^(-p)``, formed as ``((e + tau) / tau)^(-p)``.
+
+  One rounding for the base (``e + tau`` is exact for whole numbers below 2**24
+  in float32), so it is exactly 1 at ``e = 0``. A negative ``elapsed`` acts as
+  0; a ``timescale <= 0`` acts as 1.
+  """
+  e = jnp.maximum(to_float(elapsed), 0.0)
+  tau = _pos_or_one(to_float(timescale))
+  return safe_pow((e + tau) / tau, -to_float(power))
+
+
+def phase_between(k: Any, start: Any, end: Any) -> Phase:
+  """The phase of step ``k`` in the span ``[start, end]`` (``end <= start``: a jump).
+
+  ``k - start`` and ``end - start`` are exact in integers when all are
+  integers; the length may be fractional.
+  """
+  return progress_float(exact_sub(k, start), exact_sub(end, start))
+
+
+def triangle(pos: Any, up: Any, down: Any) -> Array:
+  """A triangle wave's height in ``[0, 1]`` at ``pos`` steps into its cycle.
+
+  Rises over ``up`` steps (``pos / up``) and falls over the next ``down``
+  (``(up + down - pos) / down``); each side exact at its ends, lengths may be
+  fractional (a length <= 0 is a jump).
+  """
+  rise = phase(pos, up, min_length=None)
+  fall = phase(exact_sub(pos, up), down, min_length=None)
+  return jnp.where(rise.left > 0, rise.done, fall.left)

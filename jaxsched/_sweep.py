@@ -163,9 +163,9 @@ def sweep(train_fn: Callable[[Any, Any, Any], Any], configs: Any,
     raise ValueError(f"{fn}: `train_fn` must be a function (config, data, key) "
                      f"-> results, got train_fn={train_fn!r}.")
   if chunk_size is not None:
-    chunk_size = _check.number(fn, "chunk_size", chunk_size, lo=1, integer=True,
-                               fix="Pass the number of configs per compiled "
-                               "call, or None for all at once.")
+    chunk_size = _check.steps(fn, "chunk_size", chunk_size, lo=1,
+                              fix="Pass the number of configs per compiled "
+                              "call, or None for all at once.")
   stacked, n = _stack_configs(fn, configs)
   devices = list(jax.devices() if devices is None else devices)
   chunk, chunks = chunk_layout(n, len(devices), chunk_size)

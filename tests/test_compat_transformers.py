@@ -15,9 +15,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from compat_check import check_vmap, compare, evaluate_all, report
 
 from jaxsched.compat import transformers as jtr
-from compat_check import check_vmap, compare, evaluate_all, report
 
 GOLDEN = json.loads(
     (Path(__file__).parent / "golden" / "transformers_scheduler.json").read_text())
@@ -187,7 +187,8 @@ def test_names_match_transformers_scheduler_type():
      r"^compat\.transformers\.get_scheduler: `name` must be a schedule of the step, "
      r"got name='greedy'"),
     (lambda: jtr.get_scheduler("cosine_annealing", 0.1, 10, 100),
-     r"^compat\.transformers\.get_scheduler: `name` must be one of linear, cosine"),
+     r"^compat\.transformers\.get_scheduler: `name` must be one of 'linear', "
+     r"'cosine'"),
     (lambda: jtr.get_scheduler("linear", 0.1, None, 100),
      r"^compat\.transformers\.get_scheduler: linear requires `num_warmup_steps`"),
     (lambda: jtr.get_scheduler("cosine", 0.1, 10),

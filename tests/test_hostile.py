@@ -15,6 +15,7 @@ import collections
 import dataclasses
 import re
 
+import hostile_fuzz as H  # tests/ is on sys.path (rootdir conftest)
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -22,8 +23,6 @@ import pytest
 
 import jaxsched as js
 from jaxsched import _check
-
-import hostile_fuzz as H  # tests/ is on sys.path (rootdir conftest)
 
 _ALL = H.cases()
 _GROUPS = collections.defaultdict(list)

@@ -7,9 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from cases import CASES
 
 import jaxsched as js
-from cases import CASES
 
 
 @pytest.fixture(autouse=True)

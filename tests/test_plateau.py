@@ -14,15 +14,12 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from jaxsched._plateau import PlateauState
-from jaxsched._plateau import ReduceLROnPlateau
-from jaxsched._plateau import ReduceOnPlateau
-from jaxsched._plateau import reduce_on_plateau
-from jaxsched._plateau_optax import PlateauScheduleState
-from jaxsched._plateau_optax import plateau_schedule
-from jaxsched._plateau_optax import scale_by_plateau
+from jaxsched._plateau import PlateauState, ReduceOnPlateau, reduce_on_plateau
+from jaxsched._plateau_optax import PlateauScheduleState, plateau_schedule, scale_by_plateau
+from jaxsched.compat.torch import ReduceLROnPlateau
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)

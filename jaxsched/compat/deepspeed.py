@@ -37,9 +37,8 @@ from jaxsched._combinators import join
 from jaxsched._cosine import cosine_decay
 from jaxsched._decay import constant, inverse_time_decay, linear
 from jaxsched._piecewise import piecewise_constant
-from jaxsched._ported import (linear_growth, log_warmup, stepped_cyclic,
-                              with_momentum)
-from jaxsched.compat import _args as A
+from jaxsched._ported import linear_growth, log_warmup, stepped_cyclic, with_momentum
+from jaxsched.compat import _args
 
 __all__ = ["LRRangeTest", "OneCycle", "WarmupCosineLR", "WarmupDecayLR", "WarmupLR",
            "from_config"]
@@ -57,14 +56,14 @@ def _last(fn: str, value: Any) -> None:
 
 
 def _value(fn: str, name: str, x: Any, lo: Any = None, fix: str = "") -> Any:
-  return A.fl(_check.number(_P + fn, name, x, lo=lo, fix=fix))
+  return _args.value(_P + fn, name, x, lo=lo, fix=fix)
 
 
 def _warmup_steps(fn: str, w: Any) -> Any:
   """DeepSpeed's warmup length: a positive integer, then ``max(2, W)``."""
-  w = _check.number(_P + fn, "warmup_num_steps", w, lo=1, integer=True,
-                    fix="Pass the number of warmup steps (a positive integer).")
-  return A.steps_max(w, 2)
+  w = _check.steps(_P + fn, "warmup_num_steps", w, lo=1,
+                   fix="Pass the number of warmup steps (a positive integer).")
+  return _args.steps_max(w, 2)
 
 
 def _ramp(fn: str, kind: str, lo: Any, hi: Any, w: Any) -> Schedule:
@@ -78,15 +77,6 @@ def _ramp(fn: str, kind: str, lo: Any, hi: Any, w: Any) -> Schedule:
 def _shifted(first: Any, inner: Schedule) -> Schedule:
   """``first`` at ``k = 0`` (set at construction), ``inner(k - 1)`` after."""
   return join([constant(first), inner], [1])
-
-
-def _advanced(s: Schedule) -> Schedule:
-  """``s(r + 1)``: a join whose second piece starts at step -1."""
-  return join([constant(0.0), s], [-1])
-
-
-def _sub(a: Any, b: Any) -> Any:
-  return a - b if not A.traced(a, b) else jnp.asarray(a) - jnp.asarray(b)
 
 
 def WarmupLR(warmup_min_lr: Any = 0.0, warmup_max_lr: Any = None,  # pylint: disable=invalid-name
@@ -171,23 +161,23 @@ def WarmupDecayLR(total_num_steps: int, warmup_min_lr: Any = 0.0,  # pylint: dis
   """
   fn = "WarmupDecayLR"
   _last(fn, last_batch_iteration)
-  t = _check.number(_P + fn, "total_num_steps", total_num_steps, lo=0, integer=True,
-                    fix="Pass the total number of training steps.")
+  t = _check.steps(_P + fn, "total_num_steps", total_num_steps,
+                   fix="Pass the total number of training steps.")
   lo = _value(fn, "warmup_min_lr", warmup_min_lr)
   hi = _value(fn, "warmup_max_lr", warmup_max_lr)
   w = _warmup_steps(fn, warmup_num_steps)
-  span = _sub(t, w)
-  decay = linear(A.where(_positive(span), hi, lo), lo, A.steps_max(span, 1))
+  span = _args.sub(t, w)
+  decay = linear(_args.where(_positive(span), hi, lo), lo, _args.steps_max(span, 1))
   return join([constant(lo), _ramp(fn, warmup_type, lo, hi, w), decay],
               [1, _plus1(w)])
 
 
 def _positive(x: Any) -> Any:
-  return jnp.asarray(x) > 0 if A.traced(x) else x > 0
+  return jnp.asarray(x) > 0 if _args.traced(x) else x > 0
 
 
 def _plus1(w: Any) -> Any:
-  return w + 1 if not A.traced(w) else jnp.asarray(w) + 1
+  return w + 1 if not _args.traced(w) else jnp.asarray(w) + 1
 
 
 def WarmupCosineLR(total_num_steps: int, warmup_min_ratio: Any = 0.0,  # pylint: disable=invalid-name
@@ -232,16 +222,17 @@ def WarmupCosineLR(total_num_steps: int, warmup_min_ratio: Any = 0.0,  # pylint:
   """
   fn = "WarmupCosineLR"
   _last(fn, last_batch_iteration)
-  t = _check.number(_P + fn, "total_num_steps", total_num_steps, lo=0, integer=True,
-                    fix="Pass the total number of training steps.")
+  t = _check.steps(_P + fn, "total_num_steps", total_num_steps,
+                   fix="Pass the total number of training steps.")
   base = _value(fn, "lr", lr, lo=0, fix="Pass the optimizer's learning rate.")
   rw = _value(fn, "warmup_min_ratio", warmup_min_ratio)
   rc = _value(fn, "cos_min_ratio", cos_min_ratio, lo=0,
               fix="Pass a non-negative ratio, e.g. 0.0001.")
   w = _warmup_steps(fn, warmup_num_steps)
-  ramp = _ramp(fn, warmup_type, A.mul(base, rw), base, w)
-  cos = cosine_decay(base, A.steps_max(_sub(t, w), 1), end_value=A.mul(base, rc))
-  return join([constant(0.0), ramp, _advanced(cos)], [1, _plus1(w)])
+  ramp = _ramp(fn, warmup_type, _args.mul(base, rw), base, w)
+  cos = cosine_decay(base, _args.steps_max(_args.sub(t, w), 1),
+                     end_value=_args.mul(base, rc))
+  return join([constant(0.0), ramp, _args.advanced(cos)], [1, _plus1(w)])
 
 
 def OneCycle(cycle_min_lr: Any, cycle_max_lr: Any, decay_lr_rate: Any = 0.0,  # pylint: disable=invalid-name
@@ -307,19 +298,19 @@ def OneCycle(cycle_min_lr: Any, cycle_max_lr: Any, decay_lr_rate: Any = 0.0,  # 
       _P + fn, "cycle_second_step_size", cycle_second_step_size, lo=0, lo_open=True,
       fix="Pass the steps of the falling half, or None for cycle_first_step_size.")
   fix = "Pass a whole number of stairs (0 or less: none)."
-  n_up = A.steps_max(_check.number(_P + fn, "cycle_first_stair_count",
-                                   cycle_first_stair_count, integer=True, fix=fix), 0)
-  n_down = n_up if cycle_second_stair_count is None else A.steps_max(_check.number(
-      _P + fn, "cycle_second_stair_count", cycle_second_stair_count, integer=True,
-      fix=fix), 0)
+  n_up = _args.steps_max(_check.steps(_P + fn, "cycle_first_stair_count",
+                                      cycle_first_stair_count, lo=None, fix=fix), 0)
+  n_down = n_up if cycle_second_stair_count is None else _args.steps_max(
+      _check.steps(_P + fn, "cycle_second_stair_count",
+                   cycle_second_stair_count, lo=None, fix=fix), 0)
   dss = _check.number(_P + fn, "decay_step_size", decay_step_size, lo=0,
                       fix="Pass the steps per unit of decay, or 0 for none.")
   on = _positive(dss)
-  size = A.where(on, dss, 1)
-  total = up + down if not A.traced(up, down) else jnp.asarray(up) + jnp.asarray(down)
+  size = _args.where(on, dss, 1)
+  total = _args.add(up, down)
   lo = _value(fn, "cycle_min_lr", cycle_min_lr)
   hi = _value(fn, "cycle_max_lr", cycle_max_lr)
-  rate = A.where(on, _value(fn, "decay_lr_rate", decay_lr_rate, lo=0,
+  rate = _args.where(on, _value(fn, "decay_lr_rate", decay_lr_rate, lo=0,
                             fix="Pass a non-negative rate."), 0.0)
   lrs = join([stepped_cyclic(lo, hi, up, step_size_down=down, stairs_up=n_up,
                              stairs_down=n_down),
@@ -328,11 +319,11 @@ def OneCycle(cycle_min_lr: Any, cycle_max_lr: Any, decay_lr_rate: Any = 0.0,  # 
     return lrs
   m_lo = _value(fn, "cycle_min_mom", cycle_min_mom)
   m_hi = _value(fn, "cycle_max_mom", cycle_max_mom)
-  m_rate = A.where(on, _value(fn, "decay_mom_rate", decay_mom_rate), 0.0)
+  m_rate = _args.where(on, _value(fn, "decay_mom_rate", decay_mom_rate), 0.0)
   mom = join([stepped_cyclic(m_hi, m_lo, up, step_size_down=down, stairs_up=n_up,
                              stairs_down=n_down),
               linear_growth(m_hi, m_rate, size)], [total])
-  first = A.fl(m_lo) - A.fl(m_hi)
+  first = _args.as_float(m_lo) - _args.as_float(m_hi)
   return with_momentum(lrs, mom + piecewise_constant([1], [first, 0.0]))
 
 
@@ -372,8 +363,8 @@ def LRRangeTest(lr_range_test_min_lr: Any = 1e-3,  # pylint: disable=invalid-nam
   return linear_growth(
       _value(fn, "lr_range_test_min_lr", lr_range_test_min_lr),
       _value(fn, "lr_range_test_step_rate", lr_range_test_step_rate),
-      _check.number(_P + fn, "lr_range_test_step_size", lr_range_test_step_size,
-                    lo=1, integer=True, fix="Pass a positive number of steps."),
+      _check.steps(_P + fn, "lr_range_test_step_size", lr_range_test_step_size,
+                   lo=1, fix="Pass a positive number of steps."),
       staircase=_check.flag(_P + fn, "lr_range_test_staircase",
                             lr_range_test_staircase))
 
@@ -410,11 +401,8 @@ def from_config(config: dict[str, Any], *, lr: Any = None) -> Schedule:
         f"{fn}: `config` must be a dict with a \"type\" key, got config={config!r}. "
         'Pass the "scheduler" block of a DeepSpeed config, e.g. {"type": '
         '"WarmupLR", "params": {...}}.')
-  kind = config["type"]
-  if kind not in _TYPES:
-    raise ValueError(
-        f"{fn}: `config['type']` must be one of {', '.join(sorted(_TYPES))}, got "
-        f"type={kind!r}. Pass a scheduler of deepspeed.runtime.lr_schedules.")
+  kind = _check.choice(fn, "config['type']", config["type"], sorted(_TYPES),
+                       "Pass a scheduler of deepspeed.runtime.lr_schedules.")
   params = dict(config.get("params") or {})
   make = _TYPES[kind]
   known = set(inspect.signature(make).parameters)

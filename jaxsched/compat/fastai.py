@@ -35,14 +35,13 @@ from typing import Any, Sequence
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes as S
+from jaxsched import _check, _shapes
 from jaxsched._base import Schedule
 from jaxsched._combinators import join
 from jaxsched._cosine import cosine_decay
 from jaxsched._decay import constant, exponential_decay, linear
 from jaxsched._extra import by_fraction, power_ramp
-from jaxsched.compat import _args as A
+from jaxsched.compat import _args
 
 __all__ = [
     "SchedCos",
@@ -63,7 +62,7 @@ _P = "compat.fastai."
 
 
 def _v(fn: str, name: str, x: Any) -> Any:
-  return A.fl(_check.number(_P + fn, name, x))
+  return _args.value(_P + fn, name, x)
 
 
 def SchedLin(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
@@ -147,11 +146,11 @@ def SchedExp(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
     [0.0001, 0.01, 1.0]
   """
   fn = "SchedExp"
-  s = A.fl(_check.number(_P + fn, "start", start, lo=0, lo_open=True,
+  s = _args.as_float(_check.number(_P + fn, "start", start, lo=0, lo_open=True,
                          fix="Pass a positive start, e.g. 1e-7."))
-  e = A.fl(_check.number(_P + fn, "end", end, lo=0, lo_open=True,
+  e = _args.as_float(_check.number(_P + fn, "end", end, lo=0, lo_open=True,
                          fix="Pass a positive end, e.g. 10.0."))
-  return exponential_decay(s, A.div(e, s), 1, end_value=e)
+  return exponential_decay(s, _args.div(e, s), 1, end_value=e)
 
 
 def SchedPoly(start: Any, end: Any, power: Any) -> Schedule:  # pylint: disable=invalid-name
@@ -230,9 +229,9 @@ def combine_scheds(pcts: Sequence[Any], scheds: Sequence[Schedule],
   n = 1.0 if total_steps is None else _check.number(
       _P + fn, "total_steps", total_steps, lo=0, lo_open=True,
       fix="Pass the number of steps of the whole run, or None.")
-  if A.traced(n) or not isinstance(p, np.ndarray):
-    pj = S.f(p)
-    nf = S.f(n)
+  if _args.traced(n) or not isinstance(p, np.ndarray):
+    pj = _shapes.to_float(p)
+    nf = _shapes.to_float(n)
     cum = jnp.cumsum(pj) * nf
     widths = [pj[i] * nf for i in range(len(scheds))]
   else:
@@ -275,18 +274,17 @@ def combined_cos(pct: Any, start: Any, middle: Any, end: Any,
   pct = _check.in_range(_P + fn, "pct", pct, 0.0, 1.0,
                         "Pass the fraction of the first part, e.g. 0.25.",
                         lo_open=False, hi_open=False)
-  rest = 1.0 - pct if not A.traced(pct) else 1.0 - jnp.asarray(pct, float)
+  rest = 1.0 - pct if not _args.traced(pct) else 1.0 - jnp.asarray(pct, float)
   return combine_scheds([pct, rest], [SchedCos(start, middle),
                                       SchedCos(middle, end)], total_steps)
 
 
 def _total(fn: str, n_epoch: Any, steps_per_epoch: Any) -> Any:
-  e = _check.number(_P + fn, "n_epoch", n_epoch, lo=0, lo_open=True,
-                    integer=True, fix="Pass the number of epochs.")
-  s = _check.number(_P + fn, "steps_per_epoch", steps_per_epoch, lo=0,
-                    lo_open=True, integer=True,
-                    fix="Pass len(dls.train), the batches per epoch.")
-  return jnp.asarray(e) * jnp.asarray(s) if A.traced(e, s) else e * s
+  e = _check.steps(_P + fn, "n_epoch", n_epoch, positive=True,
+                   fix="Pass the number of epochs.")
+  s = _check.steps(_P + fn, "steps_per_epoch", steps_per_epoch, positive=True,
+                   fix="Pass len(dls.train), the batches per epoch.")
+  return jnp.asarray(e) * jnp.asarray(s) if _args.traced(e, s) else e * s
 
 
 def fit_one_cycle(n_epoch: Any, lr_max: Any, *, steps_per_epoch: Any,
@@ -320,11 +318,11 @@ def fit_one_cycle(n_epoch: Any, lr_max: Any, *, steps_per_epoch: Any,
   fn = "fit_one_cycle"
   n = _total(fn, n_epoch, steps_per_epoch)
   lr = _v(fn, "lr_max", lr_max)
-  d = A.fl(_check.number(_P + fn, "div", div, lo=0, lo_open=True,
+  d = _args.as_float(_check.number(_P + fn, "div", div, lo=0, lo_open=True,
                          fix="Pass a positive divisor, e.g. 25.0."))
-  df = A.fl(_check.number(_P + fn, "div_final", div_final, lo=0, lo_open=True,
+  df = _args.as_float(_check.number(_P + fn, "div_final", div_final, lo=0, lo_open=True,
                           fix="Pass a positive divisor, e.g. 1e5."))
-  return combined_cos(pct_start, A.div(lr, d), lr, A.div(lr, df), n)
+  return combined_cos(pct_start, _args.div(lr, d), lr, _args.div(lr, df), n)
 
 
 def fit_one_cycle_moms(n_epoch: Any, *, steps_per_epoch: Any,
@@ -379,9 +377,9 @@ def fit_flat_cos(n_epoch: Any, lr: Any, *, steps_per_epoch: Any,
   """
   fn = "fit_flat_cos"
   v = _v(fn, "lr", lr)
-  df = A.fl(_check.number(_P + fn, "div_final", div_final, lo=0, lo_open=True,
+  df = _args.as_float(_check.number(_P + fn, "div_final", div_final, lo=0, lo_open=True,
                           fix="Pass a positive divisor, e.g. 1e5."))
-  return combined_cos(pct_start, v, v, A.div(v, df),
+  return combined_cos(pct_start, v, v, _args.div(v, df),
                       _total(fn, n_epoch, steps_per_epoch))
 
 
@@ -408,8 +406,8 @@ def sgdr_epochs(n_cycles: int, cycle_len: Any, cycle_mult: Any = 2) -> Any:
                      fix="Pass the length of the first cycle in epochs.")
   m = _check.number(_P + fn, "cycle_mult", cycle_mult, lo=1,
                     fix="Pass the growth of each cycle, e.g. 2.")
-  if A.traced(ln, m):
-    return S.f(ln) * sum(S.f(m)**i for i in range(n_cycles))
+  if _args.traced(ln, m):
+    return _shapes.to_float(ln) * sum(_shapes.to_float(m)**i for i in range(n_cycles))
   total = ln * sum(m**i for i in range(int(n_cycles)))
   return int(total) if float(total).is_integer() else total
 
@@ -441,15 +439,14 @@ def fit_sgdr(n_cycles: int, cycle_len: Any, lr_max: Any, *, steps_per_epoch: Any
   """
   fn = "fit_sgdr"
   n_epoch = sgdr_epochs(n_cycles, cycle_len, cycle_mult)
-  spe = _check.number(_P + fn, "steps_per_epoch", steps_per_epoch, lo=0,
-                      lo_open=True, integer=True,
-                      fix="Pass len(dls.train), the batches per epoch.")
+  spe = _check.steps(_P + fn, "steps_per_epoch", steps_per_epoch, positive=True,
+                     fix="Pass len(dls.train), the batches per epoch.")
   lr = _v(fn, "lr_max", lr_max)
   # pcts[i] * N = cycle_len * cycle_mult**i * steps_per_epoch: built in steps,
   # so whole-number arguments give exact integer restarts even when traced
-  if A.traced(n_epoch, cycle_len, cycle_mult, spe):
-    m = S.f(cycle_mult)
-    widths = [S.f(cycle_len) * m**i * S.f(spe) for i in range(n_cycles)]
+  if _args.traced(n_epoch, cycle_len, cycle_mult, spe):
+    m = _shapes.to_float(cycle_mult)
+    widths = [_shapes.to_float(cycle_len) * m**i * _shapes.to_float(spe) for i in range(n_cycles)]
     cum = jnp.cumsum(jnp.stack(widths))
   else:
     widths = [float(cycle_len * cycle_mult**i * spe) for i in range(n_cycles)]

@@ -25,9 +25,9 @@ from jaxsched._base import Schedule
 from jaxsched._combinators import warmup
 from jaxsched._cosine import cosine_decay, cosine_restarts
 from jaxsched._decay import exponential_decay, inverse_time_decay, polynomial
-from jaxsched._piecewise import piecewise_constant
 from jaxsched._frameworks import to_keras as to_keras
-from jaxsched.compat import _args as A
+from jaxsched._piecewise import piecewise_constant
+from jaxsched.compat import _args
 
 __all__ = [
     "CosineDecay",
@@ -42,7 +42,7 @@ _P = "compat.keras."
 
 
 def _num(fn: str, name: str, x: Any, **kw: Any) -> Any:
-  return A.fl(_check.number(_P + fn, name, x, **kw))
+  return _args.value(_P + fn, name, x, **kw)
 
 
 def _decay_steps(fn: str, x: Any, name: str = "decay_steps") -> Any:
@@ -177,8 +177,8 @@ def PolynomialDecay(initial_learning_rate: Any, decay_steps: Any,  # pylint: dis
   return polynomial(
       _num(fn, "initial_learning_rate", initial_learning_rate),
       _num(fn, "end_learning_rate", end_learning_rate),
-      _check.number(_P + fn, "decay_steps", decay_steps, steps=True, lo=0, lo_open=True,
-                    integer=True, fix="Pass the length of the decay in steps."),
+      _check.steps(_P + fn, "decay_steps", decay_steps, positive=True,
+                   fix="Pass the length of the decay in steps."),
       power=_num(fn, "power", power, lo=0, fix="Pass a non-negative exponent."),
       cycle=_check.flag(_P + fn, "cycle", cycle))
 
@@ -219,15 +219,15 @@ def CosineDecay(initial_learning_rate: Any, decay_steps: Any, alpha: Any = 0.0, 
   """
   fn = "CosineDecay"
   init = _num(fn, "initial_learning_rate", initial_learning_rate)
-  t = _check.number(_P + fn, "decay_steps", decay_steps, steps=True, lo=0, lo_open=True,
-                    integer=True, fix="Pass the length of the decay in steps.")
+  t = _check.steps(_P + fn, "decay_steps", decay_steps, positive=True,
+                   fix="Pass the length of the decay in steps.")
   a = _num(fn, "alpha", alpha)
-  w = _check.number(_P + fn, "warmup_steps", warmup_steps, lo=0, integer=True,
-                    fix="Pass the warmup length in steps (0 for none).")
+  w = _check.steps(_P + fn, "warmup_steps", warmup_steps,
+                   fix="Pass the warmup length in steps (0 for none).")
   if warmup_target is None:
-    return cosine_decay(init, t, end_value=A.mul(init, a))
+    return cosine_decay(init, t, end_value=_args.mul(init, a))
   target = _num(fn, "warmup_target", warmup_target)
-  return warmup(cosine_decay(target, t, end_value=A.mul(target, a)), w,
+  return warmup(cosine_decay(target, t, end_value=_args.mul(target, a)), w,
                 init_value=init)
 
 
@@ -269,10 +269,10 @@ def CosineDecayRestarts(initial_learning_rate: Any, first_decay_steps: Any,  # p
   init = _num(fn, "initial_learning_rate", initial_learning_rate)
   a = _num(fn, "alpha", alpha)
   waves = cosine_restarts(
-      A.mul(init, 1.0 - a), _decay_steps(fn, first_decay_steps,
+      _args.mul(init, 1.0 - a), _decay_steps(fn, first_decay_steps,
                                          "first_decay_steps"),
       period_mult=_num(fn, "t_mul", t_mul, lo=1,
                        fix="Pass 1.0 for equal cycles or a growth such as 2.0."),
       peak_decay=_num(fn, "m_mul", m_mul, lo=0,
                       fix="Pass 1.0 for equal peaks or a factor such as 0.8."))
-  return waves + A.mul(init, a)
+  return waves + _args.mul(init, a)

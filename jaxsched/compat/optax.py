@@ -30,10 +30,10 @@ from jaxsched import _check
 from jaxsched._base import Schedule
 from jaxsched._combinators import join
 from jaxsched._cosine import cosine_decay, warmup_cosine_decay
-from jaxsched._decay import constant, exponential_decay as _exponential_decay
-from jaxsched._decay import linear, polynomial
+from jaxsched._decay import constant, linear, polynomial
+from jaxsched._decay import exponential_decay as _exponential_decay
 from jaxsched._piecewise import piecewise_constant, piecewise_linear
-from jaxsched.compat import _args as A
+from jaxsched.compat import _args
 
 __all__ = [
     "constant_schedule",
@@ -55,14 +55,13 @@ __all__ = [
 _P = "compat.optax."
 
 
-def _steps(fn: str, name: str, x: Any, fix: str = "Pass a whole number of steps.",
-           lo: float | None = None, lo_open: bool = False) -> Any:
-  return _check.number(_P + fn, name, x, integer=True, lo=lo, lo_open=lo_open,
-                       fix=fix)
+def _steps(fn: str, name: str, x: Any, fix: str = _check.STEPS_FIX,
+           lo: float | None = None, positive: bool = False) -> Any:
+  return _check.steps(_P + fn, name, x, lo=lo, positive=positive, fix=fix)
 
 
 def _num(fn: str, name: str, x: Any, **kw: Any) -> Any:
-  return A.fl(_check.number(_P + fn, name, x, **kw))
+  return _args.value(_P + fn, name, x, **kw)
 
 
 def constant_schedule(value: Any) -> Schedule:
@@ -87,7 +86,7 @@ def constant_schedule(value: Any) -> Schedule:
 
 def _begin(fn: str, transition_begin: Any) -> Any:
   b = _steps(fn, "transition_begin", transition_begin)
-  return A.steps_max(b, 0)
+  return _args.steps_max(b, 0)
 
 
 def polynomial_schedule(init_value: Any, end_value: Any, power: Any,
@@ -122,7 +121,7 @@ def polynomial_schedule(init_value: Any, end_value: Any, power: Any,
   init = _num(fn, "init_value", init_value)
   end = _num(fn, "end_value", end_value)
   t = _steps(fn, "transition_steps", transition_steps)
-  return polynomial(init, A.where(t > 0, end, init), A.steps_max(t, 1),
+  return polynomial(init, _args.where(t > 0, end, init), _args.steps_max(t, 1),
                     power=_num(fn, "power", power, lo=0,
                                fix="Pass a non-negative exponent."),
                     transition_begin=_begin(fn, transition_begin))
@@ -156,7 +155,7 @@ def linear_schedule(init_value: Any, end_value: Any, transition_steps: int,
   init = _num(fn, "init_value", init_value)
   end = _num(fn, "end_value", end_value)
   t = _steps(fn, "transition_steps", transition_steps)
-  return linear(init, A.where(t > 0, end, init), A.steps_max(t, 1),
+  return linear(init, _args.where(t > 0, end, init), _args.steps_max(t, 1),
                 transition_begin=_begin(fn, transition_begin))
 
 
@@ -197,19 +196,19 @@ def _pairs(fn: str, bs: Any) -> tuple[Any, Any]:
       return np.zeros((0,), np.int32), np.zeros((0,))
     b = [p[0] for p in items]
     s = [p[1] for p in items]
-    if not A.traced(b):
+    if not _args.traced(b):
       order = sorted(range(len(b)), key=lambda i: float(b[i]))
       b = [b[i] for i in order]
       s = [s[i] for i in order]
-    b = _check.stack(b) if A.traced(b) else np.asarray(b)
-    s = (_check.stack([A.fl(x) for x in s]) if A.traced(s)
+    b = _check.stack(b) if _args.traced(b) else np.asarray(b)
+    s = (_check.stack([_args.as_float(x) for x in s]) if _args.traced(s)
          else np.asarray(s, dtype=np.float64))
-  elif not A.traced(b):
+  elif not _args.traced(b):
     order = np.argsort(np.asarray(b), kind="stable")
     b = np.asarray(b)[order]
-    s = s[jnp.asarray(order)] if A.traced(s) else np.asarray(s, np.float64)[order]
+    s = s[jnp.asarray(order)] if _args.traced(s) else np.asarray(s, np.float64)[order]
   b = _check.sequence(_P + fn, name, b, integer=True, fix=fix)
-  if not A.traced(s):
+  if not _args.traced(s):
     s = _check.sequence(_P + fn, name, s, lo=0.0,
                         fix="optax expects non-negative scale factors.")
   return b, s
@@ -217,11 +216,11 @@ def _pairs(fn: str, bs: Any) -> tuple[Any, Any]:
 
 def _knot_values(init: Any, scales: Any) -> Any:
   """``init * cumprod(scales)`` with ``init`` in front (float64 if concrete)."""
-  if not A.traced(init, scales):
+  if not _args.traced(init, scales):
     return np.cumprod(np.concatenate([[float(init)],
                                       np.asarray(scales, np.float64)]))
-  return jnp.cumprod(jnp.concatenate([jnp.reshape(A.fl(init), (1,)),
-                                      A.fl(scales)]))
+  return jnp.cumprod(jnp.concatenate([jnp.reshape(_args.as_float(init), (1,)),
+                                      _args.as_float(scales)]))
 
 
 def piecewise_constant_schedule(init_value: Any,
@@ -291,11 +290,11 @@ def piecewise_interpolate_schedule(interpolate_type: str, init_value: Any,
         f"interpolate_type={interpolate_type!r}. Pass 'linear' or 'cosine'.")
   init = _num(fn, "init_value", init_value)
   b, s = _pairs(fn, boundaries_and_scales)
-  if not A.traced(b) and b.size and np.min(b) < 0:
+  if not _args.traced(b) and b.size and np.min(b) < 0:
     raise ValueError(
         f"{_P}{fn}: `boundaries_and_scales` must have boundaries >= 0, got "
         f"boundaries={b.tolist()}. The first knot is at step 0.")
-  if A.traced(b):
+  if _args.traced(b):
     knots = jnp.concatenate([jnp.zeros((1,), jnp.asarray(b).dtype), b])
   else:
     knots = np.concatenate([np.zeros((1,), b.dtype), b])
@@ -342,11 +341,11 @@ def exponential_decay(init_value: Any, transition_steps: int, decay_rate: float,
               fix="Pass the factor applied every transition_steps, e.g. 0.9.")
   if end_value is not None:
     end_value = _num(fn, "end_value", end_value)
-  flat = (t <= 0) | (rate == 0) if A.traced(t, rate) else (t <= 0 or rate == 0)
+  flat = (t <= 0) | (rate == 0) if _args.traced(t, rate) else (t <= 0 or rate == 0)
   if end_value is not None:
-    end_value = A.where(flat, init, end_value)
+    end_value = _args.where(flat, init, end_value)
   return _exponential_decay(
-      init, A.where(flat, 1.0, rate), A.where(t > 0, t, 1),
+      init, _args.where(flat, 1.0, rate), _args.where(t > 0, t, 1),
       transition_begin=_begin(fn, transition_begin),
       staircase=_check.flag(_P + fn, "staircase", staircase), end_value=end_value)
 
@@ -382,9 +381,9 @@ def cosine_decay_schedule(init_value: Any, decay_steps: int, alpha: Any = 0.0,
   """
   fn = "cosine_decay_schedule"
   init = _num(fn, "init_value", init_value)
-  t = _steps(fn, "decay_steps", decay_steps, lo=0, lo_open=True,
+  t = _steps(fn, "decay_steps", decay_steps, lo=0, positive=True,
              fix="The cosine decay needs a positive number of steps.")
-  return cosine_decay(init, t, end_value=A.mul(init, _num(fn, "alpha", alpha)),
+  return cosine_decay(init, t, end_value=_args.mul(init, _num(fn, "alpha", alpha)),
                       exponent=_num(fn, "exponent", exponent, lo=0,
                                     fix="Pass a non-negative exponent."))
 
@@ -451,12 +450,12 @@ def warmup_cosine_decay_schedule(init_value: Any, peak_value: Any,
   end = _num(fn, "end_value", end_value)
   w = _steps(fn, "warmup_steps", warmup_steps, lo=0)
   t = _steps(fn, "decay_steps", decay_steps)
-  if not A.traced(w, t) and t - w <= 0:
+  if not _args.traced(w, t) and t - w <= 0:
     raise ValueError(
         f"{_P}{fn}: `decay_steps` must be > warmup_steps={w}, got "
         f"decay_steps={t}. decay_steps is the total length, warmup included.")
   return warmup_cosine_decay(
-      peak, w, t, init_value=init, end_value=A.where(peak == 0, 0.0, end),
+      peak, w, t, init_value=init, end_value=_args.where(peak == 0, 0.0, end),
       exponent=_num(fn, "exponent", exponent, lo=0,
                     fix="Pass a non-negative exponent."))
 
@@ -501,16 +500,16 @@ def warmup_exponential_decay_schedule(init_value: Any, peak_value: Any,
 def _onecycle_knots(fn: str, transition_steps: Any, fracs: Sequence[Any],
                     scales: Sequence[Any]) -> Any:
   """optax's ``{int(f * T): s}``: a dict when concrete, two arrays if traced."""
-  t = _steps(fn, "transition_steps", transition_steps, lo=0, lo_open=True,
+  t = _steps(fn, "transition_steps", transition_steps, lo=0, positive=True,
              fix="Pass the length of the cycle in steps (> 0).")
-  if not A.traced(t, *fracs):
+  if not _args.traced(t, *fracs):
     out: dict[int, Any] = {}
     for f, s in zip(fracs, scales):
       out[int(f * t)] = s
     out[t] = scales[-1]
     return out
-  b = [jnp.floor(A.fl(f) * A.fl(t)) for f in fracs] + [A.fl(t)]
-  return jnp.stack(b), jnp.stack([A.fl(s) for s in scales])
+  b = [jnp.floor(_args.as_float(f) * _args.as_float(t)) for f in fracs] + [_args.as_float(t)]
+  return jnp.stack(b), jnp.stack([_args.as_float(s) for s in scales])
 
 
 def linear_onecycle_schedule(transition_steps: int, peak_value: Any,
@@ -552,9 +551,9 @@ def linear_onecycle_schedule(transition_steps: int, peak_value: Any,
   knots = _onecycle_knots(
       fn, transition_steps,
       [_num(fn, "pct_start", pct_start), _num(fn, "pct_final", pct_final)],
-      [div, A.div(1.0, div), A.div(1.0, fdiv)])
+      [div, _args.div(1.0, div), _args.div(1.0, fdiv)])
   return piecewise_interpolate_schedule(
-      "linear", A.div(_num(fn, "peak_value", peak_value), div), knots)
+      "linear", _args.div(_num(fn, "peak_value", peak_value), div), knots)
 
 
 def cosine_onecycle_schedule(transition_steps: int, peak_value: Any,
@@ -589,9 +588,9 @@ def cosine_onecycle_schedule(transition_steps: int, peak_value: Any,
   div = _num(fn, "div_factor", div_factor)
   fdiv = _num(fn, "final_div_factor", final_div_factor)
   knots = _onecycle_knots(fn, transition_steps, [_num(fn, "pct_start", pct_start)],
-                          [div, A.div(1.0, A.mul(div, fdiv))])
+                          [div, _args.div(1.0, _args.mul(div, fdiv))])
   return piecewise_interpolate_schedule(
-      "cosine", A.div(_num(fn, "peak_value", peak_value), div), knots)
+      "cosine", _args.div(_num(fn, "peak_value", peak_value), div), knots)
 
 
 def sgdr_schedule(cosine_kwargs: Iterable[dict[str, Any]]) -> Schedule:
@@ -631,7 +630,7 @@ def sgdr_schedule(cosine_kwargs: Iterable[dict[str, Any]]) -> Schedule:
           "warmup_cosine_decay_schedule.")
   cycles = [warmup_cosine_decay_schedule(**kw) for kw in kws]
   lengths = [kw["decay_steps"] for kw in kws[:-1]]
-  if A.traced(lengths):
+  if _args.traced(lengths):
     bounds = jnp.cumsum(_check.stack(lengths))
   else:
     bounds = np.cumsum(np.asarray(lengths, dtype=np.int64)).tolist()

@@ -51,15 +51,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
-from jaxsched import _shapes as S
+from jaxsched import _check, _shapes
 from jaxsched._base import Schedule
 from jaxsched._combinators import epochwise
 from jaxsched._decay import constant, exponential_decay
 from jaxsched._extra import anneal_restarts, linear_warmup, noisy
 from jaxsched._piecewise import multistep
-from jaxsched._plateau import ReduceLROnPlateau, ReduceOnPlateau
-from jaxsched.compat import _args as A
+from jaxsched._plateau import ReduceOnPlateau
+from jaxsched.compat import _args
+from jaxsched.compat.torch import ReduceLROnPlateau
 
 __all__ = [
     "CosineLRScheduler",
@@ -75,8 +75,7 @@ _P = "compat.timm."
 
 
 def _lr(fn: str, x: Any, name: str = "lr") -> Any:
-  return A.fl(_check.number(_P + fn, name, x, lo=0,
-                            fix="Pass the optimizer's learning rate (>= 0)."))
+  return _args.learning_rate(_P + fn, x, name)
 
 
 def _steps(fn: str, name: str, x: Any, fix: str, positive: bool = False) -> Any:
@@ -88,9 +87,9 @@ def _finish(fn: str, core: Schedule, lr: Any, warmup_t: Any, warmup_lr_init: Any
             noise_std: Any, noise_seed: Any, t_in_epochs: bool,
             updates_per_epoch: Any, peak: Any = "lr") -> Schedule:
   """Warmup, noise and the epoch/update index around a core schedule."""
-  w = _check.number(_P + fn, "warmup_t", warmup_t, lo=0, integer=True,
-                    fix="Pass the warmup length (0 for none).")
-  s = linear_warmup(core, w, init_value=A.fl(_check.number(
+  w = _check.steps(_P + fn, "warmup_t", warmup_t,
+                   fix="Pass the warmup length (0 for none).")
+  s = linear_warmup(core, w, init_value=_args.as_float(_check.number(
       _P + fn, "warmup_lr_init", warmup_lr_init, lo=0,
       fix="Pass the learning rate at the start of the warmup.")),
                     peak_value=lr if peak == "lr" else peak,
@@ -103,9 +102,8 @@ def _finish(fn: str, core: Schedule, lr: Any, warmup_t: Any, warmup_lr_init: Any
           f"{_P}{fn}: `updates_per_epoch` only applies with t_in_epochs=True, got "
           f"updates_per_epoch={updates_per_epoch!r} with t_in_epochs=False. Drop "
           "it: the schedule already counts updates.")
-    s = epochwise(s, _check.number(
-        _P + fn, "updates_per_epoch", updates_per_epoch, lo=0, lo_open=True,
-        integer=True, fix="Pass the number of optimizer updates per epoch."))
+    s = epochwise(s, _check.steps(
+        _P + fn, "updates_per_epoch", updates_per_epoch, positive=True, fix="Pass the number of optimizer updates per epoch."))
   return s
 
 
@@ -137,7 +135,7 @@ def _interval(d: Any) -> Any:
   multiples and everywhere else. Whole, traced or array intervals pass as they
   are.
   """
-  if A.traced(d) or isinstance(d, jax.Array) or np.ndim(d) or \
+  if _args.traced(d) or isinstance(d, jax.Array) or np.ndim(d) or \
       float(d).is_integer():
     return d
   exact = fractions.Fraction(float(d))
@@ -154,7 +152,7 @@ def _cycles(fn: str, lr: Any, t_initial: Any, lr_min: Any, shape: str,
             cycle_mul: Any, cycle_decay: Any, cycle_limit: Any, **kw: Any):
   t = _steps(fn, "t_initial", t_initial, "Pass the length of the first cycle.",
              positive=True)
-  lo = A.fl(_check.number(_P + fn, "lr_min", lr_min, lo=0,
+  lo = _args.as_float(_check.number(_P + fn, "lr_min", lr_min, lo=0,
                           fix="Pass the learning rate at the end of a cycle."))
   return anneal_restarts(lr, t, end_value=lo, shape=shape, period_mult=cycle_mul,
                          peak_decay=cycle_decay, cycle_limit=cycle_limit, **kw)
@@ -335,7 +333,7 @@ def StepLRScheduler(lr: Any, decay_t: Any, decay_rate: Any = 1.0,  # pylint: dis
   fn = "StepLRScheduler"
   base = _lr(fn, lr)
   core = exponential_decay(
-      base, A.fl(_check.number(_P + fn, "decay_rate", decay_rate, lo=0,
+      base, _args.as_float(_check.number(_P + fn, "decay_rate", decay_rate, lo=0,
                                fix="Pass the factor per interval, e.g. 0.1.")),
       _interval(_steps(fn, "decay_t", decay_t, "Pass the decay interval.",
                        positive=True)),
@@ -377,12 +375,12 @@ def MultiStepLRScheduler(lr: Any, decay_t: Sequence[Any], decay_rate: Any = 1.0,
   """
   fn = "MultiStepLRScheduler"
   base = _lr(fn, lr)
-  m = _check.sequence(_P + fn, "decay_t", decay_t if A.traced(decay_t) else
+  m = _check.sequence(_P + fn, "decay_t", decay_t if _args.traced(decay_t) else
                       np.sort(np.asarray(decay_t)) if np.ndim(decay_t) == 1 else
                       decay_t, lo=0, fix="Pass the milestones, e.g. [30, 60].")
   shifted = (jnp.maximum(m - 1, 0) if isinstance(m, jnp.ndarray) and not
              isinstance(m, np.ndarray) else np.maximum(m - 1, 0))
-  core = multistep(base, shifted, gamma=A.fl(_check.number(
+  core = multistep(base, shifted, gamma=_args.as_float(_check.number(
       _P + fn, "decay_rate", decay_rate, lo=0,
       fix="Pass the factor per milestone, e.g. 0.1.")))
   return _finish(fn, core, base, warmup_t, warmup_lr_init, warmup_prefix,
@@ -458,19 +456,19 @@ def PlateauLRScheduler(lr: Any, decay_rate: Any = 0.1, patience_t: Any = 10,  # 
 
 
 def _scaled(x: Any, n: Any) -> Any:
-  if A.traced(x, n):
+  if _args.traced(x, n):
     a, b = jnp.asarray(x), jnp.asarray(n)
     if a.dtype != b.dtype:  # an epoch fraction times a count: a float
-      a, b = S.f(a), S.f(b)
+      a, b = _shapes.to_float(a), _shapes.to_float(b)
     return a * b
   return x * n
 
 
 def _cycle_length(t_initial: Any, cycle_mul: Any, cycle_limit: Any) -> Any:
   """timm's ``get_cycle_length()`` (float64 when concrete)."""
-  if A.traced(t_initial, cycle_mul, cycle_limit):
-    t, m = S.f(t_initial), S.f(cycle_mul)
-    c = jnp.maximum(1.0, S.f(cycle_limit))
+  if _args.traced(t_initial, cycle_mul, cycle_limit):
+    t, m = _shapes.to_float(t_initial), _shapes.to_float(cycle_mul)
+    c = jnp.maximum(1.0, _shapes.to_float(cycle_limit))
     geo = jnp.floor(-t * (m**c - 1) / jnp.where(m == 1, 1.0, 1 - m))
     return jnp.where(m == 1, t * c, geo)
   c = max(1, cycle_limit)
@@ -549,8 +547,7 @@ def create_scheduler_v2(lr: Any, sched: str = "cosine", num_epochs: Any = 300,
   t_initial, warmup_t, decay_t = num_epochs, warmup_epochs, decay_epochs
   cooldown_t = cooldown_epochs
   if not step_on_epochs:
-    upe = _check.number(_P + fn, "updates_per_epoch", updates_per_epoch, lo=0,
-                        lo_open=True, integer=True,
+    upe = _check.steps(_P + fn, "updates_per_epoch", updates_per_epoch, positive=True,
                         fix="Pass the number of optimizer updates per epoch "
                         "(step_on_epochs=False needs it).")
     t_initial = _scaled(t_initial, upe)
@@ -600,13 +597,13 @@ def create_scheduler_v2(lr: Any, sched: str = "cosine", num_epochs: Any = 300,
     s = constant(_lr(fn, lr))
   if sched in ("cosine", "tanh", "poly"):
     total = _cycle_length(t_initial, cycle_mul, cycle_limit)
-    if A.traced(total, warmup_t, cooldown_t):  # traced counts: float arithmetic
-      total, warmup_t, cooldown_t = S.f(total), S.f(warmup_t), S.f(cooldown_t)
+    if _args.traced(total, warmup_t, cooldown_t):  # traced counts: float arithmetic
+      total, warmup_t, cooldown_t = _shapes.to_float(total), _shapes.to_float(warmup_t), _shapes.to_float(cooldown_t)
     if warmup_prefix:
       total = total + warmup_t
     total = total + cooldown_t
     if not step_on_epochs:
-      total = total // (S.f(upe) if A.traced(total) else upe)
+      total = total // (_shapes.to_float(upe) if _args.traced(total) else upe)
     return s, total
   if warmup_prefix:
     num_epochs = num_epochs + warmup_epochs

@@ -19,27 +19,26 @@ default) carry the momentum PyTorch sets as ``s.momentum``.
 Example:
   >>> from jaxsched.compat import torch as jt
   >>> s = jt.StepLR(0.1, step_size=2, gamma=0.5)
-  >>> s(jnp.arange(5)).tolist()
-  [0.10000000149011612, 0.10000000149011612, 0.05000000074505806, 0.05000000074505806, 0.02500000037252903]
+  >>> [round(float(x), 6) for x in s(jnp.arange(5))]
+  [0.1, 0.1, 0.05, 0.05, 0.025]
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-import jax.numpy as jnp
 import numpy as np
 
-from jaxsched import _check
+from jaxsched import _check, _plateau
 from jaxsched._base import Schedule
 from jaxsched._combinators import Function, join, product, repeat, scale, warmup
 from jaxsched._cosine import cosine_decay, cosine_restarts
 from jaxsched._cyclic import cyclic, one_cycle, one_cycle_momentum
 from jaxsched._decay import constant, exponential_decay, linear, polynomial
 from jaxsched._piecewise import multistep, piecewise_constant, step_decay
-from jaxsched._plateau import ReduceLROnPlateau as ReduceLROnPlateau
+from jaxsched._plateau import ReduceOnPlateau
 from jaxsched._ported import cumulative_product, with_momentum
-from jaxsched.compat import _args as A
+from jaxsched.compat import _args
 
 __all__ = [
     "ChainedScheduler",
@@ -65,12 +64,11 @@ _DEPRECATED = "deprecated"
 
 
 def _lr(fn: str, lr: Any, name: str = "lr") -> Any:
-  return A.fl(_check.number(_P + fn, name, lr, lo=0,
-                            fix="Pass the optimizer's learning rate (>= 0)."))
+  return _args.learning_rate(_P + fn, lr, name)
 
 
 def _iters(fn: str, name: str, x: Any, fix: str) -> Any:
-  return _check.number(_P + fn, name, x, lo=1, integer=True, fix=fix)
+  return _check.steps(_P + fn, name, x, lo=1, fix=fix)
 
 
 def _per_step_rate(gamma: Any) -> tuple[Any, Any]:
@@ -82,7 +80,7 @@ def _per_step_rate(gamma: Any) -> tuple[Any, Any]:
   to a power of two ``N`` near ``1 / |ln gamma|`` in float64 first keeps the
   rate away from 1; ``k / N`` is exact. A traced ``gamma`` is used as it is.
   """
-  if A.traced(gamma):
+  if _args.traced(gamma):
     return gamma, 1
   g = float(gamma)
   if g <= 0.0 or g == 1.0:
@@ -113,11 +111,11 @@ def StepLR(lr: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1,  #
     [1.0, 1.0, 0.5, 0.5, 0.25]
   """
   fn = "StepLR"
-  A.last_epoch(_P + fn, last_epoch)
+  _args.last_epoch(_P + fn, last_epoch)
   return step_decay(
       _lr(fn, lr),
       _iters(fn, "step_size", step_size, "Pass the period of the decay in steps."),
-      gamma=A.fl(_check.number(_P + fn, "gamma", gamma, lo=0,
+      gamma=_args.as_float(_check.number(_P + fn, "gamma", gamma, lo=0,
                                fix="Pass a non-negative factor, e.g. 0.1.")))
 
 
@@ -145,10 +143,10 @@ def MultiStepLR(lr: Any, milestones: Sequence[int], gamma: float = 0.1,  # pylin
     [1.0, 0.5, 0.5, 0.25, 0.25]
   """
   fn = "MultiStepLR"
-  A.last_epoch(_P + fn, last_epoch)
+  _args.last_epoch(_P + fn, last_epoch)
   fix = "Pass the steps at which to decay, e.g. [30, 80]."
   m = milestones
-  if not A.traced(m) and not isinstance(m, (str, bytes, dict)):
+  if not _args.traced(m) and not isinstance(m, (str, bytes, dict)):
     try:
       arr = np.asarray(m)
     except (TypeError, ValueError):
@@ -156,7 +154,7 @@ def MultiStepLR(lr: Any, milestones: Sequence[int], gamma: float = 0.1,  # pylin
     if arr is not None and arr.ndim == 1 and arr.dtype != object:
       m = np.sort(arr, kind="stable")
   m = _check.sequence(_P + fn, "milestones", m, integer=True, lo=0, fix=fix)
-  return multistep(_lr(fn, lr), m, gamma=A.fl(_check.number(
+  return multistep(_lr(fn, lr), m, gamma=_args.as_float(_check.number(
       _P + fn, "gamma", gamma, lo=0, fix="Pass a non-negative factor, e.g. 0.1.")))
 
 
@@ -185,14 +183,14 @@ def ConstantLR(lr: Any, factor: float = 1.0 / 3, total_iters: int = 5,  # pylint
     [0.5, 0.5, 1.0, 1.0]
   """
   fn = "ConstantLR"
-  A.last_epoch(_P + fn, last_epoch)
-  f = A.fl(_check.in_range(_P + fn, "factor", factor, 0.0, 1.0,
+  _args.last_epoch(_P + fn, last_epoch)
+  f = _args.as_float(_check.in_range(_P + fn, "factor", factor, 0.0, 1.0,
                            "Pass the multiplicative factor of the first steps.",
                            lo_open=False, hi_open=False))
   t = _iters(fn, "total_iters", total_iters,
              "Pass the number of steps at the reduced learning rate.")
   base = _lr(fn, lr)
-  return piecewise_constant([t], [A.mul(base, f), base])
+  return piecewise_constant([t], [_args.mul(base, f), base])
 
 
 def LinearLR(lr: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,  # pylint: disable=invalid-name
@@ -222,15 +220,15 @@ def LinearLR(lr: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,  #
     [0.5, 0.75, 1.0, 1.0]
   """
   fn = "LinearLR"
-  A.last_epoch(_P + fn, last_epoch)
-  fs = A.fl(_check.in_range(_P + fn, "start_factor", start_factor, 0.0, 1.0,
+  _args.last_epoch(_P + fn, last_epoch)
+  fs = _args.as_float(_check.in_range(_P + fn, "start_factor", start_factor, 0.0, 1.0,
                             "Pass a factor greater than 0 and at most 1.",
                             lo_open=True, hi_open=False))
-  fe = A.fl(_check.in_range(_P + fn, "end_factor", end_factor, 0.0, 1.0,
+  fe = _args.as_float(_check.in_range(_P + fn, "end_factor", end_factor, 0.0, 1.0,
                             "Pass a factor between 0 and 1.",
                             lo_open=False, hi_open=False))
   base = _lr(fn, lr)
-  return linear(A.mul(base, fs), A.mul(base, fe),
+  return linear(_args.mul(base, fs), _args.mul(base, fe),
                 _iters(fn, "total_iters", total_iters,
                        "Pass the number of steps of the ramp (>= 1)."))
 
@@ -260,8 +258,8 @@ def ExponentialLR(lr: Any, gamma: float, last_epoch: int = -1,  # pylint: disabl
     [1.0, 0.5, 0.25, 0.125]
   """
   fn = "ExponentialLR"
-  A.last_epoch(_P + fn, last_epoch)
-  rate, n = _per_step_rate(A.fl(_check.number(
+  _args.last_epoch(_P + fn, last_epoch)
+  rate, n = _per_step_rate(_args.as_float(_check.number(
       _P + fn, "gamma", gamma, lo=0, fix="Pass the factor per step, e.g. 0.95.")))
   return exponential_decay(_lr(fn, lr), rate, n)
 
@@ -289,11 +287,11 @@ def PolynomialLR(lr: Any, total_iters: int = 5, power: float = 1.0,  # pylint: d
     [1.0, 0.5625, 0.25, 0.0625, 0.0]
   """
   fn = "PolynomialLR"
-  A.last_epoch(_P + fn, last_epoch)
+  _args.last_epoch(_P + fn, last_epoch)
   return polynomial(
       _lr(fn, lr), 0.0,
       _iters(fn, "total_iters", total_iters, "Pass the length of the decay (>= 1)."),
-      power=A.fl(_check.number(_P + fn, "power", power, lo=0,
+      power=_args.as_float(_check.number(_P + fn, "power", power, lo=0,
                                fix="Pass a non-negative exponent.")))
 
 
@@ -327,10 +325,10 @@ def CosineAnnealingLR(lr: Any, T_max: int, eta_min: float = 0.0,  # pylint: disa
     [1.0, 0.5, 0.0, 0.5, 1.0, 0.5]
   """
   fn = "CosineAnnealingLR"
-  A.last_epoch(_P + fn, last_epoch)
+  _args.last_epoch(_P + fn, last_epoch)
   base = _lr(fn, lr)
   t = _iters(fn, "T_max", T_max, "Pass the half period in steps (>= 1).")
-  lo = A.fl(_check.number(_P + fn, "eta_min", eta_min))
+  lo = _args.as_float(_check.number(_P + fn, "eta_min", eta_min))
   down = cosine_decay(base, t, end_value=lo)
   up = warmup(constant(base), t, init_value=lo, shape="cosine")
   return repeat(join([down, up], [t]), 2 * t)
@@ -368,13 +366,13 @@ def CosineAnnealingWarmRestarts(lr: Any, T_0: int, T_mult: int = 1,  # pylint: d
     [1.0, 0.5, 1.0, 0.8536, 0.5, 0.1464, 1.0]
   """
   fn = "CosineAnnealingWarmRestarts"
-  A.last_epoch(_P + fn, last_epoch)
+  _args.last_epoch(_P + fn, last_epoch)
   return cosine_restarts(
       _lr(fn, lr),
       _iters(fn, "T_0", T_0, "Pass the length of the first cycle in steps."),
-      period_mult=_check.number(_P + fn, "T_mult", T_mult, lo=1, integer=True,
+      period_mult=_check.steps(_P + fn, "T_mult", T_mult, lo=1,
                                 fix="PyTorch expects an integer T_mult >= 1."),
-      end_value=A.fl(_check.number(_P + fn, "eta_min", eta_min)))
+      end_value=_args.as_float(_check.number(_P + fn, "eta_min", eta_min)))
 
 
 _CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
@@ -431,42 +429,40 @@ def CyclicLR(base_lr: Any, max_lr: Any, step_size_up: int = 2000,  # pylint: dis
     [0.9, 0.85, 0.8]
   """
   fn = "CyclicLR"
-  A.last_epoch(_P + fn, last_epoch)
+  _args.last_epoch(_P + fn, last_epoch)
   if scale_fn is not None:
     raise ValueError(
         f"{_P}{fn}: `scale_fn` must be None, got scale_fn={scale_fn!r}. For a "
         "custom amplitude, multiply jaxsched.cyclic(...) by your own schedule.")
-  if mode not in _CYCLIC_MODES:
-    raise ValueError(
-        f"{_P}{fn}: `mode` must be one of 'triangular', 'triangular2', "
-        f"'exp_range', got mode={mode!r}. Pass one of them.")
+  _check.choice(_P + fn, "mode", mode, _CYCLIC_MODES)
   up = _check.number(_P + fn, "step_size_up", step_size_up, steps=True, lo=0, lo_open=True,
                      fix="Pass the number of steps of the rise, e.g. 2000.")
   down = None if step_size_down is None else _check.number(
       _P + fn, "step_size_down", step_size_down, steps=True, lo=0, lo_open=True,
       fix="Pass the number of steps of the fall, or None for step_size_up.")
   base, top = _lr(fn, base_lr, "base_lr"), _lr(fn, max_lr, "max_lr")
-  g = A.fl(_check.number(_P + fn, "gamma", gamma, lo=0, lo_open=True,
+  g = _args.as_float(_check.number(_P + fn, "gamma", gamma, lo=0, lo_open=True,
                          fix="Pass a positive factor."))
   lrs = _cyclic_curve(base, top, up, down, mode, g)
   if not _check.flag(_P + fn, "cycle_momentum", cycle_momentum):
     return lrs
-  m_lo = A.fl(_check.number(_P + fn, "base_momentum", base_momentum))
-  m_hi = A.fl(_check.number(_P + fn, "max_momentum", max_momentum))
+  m_lo = _args.as_float(_check.number(_P + fn, "base_momentum", base_momentum))
+  m_hi = _args.as_float(_check.number(_P + fn, "max_momentum", max_momentum))
   return with_momentum(lrs, _cyclic_curve(m_hi, m_lo, up, down, mode, g))
 
 
 def _cyclic_curve(base: Any, top: Any, up: Any, down: Any, mode: str,
                   g: Any) -> Schedule:
   """CyclicLR's curve from ``base`` towards ``top`` (also the momentum's)."""
-  if mode != "exp_range" or A.traced(g):
+  if mode != "exp_range" or _args.traced(g):
     return cyclic(base, top, up, step_size_down=down, mode=mode, gamma=g)
   # exp_range with a concrete gamma: the same curve written as
   # base + triangular(0, max - base) * gamma**k, so that gamma**k can use the
   # float32-safe rate of ExponentialLR (gamma = 0.99994 over 20000 steps is
   # otherwise off by 4e-4).
   rate, n = _per_step_rate(g)
-  wave = cyclic(0.0, A.fl(top) - A.fl(base), up, step_size_down=down,
+  wave = cyclic(0.0, _args.as_float(top) - _args.as_float(base), up,
+                step_size_down=down,
                 mode="triangular")
   return constant(base) + wave * exponential_decay(1.0, rate, n)
 
@@ -527,7 +523,7 @@ def OneCycleLR(max_lr: Any, total_steps: int | None = None,  # pylint: disable=i
     [0.95, 0.85, 0.9, 0.95]
   """
   fn = "OneCycleLR"
-  A.last_epoch(_P + fn, last_epoch)
+  _args.last_epoch(_P + fn, last_epoch)
   if total_steps is None:
     if epochs is None or steps_per_epoch is None:
       raise ValueError(
@@ -543,23 +539,24 @@ def OneCycleLR(max_lr: Any, total_steps: int | None = None,  # pylint: disable=i
         f"{_P}{fn}: `anneal_strategy` must be 'cos' or 'linear', got "
         f"anneal_strategy={anneal_strategy!r}. Pass 'cos' or 'linear'.")
   total = _iters(fn, "total_steps", total_steps, "Pass the number of training steps.")
-  pct = A.fl(_check.in_range(_P + fn, "pct_start", pct_start, 0.0, 1.0,
+  pct = _args.as_float(_check.in_range(_P + fn, "pct_start", pct_start, 0.0, 1.0,
                              "Pass a fraction such as 0.3.",
                              lo_open=False, hi_open=False))
   three = _check.flag(_P + fn, "three_phase", three_phase)
   lrs = one_cycle(
       total, _lr(fn, max_lr, "max_lr"), pct_start=pct,
-      div_factor=A.fl(_check.number(_P + fn, "div_factor", div_factor, lo=0,
+      div_factor=_args.as_float(_check.number(_P + fn, "div_factor", div_factor, lo=0,
                                     lo_open=True, fix="Pass e.g. 25.")),
-      final_div_factor=A.fl(_check.number(_P + fn, "final_div_factor",
+      final_div_factor=_args.as_float(_check.number(_P + fn, "final_div_factor",
                                           final_div_factor, lo=0, lo_open=True,
                                           fix="Pass e.g. 1e4.")),
       anneal=_ANNEAL[anneal_strategy], three_phase=three)
   if not _check.flag(_P + fn, "cycle_momentum", cycle_momentum):
     return lrs
   return with_momentum(lrs, one_cycle_momentum(
-      total, base_value=A.fl(_check.number(_P + fn, "base_momentum", base_momentum)),
-      max_value=A.fl(_check.number(_P + fn, "max_momentum", max_momentum)),
+      total, base_value=_args.as_float(_check.number(_P + fn, "base_momentum",
+                                                     base_momentum)),
+      max_value=_args.as_float(_check.number(_P + fn, "max_momentum", max_momentum)),
       pct_start=pct, anneal=_ANNEAL[anneal_strategy], three_phase=three))
 
 
@@ -608,7 +605,7 @@ def SequentialLR(lr: Any = None, schedulers: Any = None,  # pylint: disable=inva
         f"schedulers={schedulers!r}, milestones={milestones!r}. Pass "
         "SequentialLR([s1, s2], [m1]).")
   fn = "SequentialLR"
-  A.last_epoch(_P + fn, last_epoch)
+  _args.last_epoch(_P + fn, last_epoch)
   if lr is not None:
     _lr(fn, lr)
   scheds = list(schedulers)
@@ -651,7 +648,7 @@ def LambdaLR(lr: Any, lr_lambda: Callable[[Any], Any], last_epoch: int = -1,  # 
     [0.5, 1.0, 1.5, 2.0, 2.0]
   """
   fn = "LambdaLR"
-  A.last_epoch(_P + fn, last_epoch)
+  _args.last_epoch(_P + fn, last_epoch)
   if not callable(lr_lambda) or isinstance(lr_lambda, (list, tuple)):
     raise ValueError(
         f"{_P}{fn}: `lr_lambda` must be a function of the step count, got "
@@ -693,7 +690,7 @@ def MultiplicativeLR(lr: Any, lr_lambda: Callable[[Any], Any],  # pylint: disabl
     [1.0, 0.5, 0.25, 0.125]
   """
   fn = "MultiplicativeLR"
-  A.last_epoch(_P + fn, last_epoch)
+  _args.last_epoch(_P + fn, last_epoch)
   if not callable(lr_lambda) or isinstance(lr_lambda, (list, tuple)):
     raise ValueError(
         f"{_P}{fn}: `lr_lambda` must be a function of the step count, got "
@@ -733,7 +730,7 @@ def ChainedScheduler(schedulers: Sequence[Any], lr: Any) -> Schedule:  # pylint:
     [0.5, 0.25, 0.25, 0.125]
   """
   fn = "ChainedScheduler"
-  base = A.fl(_check.number(_P + fn, "lr", lr, lo=0, lo_open=True,
+  base = _args.as_float(_check.number(_P + fn, "lr", lr, lo=0, lo_open=True,
                             fix="Pass the optimizer's learning rate (> 0)."))
   if isinstance(schedulers, (Schedule, str)) or not hasattr(schedulers, "__len__") \
       or not len(schedulers):
@@ -741,7 +738,7 @@ def ChainedScheduler(schedulers: Sequence[Any], lr: Any) -> Schedule:  # pylint:
         f"{_P}{fn}: `schedulers` must be a non-empty list of schedules, got "
         f"schedulers={schedulers!r}. Pass e.g. [ConstantLR(lr, ...), "
         "ExponentialLR(lr, ...)].")
-  inv = A.div(1.0, base)
+  inv = _args.div(1.0, base)
   return scale(product([scale(s, inv) for s in schedulers]), base)
 
 
@@ -775,14 +772,84 @@ def SWALR(lr: Any, swa_lr: Any, anneal_epochs: int = 10,  # pylint: disable=inva
     [1.0, 0.75, 0.5, 0.25, 0.0, 0.0]
   """
   fn = "SWALR"
-  A.last_epoch(_P + fn, last_epoch)
+  _args.last_epoch(_P + fn, last_epoch)
   if anneal_strategy not in _ANNEAL:
     raise ValueError(
         f"{_P}{fn}: `anneal_strategy` must be 'cos' or 'linear', got "
         f"anneal_strategy={anneal_strategy!r}. Pass 'cos' or 'linear'.")
-  e = _check.number(_P + fn, "anneal_epochs", anneal_epochs, lo=0, integer=True,
-                    fix="Pass the number of annealing steps (0 for none).")
+  e = _check.steps(_P + fn, "anneal_epochs", anneal_epochs,
+                   fix="Pass the number of annealing steps (0 for none).")
   shape = "cosine" if anneal_strategy == "cos" else "linear"
-  return warmup(constant(A.fl(_check.number(_P + fn, "swa_lr", swa_lr, lo=0,
+  return warmup(constant(_args.as_float(_check.number(_P + fn, "swa_lr", swa_lr, lo=0,
                                             fix="Pass the SWA learning rate."))),
                 e, init_value=_lr(fn, lr), shape=shape)
+
+
+def ReduceLROnPlateau(lr: Any, *, mode: str = "min", factor: Any = 0.1,  # pylint: disable=invalid-name
+                      patience: Any = 10, threshold: Any = 1e-4,
+                      threshold_mode: str = "rel", cooldown: Any = 0,
+                      min_lr: Any = 0.0, eps: Any = 1e-8) -> ReduceOnPlateau:
+  r"""PyTorch's ``ReduceLROnPlateau`` as a plateau whose value is the learning rate.
+
+  ``p(state)`` after ``k`` calls of ``state = p.update(state, value=metric)``
+  equals the learning rate PyTorch's optimizer holds after ``k`` calls of
+  ``scheduler.step(metric)`` (to float32 precision unless x64 is enabled), for
+  an optimizer with one parameter group of learning rate ``lr``. Decision rule
+  (PyTorch's, with :math:`s = \pm 1` for ``"min"``/``"max"``): an improvement is
+
+  .. math::
+
+    s\,a < s\,\mathrm{best}\,(1 - s\cdot\mathrm{threshold}) \quad (\text{rel}),
+    \qquad s\,a < s\,\mathrm{best} - \mathrm{threshold} \quad (\text{abs}),
+
+  with ``best`` starting at ``inf`` (``-inf`` for ``"max"``); bad epochs, cooldown
+  and ``lr' = max(lr * factor, min_lr)`` applied only if ``lr - lr' > eps``, as in
+  :func:`jaxsched.reduce_on_plateau`.
+
+  Porting code expects PyTorch's numbers, so PyTorch's own behaviour is kept
+  where :func:`jaxsched.reduce_on_plateau` deliberately differs:
+
+  * Negative metrics: the relative test uses ``best * (1 - threshold)``, which
+    for a negative ``best`` accepts slightly worse values as improvements.
+  * Infinite metrics: ``-inf`` (``"min"``) or ``inf`` (``"max"``) is accepted as
+    a new ``best``, after which nothing improves and the learning rate decays
+    every ``patience + 1`` evaluations. NaN is a bad epoch, as in both.
+
+  Args:
+    lr: the optimizer's initial learning rate, >= 0.
+    mode: ``"min"`` or ``"max"``. Static.
+    factor: in (0, 1) (PyTorch also accepts <= 0; here that raises).
+    patience: whole number >= 0.
+    threshold: >= 0.
+    threshold_mode: ``"rel"`` or ``"abs"``. Static.
+    cooldown: whole number >= 0.
+    min_lr: a scalar >= 0 (one parameter group).
+    eps: >= 0.
+
+    Traced values behave as documented in :func:`jaxsched.reduce_on_plateau`.
+
+  Returns:
+    A :class:`jaxsched.ReduceOnPlateau` whose ``p(state)`` is the learning rate.
+
+  Example:
+    >>> from jaxsched.compat import torch as jt
+    >>> p = jt.ReduceLROnPlateau(0.1, patience=0)
+    >>> state = p.init()
+    >>> for loss in [-1.0, -0.99995, -0.9999, -0.999]:  # each one worse
+    ...   state = p.update(state, value=loss)
+    ...   print(f"{float(p(state)):.4f}")  # PyTorch: -0.99995 and -0.9999 'improve'
+    0.1000
+    0.1000
+    0.1000
+    0.0100
+
+  References:
+    PyTorch ``torch.optim.lr_scheduler.ReduceLROnPlateau``; the golden table
+    ``tests/golden/plateau_torch.json`` is produced by the real PyTorch.
+  """
+  return _plateau.build("ReduceLROnPlateau", factor=factor, patience=patience,
+                        mode=mode,
+                threshold=threshold, threshold_mode=threshold_mode,
+                cooldown=cooldown, init_value=lr, min_value=min_lr, eps=eps,
+                accumulation=1, value_name="lr", min_name="min_lr",
+                torch_rule=True)

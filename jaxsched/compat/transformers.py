@@ -36,9 +36,9 @@ from jaxsched._base import Schedule
 from jaxsched._combinators import join, warmup
 from jaxsched._cosine import cosine_restarts, warmup_stable_decay
 from jaxsched._decay import constant, inverse_sqrt, linear, polynomial
-from jaxsched._plateau import ReduceLROnPlateau
 from jaxsched._ported import cosine_wave
-from jaxsched.compat import _args as A
+from jaxsched.compat import _args
+from jaxsched.compat.torch import ReduceLROnPlateau
 
 __all__ = [
     "SCHEDULER_NAMES",
@@ -60,35 +60,25 @@ _P = "compat.transformers."
 
 
 def _last(fn: str, value: Any) -> None:
-  A.last_epoch(_P + fn, value)
+  _args.last_epoch(_P + fn, value)
 
 
 def _lr(fn: str, lr: Any) -> Any:
-  return A.fl(_check.number(_P + fn, "lr", lr, lo=0,
-                            fix="Pass the optimizer's learning rate (>= 0)."))
+  return _args.learning_rate(_P + fn, lr)
 
 
 def _steps(fn: str, name: str, x: Any, lo: int = 0) -> Any:
-  return _check.number(_P + fn, name, x, lo=lo, integer=True,
-                       fix="Pass a whole number of steps.")
-
-
-def _sub(a: Any, b: Any) -> Any:
-  return a - b if not A.traced(a, b) else jnp.asarray(a) - jnp.asarray(b)
-
-
-def _add(a: Any, b: Any) -> Any:
-  return a + b if not A.traced(a, b) else jnp.asarray(a) + jnp.asarray(b)
+  return _check.steps(_P + fn, name, x, lo=lo)
 
 
 def _span(n: Any, w: Any) -> Any:
   """``max(1, N - W)``: transformers' decay length."""
-  return A.steps_max(_sub(n, w), 1)
+  return _args.steps_max(_args.sub(n, w), 1)
 
 
 def _ramp(lr: Any, w: Any) -> Schedule:
   """``lr * k / max(1, W)`` for ``k < W`` (the other pieces take over at W)."""
-  return linear(0.0, lr, A.steps_max(w, 1))
+  return linear(0.0, lr, _args.steps_max(w, 1))
 
 
 def _after_warmup(lr: Any, w: Any, main: Schedule) -> Schedule:
@@ -96,19 +86,14 @@ def _after_warmup(lr: Any, w: Any, main: Schedule) -> Schedule:
   return join([_ramp(lr, w), main], [w])
 
 
-def _advanced(s: Schedule) -> Schedule:
-  """``s(r + 1)``: a join whose second piece starts at step -1."""
-  return join([constant(0.0), s], [-1])
-
-
 def _cycles(fn: str, c: Any) -> Any:
-  return A.fl(_check.number(_P + fn, "num_cycles", c, lo=0, lo_open=True,
+  return _args.as_float(_check.number(_P + fn, "num_cycles", c, lo=0, lo_open=True,
                             fix="Pass a positive number of cosine waves, e.g. 0.5."))
 
 
 def _wave(top: Any, bottom: Any, span: Any, cycles: Any) -> Schedule:
   """``bottom + (top - bottom)(1 + cos(2 pi c r / span)) / 2`` for all r >= 0."""
-  return cosine_wave(top, bottom, A.div(span, A.mul(2.0, cycles)))
+  return cosine_wave(top, bottom, _args.div(span, _args.mul(2.0, cycles)))
 
 
 def _min_rate(fn: str, lr: Any, min_lr: Any, min_lr_rate: Any) -> Any:
@@ -117,13 +102,13 @@ def _min_rate(fn: str, lr: Any, min_lr: Any, min_lr_rate: Any) -> Any:
         f"{_P}{fn}: only one of `min_lr` and `min_lr_rate` may be set, got "
         f"min_lr={min_lr!r}, min_lr_rate={min_lr_rate!r}. Pass one of them.")
   if min_lr is not None:
-    return A.div(_check.number(_P + fn, "min_lr", min_lr, lo=0,
+    return _args.div(_check.number(_P + fn, "min_lr", min_lr, lo=0,
                                fix="Pass the final learning rate."), lr)
   if min_lr_rate is None:
     raise ValueError(
         f"{_P}{fn}: one of `min_lr` or `min_lr_rate` must be set, got both None. "
         "Pass e.g. min_lr_rate=0.1 (in lr_scheduler_kwargs with the Trainer).")
-  return A.fl(_check.number(_P + fn, "min_lr_rate", min_lr_rate, lo=0,
+  return _args.as_float(_check.number(_P + fn, "min_lr_rate", min_lr_rate, lo=0,
                             fix="Pass the final learning rate as a fraction of lr."))
 
 
@@ -204,8 +189,9 @@ def get_linear_schedule_with_warmup(lr: Any, num_warmup_steps: int,
   base = _lr(fn, lr)
   w = _steps(fn, "num_warmup_steps", num_warmup_steps)
   n = _steps(fn, "num_training_steps", num_training_steps)
-  span = _sub(n, w)
-  top = A.where(jnp.asarray(span) > 0 if A.traced(span) else span > 0, base, 0.0)
+  span = _args.sub(n, w)
+  positive = jnp.asarray(span) > 0 if _args.traced(span) else span > 0
+  top = _args.where(positive, base, 0.0)
   return _after_warmup(base, w, linear(top, 0.0, _span(n, w)))
 
 
@@ -285,9 +271,9 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
   w = _steps(fn, "num_warmup_steps", num_warmup_steps)
   n = _steps(fn, "num_training_steps", num_training_steps)
   span = _span(n, w)
-  period = A.div(span, _cycles(fn, num_cycles))
+  period = _args.div(span, _cycles(fn, num_cycles))
   return join([_ramp(base, w), cosine_restarts(base, period), constant(0.0)],
-              [w, _add(w, span)])
+              [w, _args.add(w, span)])
 
 
 def get_polynomial_decay_schedule_with_warmup(
@@ -324,15 +310,15 @@ def get_polynomial_decay_schedule_with_warmup(
   fn = "get_polynomial_decay_schedule_with_warmup"
   _last(fn, last_epoch)
   base = _lr(fn, lr)
-  end = A.fl(_check.number(_P + fn, "lr_end", lr_end))
-  if not A.traced(base, end) and not base > end:
+  end = _args.as_float(_check.number(_P + fn, "lr_end", lr_end))
+  if not _args.traced(base, end) and not base > end:
     raise ValueError(
         f"{_P}{fn}: `lr_end` must be smaller than lr={base}, got lr_end={end}. "
         "Pass a smaller final learning rate (transformers requires it too).")
   w = _steps(fn, "num_warmup_steps", num_warmup_steps)
   n = _steps(fn, "num_training_steps", num_training_steps)
-  span = _sub(n, w)
-  if not A.traced(span) and span < 1:
+  span = _args.sub(n, w)
+  if not _args.traced(span) and span < 1:
     raise ValueError(
         f"{_P}{fn}: `num_training_steps` must be > num_warmup_steps={w}, got "
         f"num_training_steps={n}. Train longer than the warmup.")
@@ -443,7 +429,7 @@ def get_cosine_with_min_lr_schedule_with_warmup(
   rate = _min_rate(fn, base, min_lr, min_lr_rate)
   w = _steps(fn, "num_warmup_steps", num_warmup_steps)
   n = _steps(fn, "num_training_steps", num_training_steps)
-  return _after_warmup(base, w, _wave(base, A.mul(base, rate), _span(n, w),
+  return _after_warmup(base, w, _wave(base, _args.mul(base, rate), _span(n, w),
                                       _cycles(fn, num_cycles)))
 
 
@@ -489,12 +475,12 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
   w = _steps(fn, "num_warmup_steps", num_warmup_steps)
   n = _steps(fn, "num_training_steps", num_training_steps)
   if warmup_lr_rate is None:
-    ramp = _advanced(_ramp(base, w))                     # lr (k + 1) / W
+    ramp = _args.advanced(_ramp(base, w))                     # lr (k + 1) / W
   else:
-    rw = A.fl(_check.number(_P + fn, "warmup_lr_rate", warmup_lr_rate))
-    ramp = linear(A.mul(base, rw), base, A.steps_max(_sub(w, 1), 1))
-  wave = _wave(base, A.mul(base, rate), _span(n, w), _cycles(fn, num_cycles))
-  return join([ramp, _advanced(wave)], [w])
+    rw = _args.as_float(_check.number(_P + fn, "warmup_lr_rate", warmup_lr_rate))
+    ramp = linear(_args.mul(base, rw), base, _args.steps_max(_args.sub(w, 1), 1))
+  wave = _wave(base, _args.mul(base, rate), _span(n, w), _cycles(fn, num_cycles))
+  return join([ramp, _args.advanced(wave)], [w])
 
 
 _SHAPES = {"linear": "linear", "cosine": "cosine", "1-sqrt": "sqrt"}
@@ -553,8 +539,8 @@ def get_wsd_schedule(lr: Any, num_warmup_steps: int, num_decay_steps: int,
         "both None. Pass num_training_steps=N.")
   if num_stable_steps is None:
     n = _steps(fn, "num_training_steps", num_training_steps)
-    stable = _sub(_sub(n, w), d)
-    if not A.traced(stable) and stable < 0:
+    stable = _args.sub(_args.sub(n, w), d)
+    if not _args.traced(stable) and stable < 0:
       raise ValueError(
           f"{_P}{fn}: `num_training_steps` must be >= num_warmup_steps + "
           f"num_decay_steps = {w + d}, got num_training_steps={n}. Train longer, "
@@ -563,11 +549,11 @@ def get_wsd_schedule(lr: Any, num_warmup_steps: int, num_decay_steps: int,
     stable = _steps(fn, "num_stable_steps", num_stable_steps)
   warm = _SHAPES[_check.choice(_P + fn, "warmup_type", warmup_type, tuple(_SHAPES))]
   kind = _check.choice(_P + fn, "decay_type", decay_type, tuple(_SHAPES))
-  r = A.fl(_check.in_range(_P + fn, "min_lr_ratio", min_lr_ratio, 0.0, 1.0,
+  r = _args.as_float(_check.in_range(_P + fn, "min_lr_ratio", min_lr_ratio, 0.0, 1.0,
                            "Pass the final learning rate as a fraction of lr.",
                            lo_open=False, hi_open=False))
-  floor = A.mul(base, r)
-  length = A.steps_max(d, 1)
+  floor = _args.mul(base, r)
+  length = _args.steps_max(d, 1)
   if kind == "linear":
     decay = linear(base, floor, length)
   elif kind == "1-sqrt":
@@ -575,10 +561,10 @@ def get_wsd_schedule(lr: Any, num_warmup_steps: int, num_decay_steps: int,
                                 end_value=floor, decay_shape="sqrt")
   else:
     decay = _wave(base, floor, length, _cycles(fn, num_cycles))
-  start = _add(w, stable)
+  start = _args.add(w, stable)
   return join([warmup(constant(base), w, init_value=floor, shape=warm),
                constant(base), decay, constant(floor)],
-              [w, start, _add(start, d)])
+              [w, start, _args.add(start, d)])
 
 
 SCHEDULER_NAMES = (
@@ -644,9 +630,7 @@ def get_scheduler(name: str, lr: Any, num_warmup_steps: int | None = None,
         f"{fn}: `name` must be a schedule of the step, got name='greedy' (GreedyLR "
         "adapts to the loss, with no jaxsched equivalent). Use "
         "'reduce_lr_on_plateau' or one of the step-driven names.")
-  if key not in _FUNCS:
-    raise ValueError(f"{fn}: `name` must be one of {', '.join(SCHEDULER_NAMES)}, got "
-                     f"name={name!r}. Pass one of them.")
+  _check.choice(fn, "name", key, tuple(_FUNCS))
   make = _FUNCS[key]
   if key == "constant":
     return make(lr)
