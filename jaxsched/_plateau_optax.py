@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from jaxsched import _check, _frameworks, _pytree, _shapes
@@ -43,11 +44,17 @@ class PlateauScheduleState:
       numbers, so that :func:`plateau_step` needs only the state. ``None``
       for a custom plateau that is not a pytree (then the schedule's own
       plateau decides, and :func:`plateau_step` cannot reach it).
+    single: structure, set by ``init``: ``True`` when the plateau's
+      ``accumulation`` was a concrete 1, so that every metric is one decision
+      and the compiled update has no accumulation window, although the rule's
+      numbers are traced inside ``jit`` or ``scan``. A rule swapped into the
+      state later must keep ``accumulation=1``.
   """
 
   count: Any
   plateau: Any
   rule: Any
+  single: bool = _pytree.static(default=False)
 
 
 @_pytree.dataclass
@@ -61,10 +68,13 @@ class ScaleByPlateauState:
     plateau: the plateau's state (:class:`PlateauState`).
     rule: the plateau (a :class:`ReduceOnPlateau`), copied by ``init``
       (``None`` for a custom plateau that is not a pytree).
+    single: structure: ``True`` when ``accumulation`` was a concrete 1 at
+      ``init`` (as in :class:`PlateauScheduleState`).
   """
 
   plateau: Any
   rule: Any
+  single: bool = _pytree.static(default=False)
 
   @property
   def value(self) -> Any:
@@ -88,7 +98,8 @@ class PlateauSchedule:
     """Count 0, the plateau's initial state and the plateau itself."""
     return PlateauScheduleState(count=jnp.zeros((), jnp.int32),
                                 plateau=self.plateau.init(),
-                                rule=_as_leaves(self.plateau))
+                                rule=_as_leaves(self.plateau),
+                                single=_decides_every_metric(self.plateau))
 
   def update(self, state: PlateauScheduleState, value: Any = None,
              **extra_args: Any) -> PlateauScheduleState:
@@ -105,7 +116,8 @@ class PlateauSchedule:
       return dataclasses.replace(state, count=count)
     rule = self.plateau if state.rule is None else state.rule
     return dataclasses.replace(state, count=count,
-                               plateau=_feed(rule, state.plateau, value))
+                               plateau=_feed(rule, state.plateau, value,
+                                             state.single))
 
   def __call__(self, state: PlateauScheduleState, **extra_args: Any) -> jax.Array:
     """The learning rate ``schedule(count) * plateau(plateau_state)``."""
@@ -155,8 +167,23 @@ def _checked_state(fn: str, state: Any) -> PlateauScheduleState:
   return state
 
 
-def _feed(rule: Any, state: Any, value: Any) -> Any:
-  """``rule.update(state, value=value)``: one metric into one plateau."""
+def _decides_every_metric(plateau: Any) -> bool:
+  """Whether ``plateau.accumulation`` is a concrete 1 (or absent)."""
+  acc = getattr(plateau, "accumulation", None)
+  if acc is None or _check.is_traced(acc) or np.ndim(acc) != 0:
+    return False
+  return bool(np.asarray(acc) == 1)
+
+
+def _feed(rule: Any, state: Any, value: Any, single: bool = False) -> Any:
+  """``rule.update(state, value=value)``: one metric into one plateau.
+
+  ``single`` (the state's flag): the rule's accumulation is 1, given as a
+  concrete number so that the update compiles without the accumulation window
+  even where the state's copy of the rule is traced.
+  """
+  if single and hasattr(rule, "accumulation"):
+    rule = dataclasses.replace(rule, accumulation=1)
   return rule.update(state, value=value)
 
 
@@ -280,14 +307,16 @@ def scale_by_plateau(plateau: Any) -> optax.GradientTransformationExtraArgs:
 
   def init_fn(params: Any) -> ScaleByPlateauState:
     del params
-    return ScaleByPlateauState(plateau=plateau.init(), rule=_as_leaves(plateau))
+    return ScaleByPlateauState(plateau=plateau.init(), rule=_as_leaves(plateau),
+                               single=_decides_every_metric(plateau))
 
   def update_fn(updates: Any, state: Any, params: Any = None, *,
                 value: Any = None, **extra_args: Any) -> tuple[Any, Any]:
     del params, extra_args
     rule = plateau if state.rule is None else state.rule
     if value is not None:
-      state = dataclasses.replace(state, plateau=_feed(rule, state.plateau, value))
+      state = dataclasses.replace(
+          state, plateau=_feed(rule, state.plateau, value, state.single))
     scale = jnp.asarray(rule(state.plateau))
     updates = jax.tree.map(lambda u: u * scale.astype(u.dtype), updates)
     return updates, state
@@ -373,7 +402,8 @@ def plateau_step(opt_state: Any, value: Any) -> Any:
           "Pass value= to the optimizer's update instead, or use "
           "jaxsched.reduce_on_plateau(...).")
     fed.append(type(node).__name__)
-    return dataclasses.replace(node, plateau=_feed(node.rule, node.plateau, value))
+    return dataclasses.replace(
+        node, plateau=_feed(node.rule, node.plateau, value, node.single))
 
   new = jax.tree.map(feed, opt_state, is_leaf=_is_holder)
   if not fed:
