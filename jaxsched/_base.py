@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -201,7 +202,7 @@ class Schedule:
     return {field.name: getattr(self, field.name)
             for field in dataclasses.fields(self)}
 
-  def replace(self, **changes: Any) -> "Schedule":
+  def replace(self, **changes: Any) -> Schedule:
     """A copy with some arguments changed, validated as the constructor does."""
     _, make = _REGISTRY[self.name]
     args = self._args()
@@ -224,20 +225,20 @@ class Schedule:
   # The operators build combinators (product, scale, add). _combinators imports
   # this module and fills OPERATORS when it is imported (jaxsched/__init__.py
   # imports it), so _base never imports _combinators: no import cycle.
-  def __mul__(self, other: Any) -> "Schedule":
+  def __mul__(self, other: Any) -> Schedule:
     if isinstance(other, Schedule) or callable(other):
       return OPERATORS["product"]([self, other])
     return OPERATORS["scale"](self, other)
 
-  def __rmul__(self, other: Any) -> "Schedule":
+  def __rmul__(self, other: Any) -> Schedule:
     if isinstance(other, Schedule) or callable(other):
       return OPERATORS["product"]([other, self])
     return OPERATORS["scale"](self, other)
 
-  def __add__(self, other: Any) -> "Schedule":
+  def __add__(self, other: Any) -> Schedule:
     return OPERATORS["add"]([self, other])
 
-  def __radd__(self, other: Any) -> "Schedule":
+  def __radd__(self, other: Any) -> Schedule:
     return OPERATORS["add"]([other, self])
 
   # -- comparison and display ----------------------------------------------
@@ -287,7 +288,7 @@ def _leaf_key(x: Any) -> Any:
 _REPR_DEPTH = 6  # nested schedules shown in full; deeper ones as name(...)
 
 
-def _repr(s: "Schedule", depth: int) -> str:
+def _repr(s: Schedule, depth: int) -> str:
   if depth >= _REPR_DEPTH:
     return f"{s.name}(...)"
   if type(s).__repr__ is not Schedule.__repr__:
@@ -365,7 +366,7 @@ MAX_DEPTH = 100  # schedules nested inside schedules, in a config
 RENAMED = {"sum": "add"}  # old config names, still read by from_config
 
 
-def _from_config(config: Any, depth: int) -> "Schedule":
+def _from_config(config: Any, depth: int) -> Schedule:
   if isinstance(config, str):
     try:
       config = json.loads(config)

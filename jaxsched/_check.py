@@ -31,7 +31,8 @@ Every message names the function, the argument, the value and a fix.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp

@@ -18,11 +18,19 @@ import argparse
 import functools
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from jaxsched import _cli_cache, _cli_index
-from jaxsched._cli_common import (OUT_FLAG, PROG, UsageError, clip, one_line,
-                                  positive_float, whole_number)
+from jaxsched._cli_common import (
+  OUT_FLAG,
+  PROG,
+  UsageError,
+  clip,
+  one_line,
+  positive_float,
+  whole_number,
+)
 
 COMMANDS = ("families", "show", "plot", "range-test", "demo")
 

@@ -9,7 +9,8 @@ timm's ``param_groups_layer_decay``): a depth per leaf picks
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp

@@ -221,7 +221,7 @@ class ReduceOnPlateau:
         acc_nonfinite=jnp.zeros_like(state.acc_nonfinite),
     )
 
-  def replace(self, **changes: Any) -> "ReduceOnPlateau":
+  def replace(self, **changes: Any) -> ReduceOnPlateau:
     """``dataclasses.replace(self, **changes)`` (not re-validated)."""
     return dataclasses.replace(self, **changes)
 
@@ -331,7 +331,8 @@ def reduce_on_plateau(*, factor: Any = 0.1, patience: Any = 10, mode: str = "min
   * NaN and infinite metrics are never an improvement (a bad epoch) and never
     enter ``best``. PyTorch also counts NaN as a bad epoch, but it accepts
     ``-inf`` (mode ``"min"``) or ``inf`` (``"max"``) as a new best, after which
-    nothing ever improves again. :func:`jaxsched.compat.torch.ReduceLROnPlateau` keeps PyTorch's rule.
+    nothing ever improves again. :func:`jaxsched.compat.torch.ReduceLROnPlateau`
+    keeps PyTorch's rule.
 
   Counters saturate at ``2**31 - 1`` instead of wrapping.
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import inspect
 import os
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def check_image_path(owner: str, name: str, path: str) -> str:
     >>> check_image_path("jaxsched demo", "--out", "demo.txt")
     Traceback (most recent call last):
     ...
-    ValueError: jaxsched demo: `--out` must end in an image suffix, got --out='demo.txt' (suffix '.txt'). ...
+    ValueError: jaxsched demo: `--out` must end in an image suffix, got --out='demo.txt' ...
   """
   shown = f"{name}={path!r}"
   if not path:

@@ -99,8 +99,9 @@ def warmup_decay_ratio(peak_value: Any, total_steps: Any, *,
 
   The ceil is of the decimal product: a product within two float ulps of a whole
   number is that number, so 0.07 of 100 steps is 7 (transformers' float
-  arithmetic gives ``ceil(7.000000000000001) = 8``). Lengths are computed in the default float dtype, so the
-  ratios may be traced: a ``jax.vmap`` over ``warmup_ratio`` compiles once.
+  arithmetic gives ``ceil(7.000000000000001) = 8``). Lengths are computed in the
+  default float dtype, so the ratios may be traced: a ``jax.vmap`` over
+  ``warmup_ratio`` compiles once.
 
   Args:
     peak_value: ``v_p``.

@@ -15,7 +15,8 @@ an unselected branch), and keep integer steps integer where exactness matters:
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -291,7 +292,7 @@ class Phase(NamedTuple):
   done: Array
   left: Array
 
-  def reversed(self) -> "Phase":
+  def reversed(self) -> Phase:
     """The same phase run backwards (for rising ramps)."""
     return Phase(self.left, self.done)
 

@@ -30,7 +30,8 @@ Range-test suggestions: ``jaxsched.RangeTestResult.suggestion`` has fastai's
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
