@@ -24,6 +24,8 @@ _REGISTRY: dict[str, tuple[type, Callable[..., Any]]] = {}
 OPERATORS: dict[str, Callable[..., Any]] = {}
 
 
+@_pytree.dataclass_transform(frozen_default=True,
+                             field_specifiers=(dataclasses.field, _pytree.static))
 def register(name: str) -> Callable[[type], type]:
   """Makes ``cls`` a frozen dataclass pytree and records it under ``name``.
 

@@ -18,9 +18,15 @@ registered with ``jax.tree_util.register_dataclass``, so ``jax.jit``,
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import jax
+
+if TYPE_CHECKING:
+  from typing_extensions import dataclass_transform
+else:  # only type checkers read it (typing has it from Python 3.11)
+  def dataclass_transform(**_: Any) -> Any:
+    return lambda f: f
 
 T = TypeVar("T", bound=type)
 
@@ -37,6 +43,7 @@ def is_static(field: dataclasses.Field) -> bool:
   return bool(field.metadata.get("static"))
 
 
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, static))
 def dataclass(cls: T | None = None, *, eq: bool = True, repr: bool = True) -> Any:  # pylint: disable=redefined-builtin
   """Makes ``cls`` a frozen dataclass registered as a pytree.
 
