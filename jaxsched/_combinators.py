@@ -58,7 +58,7 @@ class Warmup(Schedule):
   schedule: Schedule
   warmup_steps: Any
   init_value: Any = 0.0
-  shape: str = static("linear")
+  shape: str = static(default="linear")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     (w,) = concrete(self.name, self.warmup_steps)

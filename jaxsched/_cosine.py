@@ -234,7 +234,7 @@ class WarmupStableDecay(Schedule):
   total_steps: Any
   init_value: Any = 0.0
   end_value: Any = 0.0
-  decay_shape: str = static("linear")
+  decay_shape: str = static(default="linear")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     w, d, t = concrete(self.name, self.warmup_steps, self.decay_steps,

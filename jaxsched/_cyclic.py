@@ -25,7 +25,7 @@ class Cyclic(Schedule):
   step_size_up: Any
   step_size_down: Any
   gamma: Any = 1.0
-  mode: str = static("triangular")
+  mode: str = static(default="triangular")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     u, d = concrete(self.name, self.step_size_up, self.step_size_down)
@@ -163,8 +163,8 @@ class OneCycle(_OneCyclePhases):
   pct_start: Any = 0.3
   div_factor: Any = 25.0
   final_div_factor: Any = 1e4
-  anneal: str = static("cos")
-  three_phase: bool = static(False)
+  anneal: str = static(default="cos")
+  three_phase: bool = static(default=False)
 
   def _boundary_values(self) -> list[Array]:
     peak = _shapes.to_float(self.peak_value)
@@ -241,8 +241,8 @@ class OneCycleMomentum(_OneCyclePhases):
   base_value: Any = 0.85
   max_value: Any = 0.95
   pct_start: Any = 0.3
-  anneal: str = static("cos")
-  three_phase: bool = static(False)
+  anneal: str = static(default="cos")
+  three_phase: bool = static(default=False)
 
   def _boundary_values(self) -> list[Array]:
     lo, hi = _shapes.to_float(self.base_value), _shapes.to_float(self.max_value)

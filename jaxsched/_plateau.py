@@ -99,9 +99,9 @@ class ReduceOnPlateau:
   min_value: Any
   eps: Any
   accumulation: Any
-  mode: str = _pytree.static("min")
-  threshold_mode: str = _pytree.static("rel")
-  torch_rule: bool = _pytree.static(False)
+  mode: str = _pytree.static(default="min")
+  threshold_mode: str = _pytree.static(default="rel")
+  torch_rule: bool = _pytree.static(default=False)
 
   def init(self) -> PlateauState:
     """The state before the first metric: ``value = init_value``, no best yet."""

@@ -5,8 +5,8 @@ range-test results are all declared the same way::
 
     @_pytree.dataclass
     class State:
-      count: Any                        # a leaf: traced under jit/vmap
-      mode: str = _pytree.static("min")  # structure: part of the treedef
+      count: Any                                # a leaf: traced under jit/vmap
+      mode: str = _pytree.static(default="min")  # structure: part of the treedef
 
 Every field is a pytree child unless marked with :func:`static`, in which case
 it is metadata (hashable, compared by ``==`` when JAX matches treedefs). The

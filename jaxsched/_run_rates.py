@@ -44,7 +44,7 @@ class WarmupDecayRatio(Schedule):
   decay_ratio: Any = None
   min_lr_ratio: Any = 0.0
   init_lr_ratio: Any = 0.0
-  decay_shape: str = static("cosine")
+  decay_shape: str = static(default="cosine")
 
   def lengths(self) -> tuple[Array, Array]:
     """The warmup and decay lengths ``(W, D)`` in steps (float arrays)."""
@@ -170,7 +170,7 @@ class BatchScale(Schedule):
   schedule: Schedule
   batch_size: Any
   base_batch_size: Any = 256
-  rule: str = static("linear")
+  rule: str = static(default="linear")
 
   def factor(self) -> Array:
     """The multiplier ``(B / B_0)^p`` (``p = 1`` linear, ``1/2`` sqrt)."""
