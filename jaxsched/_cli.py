@@ -19,7 +19,7 @@ import functools
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from jaxsched import _cli_cache, _cli_index
 from jaxsched._cli_common import (
@@ -38,7 +38,7 @@ COMMANDS = ("families", "show", "plot", "range-test", "demo")
 class _Parser(argparse.ArgumentParser):
   """argparse, but a usage error is one line on stderr (no usage block)."""
 
-  def error(self, message: str) -> Any:  # type: ignore[override]
+  def error(self, message: str) -> NoReturn:
     raise UsageError(f"{message} (see '{self.prog} --help')")
 
 

@@ -127,7 +127,8 @@ def persistent_cache(enabled: bool) -> Iterator[str | None]:
   """
   import jax  # pylint: disable=import-outside-toplevel
   on = enabled and not disabled_by_env()
-  path = (jax.config.jax_compilation_cache_dir or cache_dir()) if on else None
+  config: Any = jax.config  # options are run-time attributes: untyped
+  path = (config.jax_compilation_cache_dir or cache_dir()) if on else None
   if path is not None:
     try:
       os.makedirs(path, exist_ok=True)

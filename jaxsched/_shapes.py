@@ -34,10 +34,12 @@ def float_dtype() -> np.dtype:
   The one definition in the package (``_check.float_dtype`` is this function);
   cheap, so checks may call it for every hyperparameter.
   """
-  return _FLOAT64 if jax.config.jax_enable_x64 else _FLOAT32
+  return _FLOAT64 if _JAX_CONFIG.jax_enable_x64 else _FLOAT32
 
 
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+# JAX's options are attributes set at run time, unknown to type checkers
+_JAX_CONFIG: Any = jax.config
 
 
 def to_float(x: Any) -> Array:
