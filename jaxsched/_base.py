@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -16,8 +16,8 @@ from jaxsched._pytree import static as static  # re-exported: families import it
 
 Array = jax.Array
 
-# name -> (class, factory)
-_REGISTRY: dict[str, tuple[type, Callable[..., Any]]] = {}
+# name -> (class, factory); the factory is None until @factory records it
+_REGISTRY: dict[str, tuple[type, Callable[..., Any] | None]] = {}
 
 # "product", "scale", "add" -> the combinator the arithmetic operators build;
 # filled by jaxsched._combinators (see Schedule.__mul__)
@@ -35,7 +35,7 @@ def register(name: str) -> Callable[[type], type]:
   schedules), Python numbers stored as 0-d NumPy arrays (:func:`as_leaf`).
   """
 
-  def deco(cls: type) -> type:
+  def deco(cls: Any) -> Any:  # Any: it sets attributes on the class
     user_post_init = cls.__dict__.get("__post_init__")
 
     def __post_init__(self) -> None:
@@ -110,6 +110,7 @@ def cycle_starts(period: float, mult: float, horizon: float,
   given. ``mult`` below 1 acts as 1. The traced counterpart, which finds the
   cycle of a step, is ``_shapes.cycle_index``.
   """
+  out: list[float]
   out, start, length = [], 0.0, max(float(period), 1e-300)
   while (start <= horizon and len(out) < MAX_EVENTS
          and (limit is None or len(out) <= limit)):
@@ -154,6 +155,8 @@ class Schedule:
   """
 
   name: ClassVar[str] = "schedule"
+  if TYPE_CHECKING:  # every subclass is a dataclass (see register)
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
   def _value(self, k: Array) -> Array:  # pragma: no cover - abstract
     raise NotImplementedError
@@ -207,6 +210,7 @@ class Schedule:
   def replace(self, **changes: Any) -> Schedule:
     """A copy with some arguments changed, validated as the constructor does."""
     _, make = _REGISTRY[self.name]
+    assert make is not None  # every registered family records its factory
     args = self._args()
     unknown = set(changes) - set(args)
     if unknown:
@@ -252,6 +256,8 @@ class Schedule:
     """
     if type(self) is not type(other):
       return NotImplemented
+    ta: Any  # PyTreeDef: untyped (jaxlib ships no stubs)
+    tb: Any
     la, ta = jax.tree_util.tree_flatten(self)
     lb, tb = jax.tree_util.tree_flatten(other)
     if ta != tb:
@@ -403,6 +409,7 @@ def _from_config(config: Any, depth: int) -> Schedule:
         f"got a {name!r} at depth {depth}. Flatten it: a join, product or sum "
         "takes a list of schedules.")
   _, make = _REGISTRY[name]
+  assert make is not None  # checked above
   kwargs = {k: _rebuild(name, k, v, depth) for k, v in config.items()
             if k != "name"}
   try:
@@ -451,4 +458,6 @@ def family_factory(name: str) -> Callable[..., Any]:
   if name not in _REGISTRY or _REGISTRY[name][1] is None:
     raise ValueError(f"unknown family name={name!r}. Use one of: "
                      f"{', '.join(families())}.")
-  return _REGISTRY[name][1]
+  make = _REGISTRY[name][1]
+  assert make is not None  # checked above
+  return make

@@ -18,7 +18,7 @@ registered with ``jax.tree_util.register_dataclass``, so ``jax.jit``,
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import jax
 
@@ -28,7 +28,7 @@ else:  # only type checkers read it (typing has it from Python 3.11)
   def dataclass_transform(**_: Any) -> Any:
     return lambda f: f
 
-T = TypeVar("T", bound=type)
+T = TypeVar("T")
 
 
 def static(default: Any = dataclasses.MISSING) -> Any:
@@ -44,7 +44,7 @@ def is_static(field: dataclasses.Field) -> bool:
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, static))
-def dataclass(cls: T | None = None, *, eq: bool = True, repr: bool = True) -> Any:  # pylint: disable=redefined-builtin
+def dataclass(cls: type[T] | None = None, *, eq: bool = True, repr: bool = True) -> Any:  # pylint: disable=redefined-builtin
   """Makes ``cls`` a frozen dataclass registered as a pytree.
 
   Args:
@@ -57,9 +57,9 @@ def dataclass(cls: T | None = None, *, eq: bool = True, repr: bool = True) -> An
     The class, or a decorator when called with keywords only.
   """
 
-  def deco(c: T) -> T:
+  def deco(c: type[T]) -> type[T]:
     c = dataclasses.dataclass(frozen=True, eq=eq, repr=repr)(c)
-    fields = dataclasses.fields(c)
+    fields = dataclasses.fields(cast(Any, c))  # a dataclass now
     jax.tree_util.register_dataclass(
         c, data_fields=[fd.name for fd in fields if not is_static(fd)],
         meta_fields=[fd.name for fd in fields if is_static(fd)])

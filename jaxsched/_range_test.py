@@ -404,7 +404,8 @@ def _check_train_step(train_step, state, batch_fn, batch_xs, dtype) -> None:
         f"{_describe(loss)}. Reduce the loss to one number (e.g. jnp.mean) "
         f"before returning it.")
   want = jax.eval_shape(lambda s: s, state)
-  if jax.tree.structure(new_state) != jax.tree.structure(want):
+  got: Any = jax.tree.structure(new_state)  # PyTreeDef: untyped
+  if got != jax.tree.structure(want):
     raise ValueError(
         f"{_FN}: `train_step` must return a state with the structure of `state`, "
         f"got {jax.tree.structure(new_state)} for {jax.tree.structure(want)}. "
