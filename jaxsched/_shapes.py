@@ -348,7 +348,7 @@ def periods(elapsed: Any, length: Any, staircase: bool) -> Array:
   return safe_div(to_float(elapsed), to_float(length))
 
 
-def safe_pow(x: Array, p: Array) -> Array:
+def safe_pow(x: Any, p: Any) -> Array:
   """``x ** p`` for ``x >= 0``, with ``0 ** 0 = 1`` and finite gradients at 0."""
   x, p = to_float(x), to_float(p)
   pos = x > 0
@@ -394,8 +394,8 @@ def cos_anneal(a: Any, b: Any, frac: Any, exponent: Any = 1.0) -> Array:
   s = jnp.maximum(jnp.sin((0.5 * jnp.pi) * ph.left), 0.0)
   # concrete exponent 1: the square itself (what XLA folds pow(s, 2) into)
   w = s * s if _concrete(exponent) == 1.0 else safe_pow(s, 2.0 * to_float(exponent))
-  if _concrete(b) == 0.0 and _concrete(a) is not None and not np.signbit(
-      _concrete(a)):
+  if _concrete(b) == 0.0 and (ca := _concrete(a)) is not None and not np.signbit(
+      ca):
     return to_float(a) * w  # = a w + 0 (1 - w): a w >= +0, so adding +0 changes nothing
   return mix(a, b, w)
 
