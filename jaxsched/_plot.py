@@ -159,6 +159,7 @@ def config_label(config: Mapping[str, Any]) -> str:
   from jaxsched import _base  # pylint: disable=import-outside-toplevel
   name = config.get("name", "?")
   args = {k: v for k, v in config.items() if k != "name"}
+  params: Mapping[str, inspect.Parameter]
   try:
     params = inspect.signature(_base.family_factory(name)).parameters
   except (ValueError, TypeError):
