@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -122,11 +122,12 @@ def _phases(k: Array, total_steps: Any, pct_start: Any, values: Sequence[Array],
     ends = [pct * total - 1.0, 2.0 * pct * total - 2.0, total - 1.0]
   shape = _shapes.ANNEALS[anneal]
   starts = [jnp.zeros_like(total)] + ends[:-1]
-  out = None
+  out: Array | None = None
   for j in reversed(range(len(ends))):
     ph = _shapes.phase_between(t, starts[j], ends[j])
     val = shape(values[j], values[j + 1], ph)
     out = val if out is None else jnp.where(t <= ends[j], val, out)
+  assert out is not None  # ends is never empty
   return out
 
 
@@ -143,6 +144,12 @@ class _OneCyclePhases(Schedule):
   Subclasses have ``total_steps``, ``pct_start``, ``anneal`` and
   ``three_phase`` fields and say the value at each phase boundary.
   """
+
+  if TYPE_CHECKING:  # the subclasses' dataclass fields
+    total_steps: Any
+    pct_start: Any
+    anneal: str
+    three_phase: bool
 
   def _boundary_values(self) -> list[Array]:  # pragma: no cover - abstract
     raise NotImplementedError
