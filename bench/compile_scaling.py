@@ -9,7 +9,8 @@ Python loop over boundaries (``piecewise_constant_schedule``) or over cycles
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax.numpy as jnp
 import numpy as np

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
@@ -93,7 +92,7 @@ def run(quick: bool) -> dict[str, Any]:
   times = C.run_times(exes, repeats)
   limit = times["limit: k.astype(f32) * 2.0"]
   rows = []
-  for fam, (ours, peer) in pairs.items():
+  for fam in pairs:
     a, b = times[f"jaxsched {fam}"], times[f"optax {fam}"]
     diff = float(jnp.max(jnp.abs(exes[f"jaxsched {fam}"][0](k) -
                                  exes[f"optax {fam}"][0](k))))

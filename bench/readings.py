@@ -27,7 +27,7 @@ def summary(cases: dict[str, Any]) -> str:
     rows.append(["2. sweep wall time, optax / jaxsched", ">= 10x",
                  f"{fmt(s['speedup_total'])}x; {s['compilations_per_sweep']['ours']}"
                  f" vs {s['compilations_per_sweep']['optax']} compilations "
-                 f"(compile time alone {fmt(s['optax']['compile_s'] / s['ours']['compile_s'])}x); final "
+                 f"(compile time alone {fmt(s['optax']['compile_s'] / s['ours']['compile_s'])}x); final "  # noqa: E501
                  f"losses max abs diff {fmt(s['final_loss_max_abs_diff'])}",
                  _met(s["met"])])
   o = cases.get("overhead")
@@ -98,7 +98,7 @@ def _compile(res: dict[str, Any]) -> str:
       "beyond, the cycle index is arithmetic), "
       "while optax's Python loop emits ops per boundary or cycle: "
       + ", ".join(f"{p} {lines10[p]} -> {lines100[p]} lines from n = 10 to 100"
-                  for p in sorted(lines10)) + ". History: `jnp.searchsorted` unrolled grew 2.7x (first run) to 4.2x "
+                  for p in sorted(lines10)) + ". History: `jnp.searchsorted` unrolled grew 2.7x (first run) to 4.2x "  # noqa: E501
       "(section 8) because XLA recomputed every earlier pass inside each later "
       "one; `method=\"scan\"` was flat but cost 1.42x optax on the 10M-step "
       "curve. The integer search of issue 16 (section 8) keeps the run time "

@@ -16,7 +16,8 @@ import math
 import os
 import sys
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 if __package__ in (None, ""):  # `python bench/run.py`
   sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -24,9 +25,16 @@ if __package__ in (None, ""):  # `python bench/run.py`
 import jax  # noqa: E402
 
 from bench import common as C  # noqa: E402
-from bench import compile_scaling, curve, overhead, plateau, sweep  # noqa: E402
-from bench import sweep_api, torch_step  # noqa: E402
-from bench import report  # noqa: E402
+from bench import (  # noqa: E402  # noqa: E402
+  compile_scaling,
+  curve,
+  overhead,
+  plateau,
+  report,  # noqa: E402
+  sweep,
+  sweep_api,
+  torch_step,
+)
 
 CASES = {
     "compile_scaling": compile_scaling,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Callable, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -15,14 +16,16 @@ from jaxsched._pytree import static as static  # re-exported: families import it
 
 Array = jax.Array
 
-# name -> (class, factory)
-_REGISTRY: dict[str, tuple[type, Callable[..., Any]]] = {}
+# name -> (class, factory); the factory is None until @factory records it
+_REGISTRY: dict[str, tuple[type, Callable[..., Any] | None]] = {}
 
 # "product", "scale", "add" -> the combinator the arithmetic operators build;
 # filled by jaxsched._combinators (see Schedule.__mul__)
 OPERATORS: dict[str, Callable[..., Any]] = {}
 
 
+@_pytree.dataclass_transform(frozen_default=True,
+                             field_specifiers=(dataclasses.field, _pytree.static))
 def register(name: str) -> Callable[[type], type]:
   """Makes ``cls`` a frozen dataclass pytree and records it under ``name``.
 
@@ -32,7 +35,7 @@ def register(name: str) -> Callable[[type], type]:
   schedules), Python numbers stored as 0-d NumPy arrays (:func:`as_leaf`).
   """
 
-  def deco(cls: type) -> type:
+  def deco(cls: Any) -> Any:  # Any: it sets attributes on the class
     user_post_init = cls.__dict__.get("__post_init__")
 
     def __post_init__(self) -> None:
@@ -107,6 +110,7 @@ def cycle_starts(period: float, mult: float, horizon: float,
   given. ``mult`` below 1 acts as 1. The traced counterpart, which finds the
   cycle of a step, is ``_shapes.cycle_index``.
   """
+  out: list[float]
   out, start, length = [], 0.0, max(float(period), 1e-300)
   while (start <= horizon and len(out) < MAX_EVENTS
          and (limit is None or len(out) <= limit)):
@@ -151,6 +155,8 @@ class Schedule:
   """
 
   name: ClassVar[str] = "schedule"
+  if TYPE_CHECKING:  # every subclass is a dataclass (see register)
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
   def _value(self, k: Array) -> Array:  # pragma: no cover - abstract
     raise NotImplementedError
@@ -201,9 +207,10 @@ class Schedule:
     return {field.name: getattr(self, field.name)
             for field in dataclasses.fields(self)}
 
-  def replace(self, **changes: Any) -> "Schedule":
+  def replace(self, **changes: Any) -> Schedule:
     """A copy with some arguments changed, validated as the constructor does."""
     _, make = _REGISTRY[self.name]
+    assert make is not None  # every registered family records its factory
     args = self._args()
     unknown = set(changes) - set(args)
     if unknown:
@@ -224,20 +231,20 @@ class Schedule:
   # The operators build combinators (product, scale, add). _combinators imports
   # this module and fills OPERATORS when it is imported (jaxsched/__init__.py
   # imports it), so _base never imports _combinators: no import cycle.
-  def __mul__(self, other: Any) -> "Schedule":
+  def __mul__(self, other: Any) -> Schedule:
     if isinstance(other, Schedule) or callable(other):
       return OPERATORS["product"]([self, other])
     return OPERATORS["scale"](self, other)
 
-  def __rmul__(self, other: Any) -> "Schedule":
+  def __rmul__(self, other: Any) -> Schedule:
     if isinstance(other, Schedule) or callable(other):
       return OPERATORS["product"]([other, self])
     return OPERATORS["scale"](self, other)
 
-  def __add__(self, other: Any) -> "Schedule":
+  def __add__(self, other: Any) -> Schedule:
     return OPERATORS["add"]([self, other])
 
-  def __radd__(self, other: Any) -> "Schedule":
+  def __radd__(self, other: Any) -> Schedule:
     return OPERATORS["add"]([other, self])
 
   # -- comparison and display ----------------------------------------------
@@ -249,6 +256,8 @@ class Schedule:
     """
     if type(self) is not type(other):
       return NotImplemented
+    ta: Any  # PyTreeDef: untyped (jaxlib ships no stubs)
+    tb: Any
     la, ta = jax.tree_util.tree_flatten(self)
     lb, tb = jax.tree_util.tree_flatten(other)
     if ta != tb:
@@ -287,7 +296,7 @@ def _leaf_key(x: Any) -> Any:
 _REPR_DEPTH = 6  # nested schedules shown in full; deeper ones as name(...)
 
 
-def _repr(s: "Schedule", depth: int) -> str:
+def _repr(s: Schedule, depth: int) -> str:
   if depth >= _REPR_DEPTH:
     return f"{s.name}(...)"
   if type(s).__repr__ is not Schedule.__repr__:
@@ -365,7 +374,7 @@ MAX_DEPTH = 100  # schedules nested inside schedules, in a config
 RENAMED = {"sum": "add"}  # old config names, still read by from_config
 
 
-def _from_config(config: Any, depth: int) -> "Schedule":
+def _from_config(config: Any, depth: int) -> Schedule:
   if isinstance(config, str):
     try:
       config = json.loads(config)
@@ -400,6 +409,7 @@ def _from_config(config: Any, depth: int) -> "Schedule":
         f"got a {name!r} at depth {depth}. Flatten it: a join, product or sum "
         "takes a list of schedules.")
   _, make = _REGISTRY[name]
+  assert make is not None  # checked above
   kwargs = {k: _rebuild(name, k, v, depth) for k, v in config.items()
             if k != "name"}
   try:
@@ -448,4 +458,6 @@ def family_factory(name: str) -> Callable[..., Any]:
   if name not in _REGISTRY or _REGISTRY[name][1] is None:
     raise ValueError(f"unknown family name={name!r}. Use one of: "
                      f"{', '.join(families())}.")
-  return _REGISTRY[name][1]
+  make = _REGISTRY[name][1]
+  assert make is not None  # checked above
+  return make

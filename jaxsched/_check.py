@@ -31,7 +31,8 @@ Every message names the function, the argument, the value and a fix.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -285,6 +286,7 @@ def sequence(fn: str, name: str, x: Any, *, min_len: int = 0,
   """
   if isinstance(x, (str, bytes)) or x is None or isinstance(x, dict):
     raise fail(fn, name, "a sequence of numbers", x, fix)
+  arr: jax.Array | np.ndarray  # a JAX array when traced, else NumPy
   if is_traced(x) or (isinstance(x, jax.Array) and not _is_concrete_jax(x)):
     try:
       arr = jnp.asarray(x) if not isinstance(x, (list, tuple)) else stack(

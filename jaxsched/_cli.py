@@ -18,11 +18,19 @@ import argparse
 import functools
 import os
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from jaxsched import _cli_cache, _cli_index
-from jaxsched._cli_common import (OUT_FLAG, PROG, UsageError, clip, one_line,
-                                  positive_float, whole_number)
+from jaxsched._cli_common import (
+  OUT_FLAG,
+  PROG,
+  UsageError,
+  clip,
+  one_line,
+  positive_float,
+  whole_number,
+)
 
 COMMANDS = ("families", "show", "plot", "range-test", "demo")
 
@@ -30,7 +38,7 @@ COMMANDS = ("families", "show", "plot", "range-test", "demo")
 class _Parser(argparse.ArgumentParser):
   """argparse, but a usage error is one line on stderr (no usage block)."""
 
-  def error(self, message: str) -> Any:  # type: ignore[override]
+  def error(self, message: str) -> NoReturn:
     raise UsageError(f"{message} (see '{self.prog} --help')")
 
 

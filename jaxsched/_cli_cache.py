@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 ENV_OFF = "JAXSCHED_NO_CACHE"  # set to 1 (or true/yes/on) to turn the cache off
 _REQUESTS = "/jax/core/compile/backend_compile_duration"  # one per XLA compile
@@ -36,7 +37,10 @@ def cache_dir(environ: Any = None) -> str:
 
 
 def disabled_by_env(environ: Any = None) -> bool:
-  """True when ``JAXSCHED_NO_CACHE`` is set to anything but ``''``/``0``/``false``/``no``/``off``."""
+  """Whether ``JAXSCHED_NO_CACHE`` turns the cache off.
+
+  Any value but ``''``, ``0``, ``false``, ``no`` or ``off`` does.
+  """
   env = os.environ if environ is None else environ
   return env.get(ENV_OFF, "").strip().lower() not in ("", "0", "false", "no", "off")
 
@@ -123,7 +127,8 @@ def persistent_cache(enabled: bool) -> Iterator[str | None]:
   """
   import jax  # pylint: disable=import-outside-toplevel
   on = enabled and not disabled_by_env()
-  path = (jax.config.jax_compilation_cache_dir or cache_dir()) if on else None
+  config: Any = jax.config  # options are run-time attributes: untyped
+  path = (config.jax_compilation_cache_dir or cache_dir()) if on else None
   if path is not None:
     try:
       os.makedirs(path, exist_ok=True)

@@ -12,7 +12,8 @@ import stat
 from typing import Any
 
 from jaxsched import _cli_index
-from jaxsched._cli_common import UsageError, clip as _clip
+from jaxsched._cli_common import UsageError
+from jaxsched._cli_common import clip as _clip
 
 MAX_CONFIG_BYTES = 8 * 2**20  # a config larger than this is refused
 MAX_NESTING = 256  # JSON nesting levels (objects and lists) in a config

@@ -11,6 +11,7 @@ checks both against the imported package (``jaxsched.families()``, ``inspect``).
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import os
 from typing import Any
@@ -18,7 +19,7 @@ from typing import Any
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _tree(module: str) -> ast.Module:
   """The parsed source of ``jaxsched/<module>.py``."""
   path = os.path.join(_PACKAGE, *module.split(".")) + ".py"
@@ -98,7 +99,7 @@ def _factory_sources(module: str) -> list[str]:
   return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def families() -> tuple[tuple[str, str, str], ...]:
   """``(name, signature, summary)`` of every registered family, sorted by name.
 
@@ -134,10 +135,8 @@ def defaults(module: str, function: str) -> dict[str, Any]:
       pairs += [(p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
       out = {}
       for p, d in pairs:
-        try:
+        with contextlib.suppress(ValueError):
           out[p.arg] = ast.literal_eval(d)
-        except ValueError:
-          pass
       return out
   raise LookupError(f"no function {function!r} in jaxsched.{module}")
 

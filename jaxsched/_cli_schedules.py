@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from jaxsched import _cli_index
 from jaxsched._cli_common import MAX_STEPS, OUT_FLAG, UsageError, check_output
@@ -107,6 +108,7 @@ def step_array(steps: Any) -> Any:
   """Steps as int32 while they fit, else the float dtype in use (float32
   rounds steps beyond 2**24)."""
   import numpy as np  # pylint: disable=import-outside-toplevel
+
   from jaxsched import _check  # pylint: disable=import-outside-toplevel
   if steps.size and steps[-1] > 2**31 - 1:
     return steps.astype(_check.float_dtype())
@@ -124,6 +126,7 @@ def evaluate(schedule: Any, steps: Any) -> Any:
 def cmd_show(args: argparse.Namespace) -> int:
   """Prints a schedule's values at readable steps and a small text plot."""
   import numpy as np  # pylint: disable=import-outside-toplevel
+
   from jaxsched import _plot  # pylint: disable=import-outside-toplevel
   from jaxsched._text_plot import can_encode, text_plot  # pylint: disable=import-outside-toplevel
   schedule = build_schedule(args.config)

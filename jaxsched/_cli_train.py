@@ -26,6 +26,7 @@ def cmd_range_test(args: argparse.Namespace) -> int:
   out = check_output("range-test", OUT_FLAG, args.output)
   progress("start", "importing JAX")
   import jax  # pylint: disable=import-outside-toplevel
+
   import jaxsched  # pylint: disable=import-outside-toplevel
   from jaxsched import _demo  # pylint: disable=import-outside-toplevel
   with _cli_cache.persistent_cache(not args.no_cache) as cache, \

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import operator
-from typing import Any, Callable, ClassVar, Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -57,7 +58,7 @@ class Warmup(Schedule):
   schedule: Schedule
   warmup_steps: Any
   init_value: Any = 0.0
-  shape: str = static("linear")
+  shape: str = static(default="linear")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     (w,) = concrete(self.name, self.warmup_steps)
@@ -234,7 +235,7 @@ class Join(Schedule):
     pos = np.zeros_like(layout)
     for g in range(len(self.groups)):
       pos[layout == g] = np.arange(int(np.sum(layout == g)))
-    out = None
+    out: Array | None = None
     for g, stacked in enumerate(self.groups):
       n = int(np.sum(layout == g))
       if n == 1:
@@ -247,6 +248,7 @@ class Join(Schedule):
         out = val
       else:
         out = jnp.where(jnp.asarray(layout)[idx] == g, val, out)
+    assert out is not None  # join() makes at least one group
     return out
 
 
@@ -303,7 +305,9 @@ def join(schedules: Sequence[Any], boundaries: Any) -> Join:
 class _Pointwise(Schedule):
   """A pointwise fold of the children's values with ``_op`` (product, sum)."""
 
-  _op: ClassVar[Callable[[Array, Array], Array]]
+  _op: ClassVar[Callable[..., Any]]  # a staticmethod: (a, b) -> a op b
+  if TYPE_CHECKING:  # the subclasses' dataclass field
+    schedules: tuple
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return [e for s in self.schedules for e in s.phase_changes(horizon)]

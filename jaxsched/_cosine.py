@@ -169,9 +169,9 @@ class WarmupCosineDecay(Schedule):
                           self.exponent)
 
     # init 0 with peak, end >= +0 (the usual case): main(0) >= +0, same numbers
-    if _shapes._concrete(self.init_value) == 0.0 and not np.signbit(
-        _shapes._concrete(self.init_value)) and all(
-            _shapes._concrete(v) is not None and not np.signbit(_shapes._concrete(v))
+    if (c0 := _shapes._concrete(self.init_value)) == 0.0 and not np.signbit(
+        c0) and all(
+            (c := _shapes._concrete(v)) is not None and not np.signbit(c)
             for v in (self.peak_value, self.end_value)):
       return _shapes.warmup_from_zero(k, self.warmup_steps, main)
     return _shapes.warmup_then(k, self.warmup_steps, self.init_value, main)
@@ -234,7 +234,7 @@ class WarmupStableDecay(Schedule):
   total_steps: Any
   init_value: Any = 0.0
   end_value: Any = 0.0
-  decay_shape: str = static("linear")
+  decay_shape: str = static(default="linear")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     w, d, t = concrete(self.name, self.warmup_steps, self.decay_steps,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -24,7 +25,7 @@ class Cyclic(Schedule):
   step_size_up: Any
   step_size_down: Any
   gamma: Any = 1.0
-  mode: str = static("triangular")
+  mode: str = static(default="triangular")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     u, d = concrete(self.name, self.step_size_up, self.step_size_down)
@@ -121,11 +122,12 @@ def _phases(k: Array, total_steps: Any, pct_start: Any, values: Sequence[Array],
     ends = [pct * total - 1.0, 2.0 * pct * total - 2.0, total - 1.0]
   shape = _shapes.ANNEALS[anneal]
   starts = [jnp.zeros_like(total)] + ends[:-1]
-  out = None
+  out: Array | None = None
   for j in reversed(range(len(ends))):
     ph = _shapes.phase_between(t, starts[j], ends[j])
     val = shape(values[j], values[j + 1], ph)
     out = val if out is None else jnp.where(t <= ends[j], val, out)
+  assert out is not None  # ends is never empty
   return out
 
 
@@ -142,6 +144,12 @@ class _OneCyclePhases(Schedule):
   Subclasses have ``total_steps``, ``pct_start``, ``anneal`` and
   ``three_phase`` fields and say the value at each phase boundary.
   """
+
+  if TYPE_CHECKING:  # the subclasses' dataclass fields
+    total_steps: Any
+    pct_start: Any
+    anneal: str
+    three_phase: bool
 
   def _boundary_values(self) -> list[Array]:  # pragma: no cover - abstract
     raise NotImplementedError
@@ -162,8 +170,8 @@ class OneCycle(_OneCyclePhases):
   pct_start: Any = 0.3
   div_factor: Any = 25.0
   final_div_factor: Any = 1e4
-  anneal: str = static("cos")
-  three_phase: bool = static(False)
+  anneal: str = static(default="cos")
+  three_phase: bool = static(default=False)
 
   def _boundary_values(self) -> list[Array]:
     peak = _shapes.to_float(self.peak_value)
@@ -240,8 +248,8 @@ class OneCycleMomentum(_OneCyclePhases):
   base_value: Any = 0.85
   max_value: Any = 0.95
   pct_start: Any = 0.3
-  anneal: str = static("cos")
-  three_phase: bool = static(False)
+  anneal: str = static(default="cos")
+  three_phase: bool = static(default=False)
 
   def _boundary_values(self) -> list[Array]:
     lo, hi = _shapes.to_float(self.base_value), _shapes.to_float(self.max_value)

@@ -100,7 +100,7 @@ class Polynomial(Schedule):
   transition_steps: Any
   power: Any = 1.0
   transition_begin: Any = 0
-  cycle: bool = static(False)
+  cycle: bool = static(default=False)
 
   def _phase_changes(self, horizon: float) -> list[float]:
     b, t = concrete(self.name, self.transition_begin, self.transition_steps)
@@ -175,7 +175,7 @@ class ExponentialDecay(Schedule):
   transition_steps: Any = 1
   transition_begin: Any = 0
   end_value: Any = None
-  staircase: bool = static(False)
+  staircase: bool = static(default=False)
 
   def _phase_changes(self, horizon: float) -> list[float]:
     b, t = concrete(self.name, self.transition_begin, self.transition_steps)
@@ -244,7 +244,7 @@ class InverseTimeDecay(Schedule):
   init_value: Any
   decay_rate: Any
   decay_steps: Any = 1
-  staircase: bool = static(False)
+  staircase: bool = static(default=False)
 
   def _phase_changes(self, horizon: float) -> list[float]:
     (t,) = concrete(self.name, self.decay_steps)

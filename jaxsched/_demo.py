@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
   import numpy as np
@@ -103,8 +104,8 @@ def range_test_task(num_steps: int, hidden: int = 32, n_train: int = 4096,
   """The demo's model and data as an LR range test: ``(train_step, state,
   batches)`` for ``jaxsched.lr_range_test`` (``num_steps`` minibatches drawn
   with a fixed seed, the MLP initialised from ``jax.random.key(0)``)."""
-  import numpy as np  # pylint: disable=import-outside-toplevel
   import jax  # pylint: disable=import-outside-toplevel
+  import numpy as np  # pylint: disable=import-outside-toplevel
   data = make_data(n_train, 1, seed=0)
   idx = np.random.default_rng(1).integers(0, n_train, size=(num_steps, batch))
   params = init_mlp(jax.random.key(0), hidden)
@@ -135,7 +136,7 @@ def check_steps(fn: str, steps: Any) -> int:
     >>> check_steps("run_demo", 5)
     Traceback (most recent call last):
     ...
-    ValueError: run_demo: `steps` must be a multiple of 10 (the validation interval), at least 20, got steps=5. Pass e.g. steps=20.
+    ValueError: run_demo: `steps` must be a multiple of 10 (the validation interval), ...
   """
   from jaxsched import _check  # pylint: disable=import-outside-toplevel
   fix = lambda v: f"Pass e.g. steps={v}."  # noqa: E731
@@ -197,8 +198,8 @@ def demo_configs(steps: int) -> list[dict[str, Any]]:
 
 def _group_key(schedule: Any) -> Any:
   """Schedules with equal keys can be stacked: same treedef, leaf shapes, kinds."""
-  import numpy as np  # pylint: disable=import-outside-toplevel
   import jax  # pylint: disable=import-outside-toplevel
+  import numpy as np  # pylint: disable=import-outside-toplevel
   leaves, treedef = jax.tree_util.tree_flatten(schedule)
   return (treedef, tuple((np.shape(x), np.asarray(x).dtype.kind in "iub")
                          for x in leaves))
@@ -216,6 +217,7 @@ def sweep_configs(configs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
     ``(sweep configs, number of groups)``.
   """
   import numpy as np  # pylint: disable=import-outside-toplevel
+
   import jaxsched  # pylint: disable=import-outside-toplevel
   groups: dict[Any, int] = {}
   first: list[Any] = []
@@ -312,6 +314,7 @@ def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
   import numpy as np  # pylint: disable=import-outside-toplevel
   steps = check_steps("run_demo", steps)
   import jax  # pylint: disable=import-outside-toplevel
+
   import jaxsched  # pylint: disable=import-outside-toplevel
   from jaxsched._sweep import chunk_layout  # pylint: disable=import-outside-toplevel
   say = log or (lambda phase, text: None)

@@ -41,7 +41,7 @@ class AnnealRestarts(Schedule):
   power: Any = 1.0
   tanh_lower: Any = -7.0
   tanh_upper: Any = 3.0
-  shape: str = static("cosine")
+  shape: str = static(default="cosine")
 
   def _value(self, k: Array) -> Array:
     i, ph = _shapes.cycle_index(k, self.period, self.period_mult)
@@ -204,7 +204,7 @@ class LinearWarmup(Schedule):
   warmup_steps: Any
   init_value: Any = 0.0
   peak_value: Any = None
-  prefix: bool = static(True)
+  prefix: bool = static(default=True)
 
   def _value(self, k: Array) -> Array:
     rel = _shapes.exact_sub(k, self.warmup_steps)
@@ -283,7 +283,7 @@ class Noisy(Schedule):
   std: Any = 1.0
   begin: Any = 0
   end: Any = None
-  kind: str = static("normal")
+  kind: str = static(default="normal")
 
   def _value(self, k: Array) -> Array:
     base = self.schedule(k)

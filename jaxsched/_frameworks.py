@@ -9,7 +9,8 @@ nested dicts and lists that a target-less restore returns).
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -207,7 +208,7 @@ def _keras_class() -> type:
       return {"schedule": to_config()}
 
     @classmethod
-    def from_config(cls, config: dict) -> "JaxschedSchedule":
+    def from_config(cls, config: dict) -> JaxschedSchedule:
       return cls(_base.from_config(config["schedule"]))
 
   _KERAS_CLASS.append(JaxschedSchedule)

@@ -9,7 +9,8 @@ timm's ``param_groups_layer_decay``): a depth per leaf picks
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -22,7 +23,7 @@ from jaxsched._base import Schedule
 class ScaleByGroupState(NamedTuple):
   """State of :func:`scale_by_group`: ``count``, the ``update`` calls so far
   (int32, saturating at 2**31 - 1), at which schedule rates are evaluated."""
-  count: jax.Array
+  count: jax.Array  # type: ignore[assignment]  # optax names it count; shadows tuple.count
 
 
 def _key_name(key: Any) -> str:
@@ -43,8 +44,8 @@ def _per_leaf(fn: str, name: str, spec: Any, tree: Any) -> list[tuple[str, Any]]
   if callable(spec):
     return [(path_str(p), spec(path_str(p), x)) for p, x in leaves]
   values = jax.tree_util.tree_leaves(spec)
-  if len(values) != len(leaves) or (jax.tree.structure(spec)
-                                    != jax.tree.structure(tree)):
+  spec_def: Any = jax.tree.structure(spec)  # PyTreeDef: untyped
+  if len(values) != len(leaves) or spec_def != jax.tree.structure(tree):
     raise ValueError(
         f"{fn}: `{name}` must be a function (path, leaf) -> value or a pytree "
         f"with the structure of the parameters, got a pytree of {len(values)} "

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable, Iterable, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -37,7 +38,7 @@ class InjectSchedulesState(NamedTuple):
       ``jaxsched.current_lr`` reads ``hyperparams["learning_rate"]``.
     inner_state: the wrapped transformation's state.
   """
-  count: jax.Array
+  count: jax.Array  # type: ignore[assignment]  # optax names it count; shadows tuple.count
   schedules: dict[str, Any]
   hyperparams: dict[str, jax.Array]
   inner_state: Any

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -59,7 +60,7 @@ def current_lr(opt_state: Any, name: str = "learning_rate") -> jax.Array:
   """
   tree = _frameworks.pure(opt_state)
   found = []
-  others = []
+  others: list[str] = []
 
   def visit(node: Any) -> bool:
     hp = _hyperparams(node)

@@ -117,7 +117,7 @@ def multistep(init_value: Any, milestones: Any, *, gamma: Any = 0.1) -> MultiSte
 class PiecewiseConstant(Schedule):
   boundaries: Any
   values: Any
-  inclusive: bool = static(True)
+  inclusive: bool = static(default=True)
 
   def _phase_changes(self, horizon: float) -> list[float]:
     (b,) = concrete(self.name, self.boundaries)
@@ -171,7 +171,7 @@ _INTERPOLATIONS = ("linear", "cosine")
 class PiecewiseLinear(Schedule):
   boundaries: Any
   values: Any
-  interpolation: str = static("linear")
+  interpolation: str = static(default="linear")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return list(concrete(self.name, self.boundaries)[0])

@@ -99,9 +99,9 @@ class ReduceOnPlateau:
   min_value: Any
   eps: Any
   accumulation: Any
-  mode: str = _pytree.static("min")
-  threshold_mode: str = _pytree.static("rel")
-  torch_rule: bool = _pytree.static(False)
+  mode: str = _pytree.static(default="min")
+  threshold_mode: str = _pytree.static(default="rel")
+  torch_rule: bool = _pytree.static(default=False)
 
   def init(self) -> PlateauState:
     """The state before the first metric: ``value = init_value``, no best yet."""
@@ -221,7 +221,7 @@ class ReduceOnPlateau:
         acc_nonfinite=jnp.zeros_like(state.acc_nonfinite),
     )
 
-  def replace(self, **changes: Any) -> "ReduceOnPlateau":
+  def replace(self, **changes: Any) -> ReduceOnPlateau:
     """``dataclasses.replace(self, **changes)`` (not re-validated)."""
     return dataclasses.replace(self, **changes)
 
@@ -331,7 +331,8 @@ def reduce_on_plateau(*, factor: Any = 0.1, patience: Any = 10, mode: str = "min
   * NaN and infinite metrics are never an improvement (a bad epoch) and never
     enter ``best``. PyTorch also counts NaN as a bad epoch, but it accepts
     ``-inf`` (mode ``"min"``) or ``inf`` (``"max"``) as a new best, after which
-    nothing ever improves again. :func:`jaxsched.compat.torch.ReduceLROnPlateau` keeps PyTorch's rule.
+    nothing ever improves again. :func:`jaxsched.compat.torch.ReduceLROnPlateau`
+    keeps PyTorch's rule.
 
   Counters saturate at ``2**31 - 1`` instead of wrapping.
 

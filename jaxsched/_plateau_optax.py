@@ -16,7 +16,8 @@ Both states carry the plateau's hyperparameters (``rule``), so that
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -127,7 +128,7 @@ class PlateauSchedule:
     base = jnp.asarray(self.schedule(jnp.asarray(state.count)))
     return base.astype(scale.dtype) * scale
 
-  def replace(self, **changes: Any) -> "PlateauSchedule":
+  def replace(self, **changes: Any) -> PlateauSchedule:
     """``dataclasses.replace(self, **changes)``."""
     return dataclasses.replace(self, **changes)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import inspect
 import os
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def check_image_path(owner: str, name: str, path: str) -> str:
     >>> check_image_path("jaxsched demo", "--out", "demo.txt")
     Traceback (most recent call last):
     ...
-    ValueError: jaxsched demo: `--out` must end in an image suffix, got --out='demo.txt' (suffix '.txt'). ...
+    ValueError: jaxsched demo: `--out` must end in an image suffix, got --out='demo.txt' ...
   """
   shown = f"{name}={path!r}"
   if not path:
@@ -158,6 +159,7 @@ def config_label(config: Mapping[str, Any]) -> str:
   from jaxsched import _base  # pylint: disable=import-outside-toplevel
   name = config.get("name", "?")
   args = {k: v for k, v in config.items() if k != "name"}
+  params: Mapping[str, inspect.Parameter]
   try:
     params = inspect.signature(_base.family_factory(name)).parameters
   except (ValueError, TypeError):

@@ -93,7 +93,7 @@ class LinearGrowth(Schedule):
   init_value: Any
   rate: Any
   step_size: Any = 1
-  staircase: bool = static(False)
+  staircase: bool = static(default=False)
 
   def _value(self, k: Array) -> Array:
     p = _shapes.periods(jnp.maximum(k, 0), self.step_size, self.staircase)

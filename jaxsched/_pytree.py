@@ -5,8 +5,8 @@ range-test results are all declared the same way::
 
     @_pytree.dataclass
     class State:
-      count: Any                        # a leaf: traced under jit/vmap
-      mode: str = _pytree.static("min")  # structure: part of the treedef
+      count: Any                                # a leaf: traced under jit/vmap
+      mode: str = _pytree.static(default="min")  # structure: part of the treedef
 
 Every field is a pytree child unless marked with :func:`static`, in which case
 it is metadata (hashable, compared by ``==`` when JAX matches treedefs). The
@@ -18,11 +18,17 @@ registered with ``jax.tree_util.register_dataclass``, so ``jax.jit``,
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import jax
 
-T = TypeVar("T", bound=type)
+if TYPE_CHECKING:
+  from typing_extensions import dataclass_transform
+else:  # only type checkers read it (typing has it from Python 3.11)
+  def dataclass_transform(**_: Any) -> Any:
+    return lambda f: f
+
+T = TypeVar("T")
 
 
 def static(default: Any = dataclasses.MISSING) -> Any:
@@ -37,7 +43,8 @@ def is_static(field: dataclasses.Field) -> bool:
   return bool(field.metadata.get("static"))
 
 
-def dataclass(cls: T | None = None, *, eq: bool = True, repr: bool = True) -> Any:  # pylint: disable=redefined-builtin
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, static))
+def dataclass(cls: type[T] | None = None, *, eq: bool = True, repr: bool = True) -> Any:  # pylint: disable=redefined-builtin
   """Makes ``cls`` a frozen dataclass registered as a pytree.
 
   Args:
@@ -50,9 +57,9 @@ def dataclass(cls: T | None = None, *, eq: bool = True, repr: bool = True) -> An
     The class, or a decorator when called with keywords only.
   """
 
-  def deco(c: T) -> T:
+  def deco(c: type[T]) -> type[T]:
     c = dataclasses.dataclass(frozen=True, eq=eq, repr=repr)(c)
-    fields = dataclasses.fields(c)
+    fields = dataclasses.fields(cast(Any, c))  # a dataclass now
     jax.tree_util.register_dataclass(
         c, data_fields=[fd.name for fd in fields if not is_static(fd)],
         meta_fields=[fd.name for fd in fields if is_static(fd)])

@@ -10,7 +10,8 @@ seeds in one compile).
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -72,7 +73,7 @@ class RangeTestResult:
       return d
     return None if int(d) < 0 else int(d)
 
-  def unstack(self) -> list["RangeTestResult"]:
+  def unstack(self) -> list[RangeTestResult]:
     """Splits a result batched over one leading axis into single results."""
     if len(self.batch_shape) != 1:
       raise ValueError(
@@ -148,7 +149,7 @@ class RangeTestResult:
     return _plot.range_test_figure(self, path, ax, method=method)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _suggest_fn(method: str, batch_dims: int) -> Callable[..., jax.Array]:
   """The jitted suggestion, vmapped over ``batch_dims`` leading axes."""
   suggest = functools.partial(_suggest, method=method)
@@ -220,9 +221,9 @@ def _slide(lrs: jax.Array, s: jax.Array, idx: jax.Array, lo: jax.Array,
   prev, nxt = s[at(idx - 1)], s[at(idx + 1)]
   grad = jnp.where(idx == lo, nxt - s,
                    jnp.where(idx == hi - 1, s - prev, (nxt - prev) / 2))
-  r = hi - 1 - idx  # iteration j = idx walks r and l left together
-  l = r - _SLIDE_DIFF
-  go = (l >= lo) & (jnp.abs(grad[at(r)] - grad[at(l)]) > _SLIDE_THRESH)
+  r = hi - 1 - idx  # iteration j = idx walks r and q left together
+  q = r - _SLIDE_DIFF
+  go = (q >= lo) & (jnp.abs(grad[at(r)] - grad[at(q)]) > _SLIDE_THRESH)
   stop = jnp.where(jnp.all(go), n, jnp.argmin(go).astype(jnp.int32))
   pick = hi - 1 - _SLIDE_DIFF - jnp.maximum(stop - 1, 0)
   return lrs[jnp.clip(pick, lo, jnp.maximum(hi - 1, lo))]
@@ -403,7 +404,8 @@ def _check_train_step(train_step, state, batch_fn, batch_xs, dtype) -> None:
         f"{_describe(loss)}. Reduce the loss to one number (e.g. jnp.mean) "
         f"before returning it.")
   want = jax.eval_shape(lambda s: s, state)
-  if jax.tree.structure(new_state) != jax.tree.structure(want):
+  got: Any = jax.tree.structure(new_state)  # PyTreeDef: untyped
+  if got != jax.tree.structure(want):
     raise ValueError(
         f"{_FN}: `train_step` must return a state with the structure of `state`, "
         f"got {jax.tree.structure(new_state)} for {jax.tree.structure(want)}. "

@@ -44,7 +44,7 @@ class WarmupDecayRatio(Schedule):
   decay_ratio: Any = None
   min_lr_ratio: Any = 0.0
   init_lr_ratio: Any = 0.0
-  decay_shape: str = static("cosine")
+  decay_shape: str = static(default="cosine")
 
   def lengths(self) -> tuple[Array, Array]:
     """The warmup and decay lengths ``(W, D)`` in steps (float arrays)."""
@@ -99,8 +99,9 @@ def warmup_decay_ratio(peak_value: Any, total_steps: Any, *,
 
   The ceil is of the decimal product: a product within two float ulps of a whole
   number is that number, so 0.07 of 100 steps is 7 (transformers' float
-  arithmetic gives ``ceil(7.000000000000001) = 8``). Lengths are computed in the default float dtype, so the
-  ratios may be traced: a ``jax.vmap`` over ``warmup_ratio`` compiles once.
+  arithmetic gives ``ceil(7.000000000000001) = 8``). Lengths are computed in the
+  default float dtype, so the ratios may be traced: a ``jax.vmap`` over
+  ``warmup_ratio`` compiles once.
 
   Args:
     peak_value: ``v_p``.
@@ -169,7 +170,7 @@ class BatchScale(Schedule):
   schedule: Schedule
   batch_size: Any
   base_batch_size: Any = 256
-  rule: str = static("linear")
+  rule: str = static(default="linear")
 
   def factor(self) -> Array:
     """The multiplier ``(B / B_0)^p`` (``p = 1`` linear, ``1/2`` sqrt)."""

@@ -286,7 +286,7 @@ class CooldownFrom(Schedule):
   start: Any
   length: Any
   end_value: Any = 0.0
-  shape: str = static("linear")
+  shape: str = static(default="linear")
 
   def _value(self, k: Array) -> Array:
     rate = self.schedule(self.start)

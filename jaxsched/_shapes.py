@@ -15,7 +15,8 @@ an unselected branch), and keep integer steps integer where exactness matters:
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -33,10 +34,12 @@ def float_dtype() -> np.dtype:
   The one definition in the package (``_check.float_dtype`` is this function);
   cheap, so checks may call it for every hyperparameter.
   """
-  return _FLOAT64 if jax.config.jax_enable_x64 else _FLOAT32
+  return _FLOAT64 if _JAX_CONFIG.jax_enable_x64 else _FLOAT32
 
 
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+# JAX's options are attributes set at run time, unknown to type checkers
+_JAX_CONFIG: Any = jax.config
 
 
 def to_float(x: Any) -> Array:
@@ -291,7 +294,7 @@ class Phase(NamedTuple):
   done: Array
   left: Array
 
-  def reversed(self) -> "Phase":
+  def reversed(self) -> Phase:
     """The same phase run backwards (for rising ramps)."""
     return Phase(self.left, self.done)
 
@@ -345,7 +348,7 @@ def periods(elapsed: Any, length: Any, staircase: bool) -> Array:
   return safe_div(to_float(elapsed), to_float(length))
 
 
-def safe_pow(x: Array, p: Array) -> Array:
+def safe_pow(x: Any, p: Any) -> Array:
   """``x ** p`` for ``x >= 0``, with ``0 ** 0 = 1`` and finite gradients at 0."""
   x, p = to_float(x), to_float(p)
   pos = x > 0
@@ -391,8 +394,8 @@ def cos_anneal(a: Any, b: Any, frac: Any, exponent: Any = 1.0) -> Array:
   s = jnp.maximum(jnp.sin((0.5 * jnp.pi) * ph.left), 0.0)
   # concrete exponent 1: the square itself (what XLA folds pow(s, 2) into)
   w = s * s if _concrete(exponent) == 1.0 else safe_pow(s, 2.0 * to_float(exponent))
-  if _concrete(b) == 0.0 and _concrete(a) is not None and not np.signbit(
-      _concrete(a)):
+  if _concrete(b) == 0.0 and (ca := _concrete(a)) is not None and not np.signbit(
+      ca):
     return to_float(a) * w  # = a w + 0 (1 - w): a w >= +0, so adding +0 changes nothing
   return mix(a, b, w)
 

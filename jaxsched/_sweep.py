@@ -10,7 +10,8 @@ once, results gathered on the host.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import jax
 import numpy as np
@@ -29,7 +30,7 @@ def _stack_configs(fn: str, configs: Any) -> tuple[Any, int]:
     if not configs:
       raise ValueError(f"{fn}: `configs` must hold at least one config, got "
                        f"configs={configs!r}. Pass a list of configs.")
-    first = jax.tree.structure(configs[0])
+    first: Any = jax.tree.structure(configs[0])  # PyTreeDef: untyped
     shapes = [np.shape(x) for x in jax.tree.leaves(configs[0])]
     for i, c in enumerate(configs):
       if (jax.tree.structure(c) != first
@@ -52,7 +53,9 @@ def _stack_configs(fn: str, configs: Any) -> tuple[Any, int]:
         f"leaf has the same leading (config) axis, got leading sizes "
         f"{sorted(sizes, key=str)!r}. Pass a list, or stack it with "
         "jaxsched.stack.")
-  return jax.tree.map(_host, configs), sizes.pop()
+  size = sizes.pop()
+  assert size is not None  # checked above
+  return jax.tree.map(_host, configs), size
 
 
 def _pad(x: np.ndarray, size: int) -> np.ndarray:

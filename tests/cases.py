@@ -7,7 +7,8 @@ numeric hyperparameter three valid values to sweep. Steps cover the boundaries.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jaxsched as js
 

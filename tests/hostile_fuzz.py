@@ -18,7 +18,8 @@ import collections
 import dataclasses
 import re
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -332,8 +333,8 @@ def outcome(fn: str, arg: str, build: Callable[[], Any], cls: str,
     return "accepted:" + cls
   if out.shape not in ((7,), ()) or not jnp.issubdtype(out.dtype, jnp.floating):
     return "accepted:bad_shape_or_dtype"
-  if isinstance(out, np.ndarray) and not np.all(np.isfinite(out)):
-    if cls != "random":  # a huge random factor may overflow the result
+  # a huge random factor may overflow the result
+  if isinstance(out, np.ndarray) and not np.all(np.isfinite(out)) and cls != "random":
       return "accepted:nonfinite_output"  # (gamma=1e30 at step 2): arithmetic
   return "ok"
 
@@ -397,7 +398,7 @@ def main() -> int:
   total = sum(counts.values())
   print(f"{total} hostile calls, {total - len(failures)} ok, {len(failures)} not")
   by_res: collections.Counter = collections.Counter()
-  for (cls, res), n in sorted(counts.items()):
+  for (_cls, res), n in sorted(counts.items()):
     if res != "ok":
       by_res[res] += n
   print("by outcome:")
@@ -526,6 +527,7 @@ def run_cli_cases(tmp: str, limit_s: int = 20) -> list[dict]:
   import signal
   import time
   import traceback
+
   from jaxsched import _cli
 
   def alarm(signum, frame):

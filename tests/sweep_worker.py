@@ -22,6 +22,7 @@ def task():
   import jax
   import jax.numpy as jnp
   import optax
+
   import jaxsched as js
 
   rng = np.random.default_rng(0)

@@ -28,13 +28,15 @@ import pytest
 matplotlib.use("Agg")
 
 import jaxsched  # noqa: E402  pylint: disable=wrong-import-position
-from jaxsched import _base  # noqa: E402  pylint: disable=wrong-import-position
-from jaxsched import _cli  # noqa: E402  pylint: disable=wrong-import-position
-from jaxsched import _cli_cache  # noqa: E402  pylint: disable=wrong-import-position
-from jaxsched import _cli_index  # noqa: E402  pylint: disable=wrong-import-position
-from jaxsched import _cli_schedules  # noqa: E402  pylint: disable=wrong-import-position
-from jaxsched import _demo  # noqa: E402  pylint: disable=wrong-import-position
-from jaxsched import _plot  # noqa: E402  pylint: disable=wrong-import-position
+from jaxsched import (
+  _base,  # noqa: E402  pylint: disable=wrong-import-position
+  _cli,  # noqa: E402  pylint: disable=wrong-import-position
+  _cli_cache,  # noqa: E402  pylint: disable=wrong-import-position
+  _cli_index,  # noqa: E402  pylint: disable=wrong-import-position
+  _cli_schedules,  # noqa: E402  pylint: disable=wrong-import-position
+  _demo,  # noqa: E402  pylint: disable=wrong-import-position
+  _plot,  # noqa: E402  pylint: disable=wrong-import-position
+)
 from jaxsched._text_plot import text_plot  # noqa: E402  pylint: disable=wrong-import-position
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

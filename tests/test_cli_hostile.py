@@ -17,10 +17,9 @@ import pathlib
 import subprocess
 import sys
 
+import hostile_fuzz as H
 import numpy as np
 import pytest
-
-import hostile_fuzz as H
 
 TESTS = pathlib.Path(__file__).resolve().parent
 ROOT = TESTS.parent

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from compat_check import ATOL, RTOL, check_vmap, compare, evaluate_all, report
+from compat_check import check_vmap, compare, evaluate_all, report
 
 import jaxsched
 from jaxsched.compat import deepspeed as jd

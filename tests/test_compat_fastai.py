@@ -15,10 +15,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from compat_check import check_vmap, compare, evaluate_all, report
 
 import jaxsched
 from jaxsched.compat import fastai as jf
-from compat_check import check_vmap, compare, evaluate_all, report
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "fastai.json").read_text())
 RECIPES = [c for c in GOLDEN["cases"] if c["kind"] == "recipe"]

@@ -13,9 +13,9 @@ from pathlib import Path
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from compat_check import check_vmap, compare, evaluate_all, report
 
 from jaxsched.compat import keras as jk
-from compat_check import check_vmap, compare, evaluate_all, report
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "keras.json").read_text())
 

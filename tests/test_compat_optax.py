@@ -14,10 +14,10 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from compat_check import check_vmap, compare, evaluate_all, report
 
 import jaxsched
 from jaxsched.compat import optax as jo
-from compat_check import check_vmap, compare, evaluate_all, report
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "optax.json").read_text())
 

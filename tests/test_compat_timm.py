@@ -17,10 +17,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from compat_check import check_vmap, compare, evaluate_all, report
 
 import jaxsched
 from jaxsched.compat import timm as jt
-from compat_check import check_vmap, compare, evaluate_all, report
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "timm.json").read_text())
 CURVES = [c for c in GOLDEN["cases"] if c["kind"] != "plateau"]

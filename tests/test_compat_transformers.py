@@ -49,7 +49,7 @@ def test_golden_reduce_lr_on_plateau():
     p = build(case)
     state = p.init()
     lrs = [float(p(state))]
-    step = jax.jit(lambda s, m: p.update(s, value=m))
+    step = jax.jit(lambda s, m, p=p: p.update(s, value=m))
     for m in case["metrics"]:
       state = step(state, m)
       lrs.append(float(p(state)))

@@ -3,8 +3,8 @@
 The number of operations in the lowered program (lines of its StableHLO text) is
 a proxy for compile time that is stable across machines: it must not grow with
 the number of segments (timings live in bench/): the integer binary search is
-unrolled up to four passes (n < 16) and beyond that one looped pass body. Characters would grow, only
-because a closed-over array of 1000 boundaries is printed as a literal.
+unrolled up to four passes (n < 16) and beyond that one looped pass body.
+Characters would grow, only because a closed-over array of 1000 boundaries is printed as a literal.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ the path inside a composite), the argument, the value and a fix.
 from __future__ import annotations
 
 import collections
-import dataclasses
 import re
 
 import hostile_fuzz as H  # tests/ is on sys.path (rootdir conftest)

@@ -2,8 +2,9 @@
 
 References: optax itself. ``optax.inject_hyperparams`` (which closes over the
 schedule) gives the updates each step must equal (plain ``optax.adam`` differs
-by float32 rounding of ``1 - b2**t``, as inject_hyperparams does); the point of ``inject_schedules`` is that the same numbers come from one
-compiled ``update`` for every schedule of a structure (trace counters).
+by float32 rounding of ``1 - b2**t``, as inject_hyperparams does); the point of
+``inject_schedules`` is that the same numbers come from one compiled ``update``
+for every schedule of a structure (trace counters).
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def test_vmap_over_stacked_states_is_one_trace_and_equals_each_run():
   assert len(traces) == 1
   for i, st in enumerate(states):
     want, want_state = _run(opt, st)
-    _close([jax.tree.map(lambda x, k=k: x[i, k], upds) for k in range(4)], want,
+    _close([jax.tree.map(lambda x, k=k, i=i: x[i, k], upds) for k in range(4)], want,
            rtol=2e-6)
     assert float(js.current_lr(final)[i]) == pytest.approx(
         float(js.current_lr(want_state)), rel=1e-6)

@@ -6,7 +6,6 @@ import json
 import os
 import pickle
 import re
-import types
 import warnings
 
 import jax

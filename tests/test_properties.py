@@ -15,9 +15,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from cases import CASES
 
 import jaxsched as js
-from cases import CASES
 
 SWEEPS = [(c, h) for c in CASES for h in c.sweeps]
 
@@ -82,7 +82,7 @@ def test_finite_grad_wrt_every_hyperparameter(case):
   for hp, values in case.sweeps.items():
     # one batched gradient over every sweep value and every step
     x = jnp.asarray(values, dtype=jnp.float32)
-    grads = jax.vmap(jax.vmap(jax.grad(lambda x, k: case.build(**{hp: x})(k)),
+    grads = jax.vmap(jax.vmap(jax.grad(lambda x, k, hp=hp: case.build(**{hp: x})(k)),
                               in_axes=(None, 0)), in_axes=(0, None))(x, steps)
     assert grads.shape[:2] == (len(values), len(case.steps))
     assert np.all(np.isfinite(np.asarray(grads))), (hp, values, grads)

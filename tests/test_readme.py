@@ -65,7 +65,7 @@ def test_pages_with_their_own_test_have_examples():
 
 def test_readme_has_both_setup_commands():
   assert "pip install -e '.[plot]' && jaxsched demo" in README
-  line = next(l for l in README.splitlines() if "pip install -e '.[test]' && " in l)
+  line = next(s for s in README.splitlines() if "pip install -e '.[test]' && " in s)
   test_command = line.split(" && ")[-1]  # what a newcomer runs last
   assert test_command.startswith("python -m pytest")
   ci = (ROOT / ".ci" / "run").read_text()

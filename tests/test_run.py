@@ -413,7 +413,8 @@ def test_extend_traced_resume_step_and_totals_compile_once():
     traces.append(1)
     return jax.vmap(lambda r, n: js.extend(base, r, 50, n)(jnp.arange(120)))(r, n)
 
-  r = jnp.asarray([10, 30, 50]); n = jnp.asarray([100, 60, 120])
+  r = jnp.asarray([10, 30, 50])
+  n = jnp.asarray([100, 60, 120])
   got = np.asarray(rates(r, n), np.float64)
   rates(r + 1, n + 1)
   assert len(traces) == 1

@@ -3,11 +3,19 @@
 # (method="scan_unrolled"), one process, interleaved, medians; also the 10M-step
 # run time at 100 and 1000 boundaries. Run:
 #   PYTHONPATH=. python bench/issue16/searchsorted_compile.py [repeats]
-import json, os, statistics, sys, time
-import jax, jax.numpy as jnp, numpy as np
+import json
+import os
+import statistics
+import sys
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
 import jaxsched as js
-from jaxsched import _shapes as S
 from bench import whatif
+from jaxsched import _shapes as S
 
 N = 10_000
 now = S._searchsorted

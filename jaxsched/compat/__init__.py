@@ -9,11 +9,11 @@ DeepSpeed.
 """
 
 from jaxsched.compat import deepspeed as deepspeed
+from jaxsched.compat import fastai as fastai
 from jaxsched.compat import keras as keras
 from jaxsched.compat import optax as optax
+from jaxsched.compat import timm as timm
 from jaxsched.compat import torch as torch
 from jaxsched.compat import transformers as transformers
-from jaxsched.compat import timm as timm
-from jaxsched.compat import fastai as fastai
 
 __all__ = ["deepspeed", "fastai", "keras", "optax", "timm", "torch", "transformers"]

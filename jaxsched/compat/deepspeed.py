@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 import jax.numpy as jnp
@@ -369,9 +370,10 @@ def LRRangeTest(lr_range_test_min_lr: Any = 1e-3,  # pylint: disable=invalid-nam
                             lr_range_test_staircase))
 
 
-_TYPES = {"WarmupLR": WarmupLR, "WarmupDecayLR": WarmupDecayLR,
-          "WarmupCosineLR": WarmupCosineLR, "OneCycle": OneCycle,
-          "LRRangeTest": LRRangeTest}
+_TYPES: dict[str, Callable[..., Any]] = {
+    "WarmupLR": WarmupLR, "WarmupDecayLR": WarmupDecayLR,
+    "WarmupCosineLR": WarmupCosineLR, "OneCycle": OneCycle,
+    "LRRangeTest": LRRangeTest}
 
 
 def from_config(config: dict[str, Any], *, lr: Any = None) -> Schedule:

@@ -30,7 +30,8 @@ Range-test suggestions: ``jaxsched.RangeTestResult.suggestion`` has fastai's
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
@@ -229,6 +230,8 @@ def combine_scheds(pcts: Sequence[Any], scheds: Sequence[Schedule],
   n = 1.0 if total_steps is None else _check.number(
       _P + fn, "total_steps", total_steps, lo=0, lo_open=True,
       fix="Pass the number of steps of the whole run, or None.")
+  widths: list[Any]
+  cum: Any  # a JAX array when traced, else NumPy
   if _args.traced(n) or not isinstance(p, np.ndarray):
     pj = _shapes.to_float(p)
     nf = _shapes.to_float(n)
@@ -349,7 +352,9 @@ def fit_one_cycle_moms(n_epoch: Any, *, steps_per_epoch: Any,
   if len(moms) != 3:
     raise ValueError(f"{_P}{fn}: `moms` must hold 3 values (start, middle, end), "
                      f"got moms={moms!r}. Pass e.g. (0.95, 0.85, 0.95).")
-  return combined_cos(pct_start, *moms, _total(fn, n_epoch, steps_per_epoch))
+  start, middle, end = moms
+  return combined_cos(pct_start, start, middle, end,
+                      _total(fn, n_epoch, steps_per_epoch))
 
 
 def fit_flat_cos(n_epoch: Any, lr: Any, *, steps_per_epoch: Any,
@@ -444,6 +449,8 @@ def fit_sgdr(n_cycles: int, cycle_len: Any, lr_max: Any, *, steps_per_epoch: Any
   lr = _v(fn, "lr_max", lr_max)
   # pcts[i] * N = cycle_len * cycle_mult**i * steps_per_epoch: built in steps,
   # so whole-number arguments give exact integer restarts even when traced
+  widths: list[Any]
+  cum: Any  # a JAX array when traced, else NumPy
   if _args.traced(n_epoch, cycle_len, cycle_mult, spe):
     m = _shapes.to_float(cycle_mult)
     widths = [_shapes.to_float(cycle_len) * m**i * _shapes.to_float(spe) for i in range(n_cycles)]

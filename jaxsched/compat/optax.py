@@ -20,7 +20,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -170,6 +171,10 @@ def _pairs(fn: str, bs: Any) -> tuple[Any, Any]:
          "two 1-D arrays (boundaries, scales).")
   if bs is None:
     return np.zeros((0,), np.int32), np.zeros((0,))
+  b: Any  # boundaries and scales: lists, then NumPy or JAX arrays
+  s: Any
+  items: list[tuple[Any, ...]] | None
+  order: list[int] | np.ndarray
   if isinstance(bs, dict):
     items = list(bs.items())
   elif (isinstance(bs, (tuple, list)) and len(bs) == 2 and
@@ -294,6 +299,7 @@ def piecewise_interpolate_schedule(interpolate_type: str, init_value: Any,
     raise ValueError(
         f"{_P}{fn}: `boundaries_and_scales` must have boundaries >= 0, got "
         f"boundaries={b.tolist()}. The first knot is at step 0.")
+  knots: Any  # a JAX array when traced, else NumPy
   if _args.traced(b):
     knots = jnp.concatenate([jnp.zeros((1,), jnp.asarray(b).dtype), b])
   else:

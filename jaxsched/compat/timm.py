@@ -45,7 +45,8 @@ What is not bit-identical to timm:
 from __future__ import annotations
 
 import fractions
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -103,7 +104,8 @@ def _finish(fn: str, core: Schedule, lr: Any, warmup_t: Any, warmup_lr_init: Any
           f"updates_per_epoch={updates_per_epoch!r} with t_in_epochs=False. Drop "
           "it: the schedule already counts updates.")
     s = epochwise(s, _check.steps(
-        _P + fn, "updates_per_epoch", updates_per_epoch, positive=True, fix="Pass the number of optimizer updates per epoch."))
+        _P + fn, "updates_per_epoch", updates_per_epoch, positive=True,
+        fix="Pass the number of optimizer updates per epoch."))
   return s
 
 
@@ -598,7 +600,8 @@ def create_scheduler_v2(lr: Any, sched: str = "cosine", num_epochs: Any = 300,
   if sched in ("cosine", "tanh", "poly"):
     total = _cycle_length(t_initial, cycle_mul, cycle_limit)
     if _args.traced(total, warmup_t, cooldown_t):  # traced counts: float arithmetic
-      total, warmup_t, cooldown_t = _shapes.to_float(total), _shapes.to_float(warmup_t), _shapes.to_float(cooldown_t)
+      total, warmup_t, cooldown_t = (_shapes.to_float(total), _shapes.to_float(warmup_t),
+                                     _shapes.to_float(cooldown_t))
     if warmup_prefix:
       total = total + warmup_t
     total = total + cooldown_t

@@ -25,7 +25,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -145,7 +146,7 @@ def MultiStepLR(lr: Any, milestones: Sequence[int], gamma: float = 0.1,  # pylin
   fn = "MultiStepLR"
   _args.last_epoch(_P + fn, last_epoch)
   fix = "Pass the steps at which to decay, e.g. [30, 80]."
-  m = milestones
+  m: Any = milestones  # becomes a NumPy or JAX array
   if not _args.traced(m) and not isinstance(m, (str, bytes, dict)):
     try:
       arr = np.asarray(m)

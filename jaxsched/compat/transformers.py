@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 import jax.numpy as jnp
@@ -575,7 +576,7 @@ SCHEDULER_NAMES = (
 """The names :func:`get_scheduler` accepts (transformers 5's ``SchedulerType``
 without ``greedy``)."""
 
-_FUNCS = {
+_FUNCS: dict[str, Callable[..., Any]] = {
     "linear": get_linear_schedule_with_warmup,
     "cosine": get_cosine_schedule_with_warmup,
     "cosine_with_restarts": get_cosine_with_hard_restarts_schedule_with_warmup,

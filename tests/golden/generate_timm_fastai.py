@@ -300,8 +300,8 @@ def _curves():
 
 def gen_fastai():
     import fastai
-    import torch
     import fastai.callback.schedule as fs
+    import torch
 
     cases = []
     for name, kw, n_iter in FASTAI_RECIPES:

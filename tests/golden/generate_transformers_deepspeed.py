@@ -20,7 +20,6 @@ accelerator was found); no ops are built.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import warnings
