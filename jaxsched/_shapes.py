@@ -506,7 +506,7 @@ def _sat_mul(a: Array, b: Array) -> Array:
   """``min(a * b, 2**31 - 1)`` for int32 ``a >= 0``, ``b >= 1``, tested without
   overflow: ``a * b > top`` exactly when ``a > top // b``."""
   top = jnp.int32(_I32_MAX)
-  return jnp.where(a > top // b, top, a * b)
+  return jnp.where(a > jax.lax.div(top, b), top, a * b)  # b >= 1: C division is floor
 
 
 def _int_cycles_traced(period: Any, mult: Any) -> tuple[Array, Array]:
@@ -582,9 +582,9 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
   lin = one & p_ok
   geo = m_ok & ~one & p_ok
   ii, ipos, ilen = _int_cycles(kk, period, mult)
-  lin_ph = phase(kk % pi, pi)
+  lin_ph = phase(jax.lax.rem(kk, pi), pi)  # kk >= 0, pi >= 1: C rem is mod
   geo_ph = phase(ipos, ilen)
-  i = jnp.where(lin, to_float(kk // pi), jnp.where(geo, to_float(ii), i))
+  i = jnp.where(lin, to_float(jax.lax.div(kk, pi)), jnp.where(geo, to_float(ii), i))
   pick = lambda x, y, z: jnp.where(lin, x, jnp.where(geo, y, z))
   return i, Phase(pick(lin_ph.done, geo_ph.done, ph.done),
                   pick(lin_ph.left, geo_ph.left, ph.left))
