@@ -10,11 +10,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _pytree, _shapes
 from jaxsched._pytree import static as static  # re-exported: families import it
 
 Array = jax.Array
+
+# What every combinator takes as a child: a jaxsched schedule or a plain function
+# of the step (an optax schedule, a lambda) returning a number or an array.
+ScheduleLike = Callable[[Array], ArrayLike]
 
 # name -> (class, factory); the factory is None until @factory records it
 _REGISTRY: dict[str, tuple[type, Callable[..., Any] | None]] = {}
@@ -161,7 +166,7 @@ class Schedule:
   def _value(self, k: Array) -> Array:  # pragma: no cover - abstract
     raise NotImplementedError
 
-  def __call__(self, step: Any) -> Array:
+  def __call__(self, step: ArrayLike) -> Array:
     """The learning rate at ``step`` (any shape), as a float array of that shape."""
     k = _shapes.as_step(step)
     out = _shapes.to_float(self._value(k))
@@ -173,7 +178,7 @@ class Schedule:
     del horizon
     return []
 
-  def phase_changes(self, horizon: Any) -> np.ndarray:
+  def phase_changes(self, horizon: ArrayLike) -> np.ndarray:
     """Steps in ``[0, horizon]`` where the schedule changes phase.
 
     Phase starts and ends, restarts, staircase jumps, milestones, knots and join
@@ -196,7 +201,7 @@ class Schedule:
       >>> jaxsched.warmup_cosine_decay(1.0, 10, 100).phase_changes(1000).tolist()
       [10.0, 100.0]
     """
-    h = float(horizon)
+    h = float(np.asarray(horizon))
     events = np.asarray([float(e) for e in self._phase_changes(h)], np.float64)
     events = events[np.isfinite(events) & (events >= 0) & (events <= h)]
     return np.unique(events)

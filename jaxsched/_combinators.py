@@ -10,9 +10,19 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _base, _check, _shapes
-from jaxsched._base import MAX_EVENTS, Schedule, concrete, every, factory, register, static
+from jaxsched._base import (
+  MAX_EVENTS,
+  Schedule,
+  ScheduleLike,
+  concrete,
+  every,
+  factory,
+  register,
+  static,
+)
 from jaxsched._decay import constant
 
 Array = jax.Array
@@ -56,8 +66,8 @@ def _as_factor(fn: str, name: str, s: Any) -> Schedule:
 @register("warmup")
 class Warmup(Schedule):
   schedule: Schedule
-  warmup_steps: Any
-  init_value: Any = 0.0
+  warmup_steps: ArrayLike
+  init_value: ArrayLike = 0.0
   shape: str = static(default="linear")
 
   def _phase_changes(self, horizon: float) -> list[float]:
@@ -70,7 +80,7 @@ class Warmup(Schedule):
 
 
 @factory("warmup")
-def warmup(schedule: Any, warmup_steps: Any, *, init_value: Any = 0.0,
+def warmup(schedule: ScheduleLike, warmup_steps: ArrayLike, *, init_value: ArrayLike = 0.0,
            shape: str = "linear") -> Warmup:
   r"""Puts a warmup in front of a schedule, which then starts at step ``W``.
 
@@ -196,7 +206,7 @@ def _index(x: Any, i: int) -> Any:
 @register("join")
 class Join(Schedule):
   groups: tuple
-  boundaries: Any
+  boundaries: ArrayLike
   layout: tuple = static()
 
   def _args(self) -> dict[str, Any]:
@@ -253,7 +263,7 @@ class Join(Schedule):
 
 
 @factory("join")
-def join(schedules: Sequence[Any], boundaries: Any) -> Join:
+def join(schedules: Sequence[Any], boundaries: Sequence[ArrayLike] | ArrayLike) -> Join:
   r"""Runs schedules one after another; each sees the step relative to its start.
 
   .. math:: \eta(t) = s_i(t - b_{i-1}), \qquad b_{i-1} \le t < b_i, \quad b_{-1} = 0
@@ -382,7 +392,7 @@ def add(schedules: Sequence[Any]) -> Sum:
 @register("scale")
 class Scale(Schedule):
   schedule: Schedule
-  factor: Any
+  factor: ArrayLike
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return list(self.schedule.phase_changes(horizon))
@@ -392,7 +402,7 @@ class Scale(Schedule):
 
 
 @factory("scale")
-def scale(schedule: Any, factor: Any) -> Scale:
+def scale(schedule: ScheduleLike, factor: ArrayLike) -> Scale:
   r"""A schedule multiplied by a number: ``s * 2.0``.
 
   .. math:: \eta(t) = c\, s(t)
@@ -415,7 +425,7 @@ def scale(schedule: Any, factor: Any) -> Scale:
 @register("repeat")
 class Repeat(Schedule):
   schedule: Schedule
-  period: Any
+  period: ArrayLike
 
   def _phase_changes(self, horizon: float) -> list[float]:
     (p,) = concrete(self.name, self.period)
@@ -432,7 +442,7 @@ class Repeat(Schedule):
 
 
 @factory("repeat")
-def repeat(schedule: Any, period: Any) -> Repeat:
+def repeat(schedule: ScheduleLike, period: ArrayLike) -> Repeat:
   r"""Repeats a schedule every ``period`` steps.
 
   .. math:: \eta(t) = s(t \bmod P)
@@ -458,7 +468,7 @@ def repeat(schedule: Any, period: Any) -> Repeat:
 @register("epochwise")
 class Epochwise(Schedule):
   schedule: Schedule
-  steps_per_epoch: Any
+  steps_per_epoch: ArrayLike
 
   def _phase_changes(self, horizon: float) -> list[float]:
     (spe,) = concrete(self.name, self.steps_per_epoch)
@@ -471,7 +481,7 @@ class Epochwise(Schedule):
 
 
 @factory("epochwise")
-def epochwise(schedule: Any, steps_per_epoch: Any) -> Epochwise:
+def epochwise(schedule: ScheduleLike, steps_per_epoch: ArrayLike) -> Epochwise:
   r"""Drives a per-epoch schedule with the step count.
 
   .. math:: \eta(t) = s(\lfloor t / E \rfloor)

@@ -7,6 +7,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
 from jaxsched._base import Schedule, concrete, cycle_starts, factory, register, static
@@ -16,10 +17,10 @@ Array = jax.Array
 
 @register("cosine_decay")
 class CosineDecay(Schedule):
-  init_value: Any
-  decay_steps: Any
-  end_value: Any = 0.0
-  exponent: Any = 1.0
+  init_value: ArrayLike
+  decay_steps: ArrayLike
+  end_value: ArrayLike = 0.0
+  exponent: ArrayLike = 1.0
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return concrete(self.name, self.decay_steps)
@@ -30,8 +31,8 @@ class CosineDecay(Schedule):
 
 
 @factory("cosine_decay")
-def cosine_decay(init_value: Any, decay_steps: Any, *, end_value: Any = 0.0,
-                 exponent: Any = 1.0) -> CosineDecay:
+def cosine_decay(init_value: ArrayLike, decay_steps: ArrayLike, *, end_value: ArrayLike = 0.0,
+                 exponent: ArrayLike = 1.0) -> CosineDecay:
   r"""Half-cosine decay from ``init_value`` to ``end_value``, then held.
 
   .. math::
@@ -69,11 +70,11 @@ def cosine_decay(init_value: Any, decay_steps: Any, *, end_value: Any = 0.0,
 
 @register("cosine_restarts")
 class CosineRestarts(Schedule):
-  init_value: Any
-  period: Any
-  period_mult: Any = 1.0
-  peak_decay: Any = 1.0
-  end_value: Any = 0.0
+  init_value: ArrayLike
+  period: ArrayLike
+  period_mult: ArrayLike = 1.0
+  peak_decay: ArrayLike = 1.0
+  end_value: ArrayLike = 0.0
 
   def _phase_changes(self, horizon: float) -> list[float]:
     p, m = concrete(self.name, self.period, self.period_mult)
@@ -86,8 +87,8 @@ class CosineRestarts(Schedule):
 
 
 @factory("cosine_restarts")
-def cosine_restarts(init_value: Any, period: Any, *, period_mult: Any = 1.0,
-                    peak_decay: Any = 1.0, end_value: Any = 0.0) -> CosineRestarts:
+def cosine_restarts(init_value: ArrayLike, period: ArrayLike, *, period_mult: ArrayLike = 1.0,
+                    peak_decay: ArrayLike = 1.0, end_value: ArrayLike = 0.0) -> CosineRestarts:
   r"""Cosine annealing with warm restarts (SGDR).
 
   Cycle :math:`i` lasts :math:`P m^i` steps and starts at
@@ -150,12 +151,12 @@ def restart_args(fn: str, period: Any, period_mult: Any, peak_decay: Any,
 
 @register("warmup_cosine_decay")
 class WarmupCosineDecay(Schedule):
-  peak_value: Any
-  warmup_steps: Any
-  total_steps: Any
-  init_value: Any = 0.0
-  end_value: Any = 0.0
-  exponent: Any = 1.0
+  peak_value: ArrayLike
+  warmup_steps: ArrayLike
+  total_steps: ArrayLike
+  init_value: ArrayLike = 0.0
+  end_value: ArrayLike = 0.0
+  exponent: ArrayLike = 1.0
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return concrete(self.name, self.warmup_steps, self.total_steps)
@@ -178,9 +179,9 @@ class WarmupCosineDecay(Schedule):
 
 
 @factory("warmup_cosine_decay")
-def warmup_cosine_decay(peak_value: Any, warmup_steps: Any, total_steps: Any, *,
-                        init_value: Any = 0.0, end_value: Any = 0.0,
-                        exponent: Any = 1.0) -> WarmupCosineDecay:
+def warmup_cosine_decay(peak_value: ArrayLike, warmup_steps: ArrayLike, total_steps: ArrayLike, *,
+                        init_value: ArrayLike = 0.0, end_value: ArrayLike = 0.0,
+                        exponent: ArrayLike = 1.0) -> WarmupCosineDecay:
   r"""Linear warmup to ``peak_value``, then cosine decay to ``end_value``.
 
   .. math::
@@ -228,12 +229,12 @@ _WSD_SHAPES = ("linear", "cosine", "sqrt")
 
 @register("warmup_stable_decay")
 class WarmupStableDecay(Schedule):
-  peak_value: Any
-  warmup_steps: Any
-  decay_steps: Any
-  total_steps: Any
-  init_value: Any = 0.0
-  end_value: Any = 0.0
+  peak_value: ArrayLike
+  warmup_steps: ArrayLike
+  decay_steps: ArrayLike
+  total_steps: ArrayLike
+  init_value: ArrayLike = 0.0
+  end_value: ArrayLike = 0.0
   decay_shape: str = static(default="linear")
 
   def _phase_changes(self, horizon: float) -> list[float]:
@@ -254,9 +255,9 @@ class WarmupStableDecay(Schedule):
 
 
 @factory("warmup_stable_decay")
-def warmup_stable_decay(peak_value: Any, warmup_steps: Any, decay_steps: Any,
-                        total_steps: Any, *, init_value: Any = 0.0,
-                        end_value: Any = 0.0,
+def warmup_stable_decay(peak_value: ArrayLike, warmup_steps: ArrayLike, decay_steps: ArrayLike,
+                        total_steps: ArrayLike, *, init_value: ArrayLike = 0.0,
+                        end_value: ArrayLike = 0.0,
                         decay_shape: str = "linear") -> WarmupStableDecay:
   r"""Warmup-stable-decay (WSD): warmup, a flat stretch, a decay at the end.
 
@@ -309,10 +310,10 @@ def warmup_stable_decay(peak_value: Any, warmup_steps: Any, decay_steps: Any,
 
 @register("flat_cosine")
 class FlatCosine(Schedule):
-  value: Any
-  total_steps: Any
-  pct_start: Any = 0.75
-  end_value: Any = 0.0
+  value: ArrayLike
+  total_steps: ArrayLike
+  pct_start: ArrayLike = 0.75
+  end_value: ArrayLike = 0.0
 
   def _phase_changes(self, horizon: float) -> list[float]:
     t, p = concrete(self.name, self.total_steps, self.pct_start)
@@ -326,8 +327,8 @@ class FlatCosine(Schedule):
 
 
 @factory("flat_cosine")
-def flat_cosine(value: Any, total_steps: Any, *, pct_start: Any = 0.75,
-                end_value: Any = 0.0) -> FlatCosine:
+def flat_cosine(value: ArrayLike, total_steps: ArrayLike, *, pct_start: ArrayLike = 0.75,
+                end_value: ArrayLike = 0.0) -> FlatCosine:
   r"""Flat, then cosine anneal: the flat-cos recipe (Ranger, fastai).
 
   With :math:`s = p T`:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
 from jaxsched._base import Schedule, concrete, every, factory, register, static
@@ -20,11 +21,11 @@ _ANNEALS = ("cos", "linear")
 
 @register("cyclic")
 class Cyclic(Schedule):
-  base_value: Any
-  max_value: Any
-  step_size_up: Any
-  step_size_down: Any
-  gamma: Any = 1.0
+  base_value: ArrayLike
+  max_value: ArrayLike
+  step_size_up: ArrayLike
+  step_size_down: ArrayLike
+  gamma: ArrayLike = 1.0
   mode: str = static(default="triangular")
 
   def _phase_changes(self, horizon: float) -> list[float]:
@@ -54,9 +55,9 @@ class Cyclic(Schedule):
 
 
 @factory("cyclic")
-def cyclic(base_value: Any, max_value: Any, step_size_up: Any, *,
-           step_size_down: Any = None, mode: str = "triangular",
-           gamma: Any = 1.0) -> Cyclic:
+def cyclic(base_value: ArrayLike, max_value: ArrayLike, step_size_up: ArrayLike, *,
+           step_size_down: ArrayLike | None = None, mode: str = "triangular",
+           gamma: ArrayLike = 1.0) -> Cyclic:
   r"""Cyclical learning rate (CLR): triangular waves between two values.
 
   With :math:`L = u + d`, cycle :math:`c = \lfloor t / L \rfloor` and position
@@ -165,11 +166,11 @@ class _OneCyclePhases(Schedule):
 
 @register("one_cycle")
 class OneCycle(_OneCyclePhases):
-  total_steps: Any
-  peak_value: Any
-  pct_start: Any = 0.3
-  div_factor: Any = 25.0
-  final_div_factor: Any = 1e4
+  total_steps: ArrayLike
+  peak_value: ArrayLike
+  pct_start: ArrayLike = 0.3
+  div_factor: ArrayLike = 25.0
+  final_div_factor: ArrayLike = 1e4
   anneal: str = static(default="cos")
   three_phase: bool = static(default=False)
 
@@ -192,8 +193,8 @@ def _one_cycle_common(fn: str, total_steps: Any, pct_start: Any, anneal: str,
 
 
 @factory("one_cycle")
-def one_cycle(total_steps: Any, peak_value: Any, *, pct_start: Any = 0.3,
-              div_factor: Any = 25.0, final_div_factor: Any = 1e4,
+def one_cycle(total_steps: ArrayLike, peak_value: ArrayLike, *, pct_start: ArrayLike = 0.3,
+              div_factor: ArrayLike = 25.0, final_div_factor: ArrayLike = 1e4,
               anneal: str = "cos", three_phase: bool = False) -> OneCycle:
   r"""The one-cycle policy: up from ``peak/div`` to ``peak``, then far down.
 
@@ -244,10 +245,10 @@ def one_cycle(total_steps: Any, peak_value: Any, *, pct_start: Any = 0.3,
 
 @register("one_cycle_momentum")
 class OneCycleMomentum(_OneCyclePhases):
-  total_steps: Any
-  base_value: Any = 0.85
-  max_value: Any = 0.95
-  pct_start: Any = 0.3
+  total_steps: ArrayLike
+  base_value: ArrayLike = 0.85
+  max_value: ArrayLike = 0.95
+  pct_start: ArrayLike = 0.3
   anneal: str = static(default="cos")
   three_phase: bool = static(default=False)
 
@@ -257,8 +258,8 @@ class OneCycleMomentum(_OneCyclePhases):
 
 
 @factory("one_cycle_momentum")
-def one_cycle_momentum(total_steps: Any, *, base_value: Any = 0.85,
-                       max_value: Any = 0.95, pct_start: Any = 0.3,
+def one_cycle_momentum(total_steps: ArrayLike, *, base_value: ArrayLike = 0.85,
+                       max_value: ArrayLike = 0.95, pct_start: ArrayLike = 0.3,
                        anneal: str = "cos",
                        three_phase: bool = False) -> OneCycleMomentum:
   r"""The momentum that one-cycle pairs with: ``max -> base -> max``.

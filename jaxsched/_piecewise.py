@@ -6,10 +6,11 @@ number of boundaries.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
 from jaxsched._base import Schedule, concrete, every, factory, register, static
@@ -19,9 +20,9 @@ Array = jax.Array
 
 @register("step_decay")
 class StepDecay(Schedule):
-  init_value: Any
-  step_size: Any
-  gamma: Any = 0.1
+  init_value: ArrayLike
+  step_size: ArrayLike
+  gamma: ArrayLike = 0.1
 
   def _phase_changes(self, horizon: float) -> list[float]:
     (s,) = concrete(self.name, self.step_size)
@@ -33,7 +34,7 @@ class StepDecay(Schedule):
 
 
 @factory("step_decay")
-def step_decay(init_value: Any, step_size: Any, *, gamma: Any = 0.1) -> StepDecay:
+def step_decay(init_value: ArrayLike, step_size: ArrayLike, *, gamma: ArrayLike = 0.1) -> StepDecay:
   r"""Step decay: multiplied by ``gamma`` every ``step_size`` steps.
 
   .. math:: \eta(t) = v_0\, \gamma^{\lfloor t / s \rfloor}
@@ -66,9 +67,9 @@ def step_decay(init_value: Any, step_size: Any, *, gamma: Any = 0.1) -> StepDeca
 
 @register("multistep")
 class MultiStep(Schedule):
-  init_value: Any
-  milestones: Any
-  gamma: Any = 0.1
+  init_value: ArrayLike
+  milestones: ArrayLike
+  gamma: ArrayLike = 0.1
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return list(concrete(self.name, self.milestones)[0])
@@ -79,7 +80,8 @@ class MultiStep(Schedule):
 
 
 @factory("multistep")
-def multistep(init_value: Any, milestones: Any, *, gamma: Any = 0.1) -> MultiStep:
+def multistep(init_value: ArrayLike, milestones: Sequence[ArrayLike] | ArrayLike, *,
+              gamma: ArrayLike = 0.1) -> MultiStep:
   r"""Multiplied by ``gamma`` at each milestone (the change happens at the milestone).
 
   .. math:: \eta(t) = v_0\, \gamma^{\#\{i : m_i \le t\}}
@@ -115,8 +117,8 @@ def multistep(init_value: Any, milestones: Any, *, gamma: Any = 0.1) -> MultiSte
 
 @register("piecewise_constant")
 class PiecewiseConstant(Schedule):
-  boundaries: Any
-  values: Any
+  boundaries: ArrayLike
+  values: ArrayLike
   inclusive: bool = static(default=True)
 
   def _phase_changes(self, horizon: float) -> list[float]:
@@ -132,7 +134,8 @@ class PiecewiseConstant(Schedule):
 
 
 @factory("piecewise_constant")
-def piecewise_constant(boundaries: Any, values: Any, *,
+def piecewise_constant(boundaries: Sequence[ArrayLike] | ArrayLike,
+                       values: Sequence[ArrayLike] | ArrayLike, *,
                        inclusive: bool = True) -> PiecewiseConstant:
   r"""Piecewise constant: ``values[i]`` from ``boundaries[i-1]`` on.
 
@@ -169,8 +172,8 @@ _INTERPOLATIONS = ("linear", "cosine")
 
 @register("piecewise_linear")
 class PiecewiseLinear(Schedule):
-  boundaries: Any
-  values: Any
+  boundaries: ArrayLike
+  values: ArrayLike
   interpolation: str = static(default="linear")
 
   def _phase_changes(self, horizon: float) -> list[float]:
@@ -190,7 +193,8 @@ class PiecewiseLinear(Schedule):
 
 
 @factory("piecewise_linear")
-def piecewise_linear(boundaries: Any, values: Any, *,
+def piecewise_linear(boundaries: Sequence[ArrayLike] | ArrayLike,
+                     values: Sequence[ArrayLike] | ArrayLike, *,
                      interpolation: str = "linear") -> PiecewiseLinear:
   r"""Straight lines through the knots ``(boundaries[i], values[i])``, held outside.
 

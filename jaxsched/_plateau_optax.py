@@ -23,8 +23,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _frameworks, _pytree, _shapes
+from jaxsched._base import ScheduleLike
 from jaxsched._plateau import PlateauState
 
 
@@ -52,7 +54,7 @@ class PlateauScheduleState:
       state later must keep ``accumulation=1``.
   """
 
-  count: Any
+  count: jax.Array
   plateau: Any
   rule: Any
   single: bool = _pytree.static(default=False)
@@ -92,7 +94,7 @@ class PlateauSchedule:
   schedule is held in a ``jax.tree_util.Partial``.
   """
 
-  schedule: Any
+  schedule: ScheduleLike
   plateau: Any
 
   def init(self) -> PlateauScheduleState:
@@ -102,7 +104,7 @@ class PlateauSchedule:
                                 rule=_as_leaves(self.plateau),
                                 single=_decides_every_metric(self.plateau))
 
-  def update(self, state: PlateauScheduleState, value: Any = None,
+  def update(self, state: PlateauScheduleState, value: ArrayLike | None = None,
              **extra_args: Any) -> PlateauScheduleState:
     """Counts one step; feeds ``value`` (the metric) to the plateau if given.
 
@@ -329,7 +331,7 @@ def _is_holder(x: Any) -> bool:
   return isinstance(x, (PlateauScheduleState, ScaleByPlateauState))
 
 
-def plateau_step(opt_state: Any, value: Any) -> Any:
+def plateau_step(opt_state: Any, value: ArrayLike) -> Any:
   r"""Feeds one metric to the plateau(s) held in an optimizer state.
 
   For every state of :func:`scale_by_plateau` and of :func:`plateau_schedule`

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from jax.typing import ArrayLike
 
 _MAX_LIST = 4  # lists longer than this are shortened in labels
 
@@ -240,7 +241,7 @@ def _values(schedule: Any, steps: Any) -> Any:
     return schedule(steps)
 
 
-def plot(schedules: Any, steps: Any, ax: Any = None, *,
+def plot(schedules: Any, steps: ArrayLike, ax: Any = None, *,
          labels: Sequence[str] | None = None, log: bool = False) -> Any:
   """Draws learning-rate curves: one line per schedule, labelled, on one axis.
 

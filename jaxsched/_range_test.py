@@ -16,6 +16,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _pytree, _shapes
 
@@ -230,10 +231,10 @@ def _slide(lrs: jax.Array, s: jax.Array, idx: jax.Array, lo: jax.Array,
 
 
 def lr_range_test(train_step: Callable[[Any, Any, jax.Array], tuple[Any, Any]],
-                  state: Any, batches: Any, *, min_lr: float = 1e-7,
-                  max_lr: float = 10.0, num_steps: int = 100, mode: str = "exp",
-                  smoothing: float = 0.98,
-                  diverge_factor: float = 4.0) -> RangeTestResult:
+                  state: Any, batches: Any, *, min_lr: ArrayLike = 1e-7,
+                  max_lr: ArrayLike = 10.0, num_steps: int = 100, mode: str = "exp",
+                  smoothing: ArrayLike = 0.98,
+                  diverge_factor: ArrayLike = 4.0) -> RangeTestResult:
   r"""Runs a learning-rate range test as one compiled ``jax.lax.scan``.
 
   Step ``i`` (``0 <= i < N``, ``N = num_steps``) calls ``train_step(state,

@@ -25,6 +25,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
 
@@ -69,10 +70,10 @@ class Run:
     (1000, 2000, 300)
   """
 
-  steps_per_epoch: Any = None
-  batch_size: Any = None
-  tokens_per_sample: Any = None
-  total_steps: Any = None
+  steps_per_epoch: ArrayLike | None = None
+  batch_size: ArrayLike | None = None
+  tokens_per_sample: ArrayLike | None = None
+  total_steps: ArrayLike | None = None
 
   def __post_init__(self) -> None:
     for name in _FIELDS:

@@ -8,9 +8,10 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
-from jaxsched._base import Schedule, child_changes, factory, register, static
+from jaxsched._base import Schedule, ScheduleLike, child_changes, factory, register, static
 from jaxsched._combinators import _as_schedule
 from jaxsched._decay import constant
 from jaxsched._run import Run
@@ -38,12 +39,12 @@ def _ceil_ratio(ratio: Any, total: Array) -> Array:
 
 @register("warmup_decay_ratio")
 class WarmupDecayRatio(Schedule):
-  peak_value: Any
-  total_steps: Any
-  warmup_ratio: Any = 0.0
-  decay_ratio: Any = None
-  min_lr_ratio: Any = 0.0
-  init_lr_ratio: Any = 0.0
+  peak_value: ArrayLike
+  total_steps: ArrayLike
+  warmup_ratio: ArrayLike = 0.0
+  decay_ratio: ArrayLike | None = None
+  min_lr_ratio: ArrayLike = 0.0
+  init_lr_ratio: ArrayLike = 0.0
   decay_shape: str = static(default="cosine")
 
   def lengths(self) -> tuple[Array, Array]:
@@ -73,9 +74,9 @@ class WarmupDecayRatio(Schedule):
 
 
 @factory("warmup_decay_ratio")
-def warmup_decay_ratio(peak_value: Any, total_steps: Any, *,
-                       warmup_ratio: Any = 0.0, decay_ratio: Any = None,
-                       min_lr_ratio: Any = 0.0, init_lr_ratio: Any = 0.0,
+def warmup_decay_ratio(peak_value: ArrayLike, total_steps: ArrayLike, *,
+                       warmup_ratio: ArrayLike = 0.0, decay_ratio: ArrayLike | None = None,
+                       min_lr_ratio: ArrayLike = 0.0, init_lr_ratio: ArrayLike = 0.0,
                        decay_shape: str = "cosine",
                        run: Run | None = None) -> WarmupDecayRatio:
   r"""Warmup, stable, decay with lengths and values as ratios (transformers style).
@@ -168,8 +169,8 @@ def warmup_decay_ratio(peak_value: Any, total_steps: Any, *,
 @register("batch_scale")
 class BatchScale(Schedule):
   schedule: Schedule
-  batch_size: Any
-  base_batch_size: Any = 256
+  batch_size: ArrayLike
+  base_batch_size: ArrayLike = 256
   rule: str = static(default="linear")
 
   def factor(self) -> Array:
@@ -188,7 +189,7 @@ class BatchScale(Schedule):
 
 
 @factory("batch_scale")
-def batch_scale(schedule: Any, batch_size: Any, *, base_batch_size: Any = 256,
+def batch_scale(schedule: ScheduleLike, batch_size: ArrayLike, *, base_batch_size: ArrayLike = 256,
                 rule: str = "linear") -> BatchScale:
   r"""Scales a schedule's rate with the batch size, from a reference batch size.
 

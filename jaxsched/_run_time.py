@@ -13,9 +13,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
-from jaxsched._base import Schedule, child_changes, factory, register, static
+from jaxsched._base import Schedule, ScheduleLike, child_changes, factory, register, static
 from jaxsched._combinators import _as_schedule
 from jaxsched._run import Run, to_steps
 
@@ -46,7 +47,7 @@ def _within(points: list[float], horizon: float) -> list[float]:
 @register("accumulate")
 class Accumulate(Schedule):
   schedule: Schedule
-  accumulation_steps: Any
+  accumulation_steps: ArrayLike
 
   def _value(self, k: Array) -> Array:
     return self.schedule(_shapes.floor_div_raw(k, self.accumulation_steps))
@@ -58,7 +59,7 @@ class Accumulate(Schedule):
 
 
 @factory("accumulate")
-def accumulate(schedule: Any, accumulation_steps: Any) -> Accumulate:
+def accumulate(schedule: ScheduleLike, accumulation_steps: ArrayLike) -> Accumulate:
   r"""A schedule of optimizer updates, driven by a micro-step counter.
 
   .. math:: \eta(m) = s(\lfloor m / k \rfloor)
@@ -116,9 +117,9 @@ def accumulate(schedule: Any, accumulation_steps: Any) -> Accumulate:
 @register("stretch")
 class Stretch(Schedule):
   schedule: Schedule
-  total_steps: Any
-  new_total_steps: Any
-  warmup_steps: Any = 0
+  total_steps: ArrayLike
+  new_total_steps: ArrayLike
+  warmup_steps: ArrayLike = 0
 
   def _value(self, k: Array) -> Array:
     return _remap_eval(self.schedule, k, self.warmup_steps, self.total_steps,
@@ -154,8 +155,8 @@ def _remapped_changes(s: Any, horizon: float, keep: float, old: float,
 
 
 @factory("stretch")
-def stretch(schedule: Any, total_steps: Any, new_total_steps: Any, *,
-            warmup_steps: Any = 0, run: Run | None = None) -> Stretch:
+def stretch(schedule: ScheduleLike, total_steps: ArrayLike, new_total_steps: ArrayLike, *,
+            warmup_steps: ArrayLike = 0, run: Run | None = None) -> Stretch:
   r"""Stretches (or compresses) a schedule in time to a new total length.
 
   .. math::
@@ -213,9 +214,9 @@ def stretch(schedule: Any, total_steps: Any, new_total_steps: Any, *,
 @register("extend")
 class Extend(Schedule):
   schedule: Schedule
-  resume_step: Any
-  total_steps: Any
-  new_total_steps: Any
+  resume_step: ArrayLike
+  total_steps: ArrayLike
+  new_total_steps: ArrayLike
 
   def _value(self, k: Array) -> Array:
     return _remap_eval(self.schedule, k, self.resume_step, self.total_steps,
@@ -227,8 +228,8 @@ class Extend(Schedule):
 
 
 @factory("extend")
-def extend(schedule: Any, resume_step: Any, total_steps: Any,
-           new_total_steps: Any, *, run: Run | None = None) -> Extend:
+def extend(schedule: ScheduleLike, resume_step: ArrayLike, total_steps: ArrayLike,
+           new_total_steps: ArrayLike, *, run: Run | None = None) -> Extend:
   r"""Extends a running or finished schedule to a longer run, from where it is.
 
   A run planned for ``T`` steps is stopped at step ``r`` and resumed with a
@@ -283,9 +284,9 @@ def extend(schedule: Any, resume_step: Any, total_steps: Any,
 @register("cooldown_from")
 class CooldownFrom(Schedule):
   schedule: Schedule
-  start: Any
-  length: Any
-  end_value: Any = 0.0
+  start: ArrayLike
+  length: ArrayLike
+  end_value: ArrayLike = 0.0
   shape: str = static(default="linear")
 
   def _value(self, k: Array) -> Array:
@@ -301,8 +302,8 @@ class CooldownFrom(Schedule):
 
 
 @factory("cooldown_from")
-def cooldown_from(schedule: Any, start: Any, length: Any, *,
-                  shape: str = "linear", end_value: Any = 0.0,
+def cooldown_from(schedule: ScheduleLike, start: ArrayLike, length: ArrayLike, *,
+                  shape: str = "linear", end_value: ArrayLike = 0.0,
                   run: Run | None = None) -> CooldownFrom:
   r"""Branches a cooldown off any step of a schedule: the WSD checkpoint anneal.
 

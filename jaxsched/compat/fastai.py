@@ -35,6 +35,7 @@ from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
 from jaxsched._base import Schedule
@@ -66,7 +67,7 @@ def _v(fn: str, name: str, x: Any) -> Any:
   return _args.value(_P + fn, name, x)
 
 
-def SchedLin(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
+def SchedLin(start: ArrayLike, end: ArrayLike) -> Schedule:  # pylint: disable=invalid-name
   r"""fastai ``SchedLin``: :math:`f(p) = s + p (e - s)`, a schedule of ``pos``.
 
   Maps to :func:`jaxsched.linear` ``(start, end, 1)``.
@@ -86,7 +87,7 @@ def SchedLin(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
   return linear(_v("SchedLin", "start", start), _v("SchedLin", "end", end), 1)
 
 
-def SchedCos(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
+def SchedCos(start: ArrayLike, end: ArrayLike) -> Schedule:  # pylint: disable=invalid-name
   r"""fastai ``SchedCos``: :math:`f(p) = s + (e - s)(1 + \cos(\pi (1 - p)))/2`.
 
   Maps to :func:`jaxsched.cosine_decay` ``(start, 1, end_value=end)`` (the same
@@ -109,7 +110,7 @@ def SchedCos(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
                       end_value=_v("SchedCos", "end", end))
 
 
-def SchedNo(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
+def SchedNo(start: ArrayLike, end: ArrayLike) -> Schedule:  # pylint: disable=invalid-name
   r"""fastai ``SchedNo``: :math:`f(p) = s` (``end`` is ignored, as in fastai).
 
   Args:
@@ -127,7 +128,7 @@ def SchedNo(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
   return constant(_v("SchedNo", "start", start))
 
 
-def SchedExp(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
+def SchedExp(start: ArrayLike, end: ArrayLike) -> Schedule:  # pylint: disable=invalid-name
   r"""fastai ``SchedExp``: :math:`f(p) = s (e / s)^p` (``s, e > 0``).
 
   Maps to :func:`jaxsched.exponential_decay` ``(start, end / start, 1,
@@ -154,7 +155,7 @@ def SchedExp(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
   return exponential_decay(s, _args.div(e, s), 1, end_value=e)
 
 
-def SchedPoly(start: Any, end: Any, power: Any) -> Schedule:  # pylint: disable=invalid-name
+def SchedPoly(start: ArrayLike, end: ArrayLike, power: ArrayLike) -> Schedule:  # pylint: disable=invalid-name
   r"""fastai ``SchedPoly``: :math:`f(p) = s + (e - s)\,p^{q}`.
 
   Maps to :func:`jaxsched.power_ramp` ``(start, end, 1, power=power)``.
@@ -193,7 +194,7 @@ def _pcts(fn: str, pcts: Any, n: int) -> Any:
 
 
 def combine_scheds(pcts: Sequence[Any], scheds: Sequence[Schedule],
-                   total_steps: Any = None) -> Schedule:
+                   total_steps: ArrayLike | None = None) -> Schedule:
   r"""fastai ``combine_scheds``: schedule ``j`` over its share ``p_j`` of the run.
 
   With :math:`c_j = p_0 + \dots + p_{j-1}`, for :math:`c_j \le x < c_{j+1}`:
@@ -251,8 +252,8 @@ def _segments(scheds: list, widths: list, cum: Any) -> Schedule:
   return join(segs, cum[:-1])
 
 
-def combined_cos(pct: Any, start: Any, middle: Any, end: Any,
-                 total_steps: Any = None) -> Schedule:
+def combined_cos(pct: ArrayLike, start: ArrayLike, middle: ArrayLike, end: ArrayLike,
+                 total_steps: ArrayLike | None = None) -> Schedule:
   r"""fastai ``combined_cos``: cosine ``start -> middle`` over ``pct``, then
   ``middle -> end``.
 
@@ -290,9 +291,9 @@ def _total(fn: str, n_epoch: Any, steps_per_epoch: Any) -> Any:
   return jnp.asarray(e) * jnp.asarray(s) if _args.traced(e, s) else e * s
 
 
-def fit_one_cycle(n_epoch: Any, lr_max: Any, *, steps_per_epoch: Any,
-                  div: Any = 25.0, div_final: Any = 1e5,
-                  pct_start: Any = 0.25) -> Schedule:
+def fit_one_cycle(n_epoch: ArrayLike, lr_max: ArrayLike, *, steps_per_epoch: ArrayLike,
+                  div: ArrayLike = 25.0, div_final: ArrayLike = 1e5,
+                  pct_start: ArrayLike = 0.25) -> Schedule:
   r"""The learning rate of fastai's ``Learner.fit_one_cycle``, per batch.
 
   ``combined_cos(pct_start, lr_max / div, lr_max, lr_max / div_final)`` at
@@ -328,8 +329,8 @@ def fit_one_cycle(n_epoch: Any, lr_max: Any, *, steps_per_epoch: Any,
   return combined_cos(pct_start, _args.div(lr, d), lr, _args.div(lr, df), n)
 
 
-def fit_one_cycle_moms(n_epoch: Any, *, steps_per_epoch: Any,
-                       pct_start: Any = 0.25,
+def fit_one_cycle_moms(n_epoch: ArrayLike, *, steps_per_epoch: ArrayLike,
+                       pct_start: ArrayLike = 0.25,
                        moms: Sequence[Any] = (0.95, 0.85, 0.95)) -> Schedule:
   r"""The momentum of fastai's ``fit_one_cycle``: ``combined_cos(pct_start, *moms)``.
 
@@ -357,8 +358,8 @@ def fit_one_cycle_moms(n_epoch: Any, *, steps_per_epoch: Any,
                       _total(fn, n_epoch, steps_per_epoch))
 
 
-def fit_flat_cos(n_epoch: Any, lr: Any, *, steps_per_epoch: Any,
-                 div_final: Any = 1e5, pct_start: Any = 0.75) -> Schedule:
+def fit_flat_cos(n_epoch: ArrayLike, lr: ArrayLike, *, steps_per_epoch: ArrayLike,
+                 div_final: ArrayLike = 1e5, pct_start: ArrayLike = 0.75) -> Schedule:
   r"""The learning rate of fastai's ``Learner.fit_flat_cos``, per batch.
 
   ``combined_cos(pct_start, lr, lr, lr / div_final)`` at ``pos = k / N``: flat,
@@ -388,7 +389,7 @@ def fit_flat_cos(n_epoch: Any, lr: Any, *, steps_per_epoch: Any,
                       _total(fn, n_epoch, steps_per_epoch))
 
 
-def sgdr_epochs(n_cycles: int, cycle_len: Any, cycle_mult: Any = 2) -> Any:
+def sgdr_epochs(n_cycles: int, cycle_len: ArrayLike, cycle_mult: ArrayLike = 2) -> Any:
   r"""The epochs fastai's ``fit_sgdr`` trains: :math:`L (m^n - 1) / (m - 1)`.
 
   Computed as the sum :math:`L \sum_{i<n} m^i` (the same for whole ``m``; fastai
@@ -417,8 +418,8 @@ def sgdr_epochs(n_cycles: int, cycle_len: Any, cycle_mult: Any = 2) -> Any:
   return int(total) if float(total).is_integer() else total
 
 
-def fit_sgdr(n_cycles: int, cycle_len: Any, lr_max: Any, *, steps_per_epoch: Any,
-             cycle_mult: Any = 2) -> Schedule:
+def fit_sgdr(n_cycles: int, cycle_len: ArrayLike, lr_max: ArrayLike, *, steps_per_epoch: ArrayLike,
+             cycle_mult: ArrayLike = 2) -> Schedule:
   r"""The learning rate of fastai's ``Learner.fit_sgdr``, per batch.
 
   ``n_cycles`` cosines ``SchedCos(lr_max, 0)``, cycle ``i`` lasting

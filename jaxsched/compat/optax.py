@@ -26,6 +26,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check
 from jaxsched._base import Schedule
@@ -65,7 +66,7 @@ def _num(fn: str, name: str, x: Any, **kw: Any) -> Any:
   return _args.value(_P + fn, name, x, **kw)
 
 
-def constant_schedule(value: Any) -> Schedule:
+def constant_schedule(value: ArrayLike) -> Schedule:
   r"""optax ``constant_schedule``: :math:`\eta(t) = v`.
 
   Maps to :func:`jaxsched.constant`.
@@ -90,8 +91,8 @@ def _begin(fn: str, transition_begin: Any) -> Any:
   return _args.steps_max(b, 0)
 
 
-def polynomial_schedule(init_value: Any, end_value: Any, power: Any,
-                        transition_steps: int, transition_begin: int = 0
+def polynomial_schedule(init_value: ArrayLike, end_value: ArrayLike, power: ArrayLike,
+                        transition_steps: ArrayLike, transition_begin: ArrayLike = 0
                         ) -> Schedule:
   r"""optax ``polynomial_schedule``, mapped to :func:`jaxsched.polynomial`.
 
@@ -128,8 +129,8 @@ def polynomial_schedule(init_value: Any, end_value: Any, power: Any,
                     transition_begin=_begin(fn, transition_begin))
 
 
-def linear_schedule(init_value: Any, end_value: Any, transition_steps: int,
-                    transition_begin: int = 0) -> Schedule:
+def linear_schedule(init_value: ArrayLike, end_value: ArrayLike, transition_steps: ArrayLike,
+                    transition_begin: ArrayLike = 0) -> Schedule:
   r"""optax ``linear_schedule``, mapped to :func:`jaxsched.linear`.
 
   .. math::
@@ -228,7 +229,7 @@ def _knot_values(init: Any, scales: Any) -> Any:
                                       _args.as_float(scales)]))
 
 
-def piecewise_constant_schedule(init_value: Any,
+def piecewise_constant_schedule(init_value: ArrayLike,
                                 boundaries_and_scales: Any = None) -> Schedule:
   r"""optax ``piecewise_constant_schedule``, as a vectorised
   :func:`jaxsched.piecewise_constant`.
@@ -263,7 +264,7 @@ def piecewise_constant_schedule(init_value: Any,
 _INTERPOLATE = ("linear", "cosine")
 
 
-def piecewise_interpolate_schedule(interpolate_type: str, init_value: Any,
+def piecewise_interpolate_schedule(interpolate_type: str, init_value: ArrayLike,
                                    boundaries_and_scales: Any = None) -> Schedule:
   r"""optax ``piecewise_interpolate_schedule``, mapped to
   :func:`jaxsched.piecewise_linear` (``interpolation`` linear or cosine).
@@ -308,9 +309,9 @@ def piecewise_interpolate_schedule(interpolate_type: str, init_value: Any,
                           interpolation=interpolate_type)
 
 
-def exponential_decay(init_value: Any, transition_steps: int, decay_rate: float,
-                      transition_begin: int = 0, staircase: bool = False,
-                      end_value: Any = None) -> Schedule:
+def exponential_decay(init_value: ArrayLike, transition_steps: ArrayLike, decay_rate: ArrayLike,
+                      transition_begin: ArrayLike = 0, staircase: bool = False,
+                      end_value: ArrayLike | None = None) -> Schedule:
   r"""optax ``exponential_decay``, mapped to :func:`jaxsched.exponential_decay`.
 
   .. math::
@@ -356,8 +357,8 @@ def exponential_decay(init_value: Any, transition_steps: int, decay_rate: float,
       staircase=_check.flag(_P + fn, "staircase", staircase), end_value=end_value)
 
 
-def cosine_decay_schedule(init_value: Any, decay_steps: int, alpha: Any = 0.0,
-                          exponent: Any = 1.0) -> Schedule:
+def cosine_decay_schedule(init_value: ArrayLike, decay_steps: ArrayLike, alpha: ArrayLike = 0.0,
+                          exponent: ArrayLike = 1.0) -> Schedule:
   r"""optax ``cosine_decay_schedule``, mapped to :func:`jaxsched.cosine_decay`
   with ``end_value = alpha * init_value``.
 
@@ -394,8 +395,8 @@ def cosine_decay_schedule(init_value: Any, decay_steps: int, alpha: Any = 0.0,
                                     fix="Pass a non-negative exponent."))
 
 
-def warmup_constant_schedule(init_value: Any, peak_value: Any,
-                             warmup_steps: int) -> Schedule:
+def warmup_constant_schedule(init_value: ArrayLike, peak_value: ArrayLike,
+                             warmup_steps: ArrayLike) -> Schedule:
   r"""optax ``warmup_constant_schedule``: a line to ``peak_value``, then held.
 
   Same as :func:`linear_schedule` ``(init_value, peak_value, warmup_steps)``;
@@ -417,10 +418,10 @@ def warmup_constant_schedule(init_value: Any, peak_value: Any,
   return linear_schedule(init_value, peak_value, warmup_steps)
 
 
-def warmup_cosine_decay_schedule(init_value: Any, peak_value: Any,
-                                 warmup_steps: int, decay_steps: int,
-                                 end_value: Any = 0.0,
-                                 exponent: Any = 1.0) -> Schedule:
+def warmup_cosine_decay_schedule(init_value: ArrayLike, peak_value: ArrayLike,
+                                 warmup_steps: ArrayLike, decay_steps: ArrayLike,
+                                 end_value: ArrayLike = 0.0,
+                                 exponent: ArrayLike = 1.0) -> Schedule:
   r"""optax ``warmup_cosine_decay_schedule``, mapped to
   :func:`jaxsched.warmup_cosine_decay` (``decay_steps`` is the total length).
 
@@ -466,11 +467,11 @@ def warmup_cosine_decay_schedule(init_value: Any, peak_value: Any,
                     fix="Pass a non-negative exponent."))
 
 
-def warmup_exponential_decay_schedule(init_value: Any, peak_value: Any,
-                                      warmup_steps: int, transition_steps: int,
-                                      decay_rate: Any, transition_begin: int = 0,
+def warmup_exponential_decay_schedule(init_value: ArrayLike, peak_value: ArrayLike,
+                                      warmup_steps: ArrayLike, transition_steps: ArrayLike,
+                                      decay_rate: ArrayLike, transition_begin: ArrayLike = 0,
                                       staircase: bool = False,
-                                      end_value: Any = None) -> Schedule:
+                                      end_value: ArrayLike | None = None) -> Schedule:
   r"""optax ``warmup_exponential_decay_schedule``: :func:`jaxsched.join` of a
   :func:`linear_schedule` warmup and an :func:`exponential_decay` at
   ``warmup_steps``.
@@ -518,10 +519,10 @@ def _onecycle_knots(fn: str, transition_steps: Any, fracs: Sequence[Any],
   return jnp.stack(b), jnp.stack([_args.as_float(s) for s in scales])
 
 
-def linear_onecycle_schedule(transition_steps: int, peak_value: Any,
-                             pct_start: float = 0.3, pct_final: float = 0.85,
-                             div_factor: float = 25.0,
-                             final_div_factor: float = 1e4) -> Schedule:
+def linear_onecycle_schedule(transition_steps: ArrayLike, peak_value: ArrayLike,
+                             pct_start: ArrayLike = 0.3, pct_final: ArrayLike = 0.85,
+                             div_factor: ArrayLike = 25.0,
+                             final_div_factor: ArrayLike = 1e4) -> Schedule:
   r"""optax ``linear_onecycle_schedule``: :func:`piecewise_interpolate_schedule`
   (linear) through the knots
 
@@ -562,9 +563,9 @@ def linear_onecycle_schedule(transition_steps: int, peak_value: Any,
       "linear", _args.div(_num(fn, "peak_value", peak_value), div), knots)
 
 
-def cosine_onecycle_schedule(transition_steps: int, peak_value: Any,
-                             pct_start: float = 0.3, div_factor: float = 25.0,
-                             final_div_factor: float = 1e4) -> Schedule:
+def cosine_onecycle_schedule(transition_steps: ArrayLike, peak_value: ArrayLike,
+                             pct_start: ArrayLike = 0.3, div_factor: ArrayLike = 25.0,
+                             final_div_factor: ArrayLike = 1e4) -> Schedule:
   r"""optax ``cosine_onecycle_schedule``: :func:`piecewise_interpolate_schedule`
   (cosine) through the knots
 

@@ -51,6 +51,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
 from jaxsched._base import Schedule
@@ -192,15 +193,15 @@ def _shared_args(fn):
 
 
 @_shared_args
-def CosineLRScheduler(lr: Any, t_initial: Any, lr_min: Any = 0.0,  # pylint: disable=invalid-name
-                      cycle_mul: Any = 1.0, cycle_decay: Any = 1.0,
-                      cycle_limit: Any = 1, warmup_t: Any = 0,
-                      warmup_lr_init: Any = 0.0, warmup_prefix: bool = False,
-                      t_in_epochs: bool = True, noise_range_t: Any = None,
-                      noise_pct: Any = 0.67, noise_std: Any = 1.0,
-                      noise_seed: Any = 42, k_decay: Any = 1.0,
+def CosineLRScheduler(lr: ArrayLike, t_initial: ArrayLike, lr_min: ArrayLike = 0.0,  # pylint: disable=invalid-name
+                      cycle_mul: ArrayLike = 1.0, cycle_decay: ArrayLike = 1.0,
+                      cycle_limit: ArrayLike = 1, warmup_t: ArrayLike = 0,
+                      warmup_lr_init: ArrayLike = 0.0, warmup_prefix: bool = False,
+                      t_in_epochs: bool = True, noise_range_t: ArrayLike | None = None,
+                      noise_pct: ArrayLike = 0.67, noise_std: ArrayLike = 1.0,
+                      noise_seed: ArrayLike = 42, k_decay: ArrayLike = 1.0,
                       initialize: bool = True, *,
-                      updates_per_epoch: Any = None) -> Schedule:
+                      updates_per_epoch: ArrayLike | None = None) -> Schedule:
   r"""timm ``CosineLRScheduler``: cosine cycles with k-decay, warmup and noise.
 
   In cycle :math:`i` (length :math:`T_i = T m^i`, position :math:`t_c`):
@@ -229,15 +230,15 @@ def CosineLRScheduler(lr: Any, t_initial: Any, lr_min: Any = 0.0,  # pylint: dis
 
 
 @_shared_args
-def TanhLRScheduler(lr: Any, t_initial: Any, lb: Any = -7.0, ub: Any = 3.0,  # pylint: disable=invalid-name
-                    lr_min: Any = 0.0, cycle_mul: Any = 1.0,
-                    cycle_decay: Any = 1.0, cycle_limit: Any = 1,
-                    warmup_t: Any = 0, warmup_lr_init: Any = 0.0,
+def TanhLRScheduler(lr: ArrayLike, t_initial: ArrayLike, lb: ArrayLike = -7.0, ub: ArrayLike = 3.0,  # pylint: disable=invalid-name
+                    lr_min: ArrayLike = 0.0, cycle_mul: ArrayLike = 1.0,
+                    cycle_decay: ArrayLike = 1.0, cycle_limit: ArrayLike = 1,
+                    warmup_t: ArrayLike = 0, warmup_lr_init: ArrayLike = 0.0,
                     warmup_prefix: bool = False, t_in_epochs: bool = True,
-                    noise_range_t: Any = None, noise_pct: Any = 0.67,
-                    noise_std: Any = 1.0, noise_seed: Any = 42,
+                    noise_range_t: ArrayLike | None = None, noise_pct: ArrayLike = 0.67,
+                    noise_std: ArrayLike = 1.0, noise_seed: ArrayLike = 42,
                     initialize: bool = True, *,
-                    updates_per_epoch: Any = None) -> Schedule:
+                    updates_per_epoch: ArrayLike | None = None) -> Schedule:
   r"""timm ``TanhLRScheduler``: hyperbolic-tangent cycles.
 
   .. math::
@@ -267,15 +268,16 @@ def TanhLRScheduler(lr: Any, t_initial: Any, lb: Any = -7.0, ub: Any = 3.0,  # p
 
 
 @_shared_args
-def PolyLRScheduler(lr: Any, t_initial: Any, power: Any = 0.5, lr_min: Any = 0.0,  # pylint: disable=invalid-name
-                    cycle_mul: Any = 1.0, cycle_decay: Any = 1.0,
-                    cycle_limit: Any = 1, warmup_t: Any = 0,
-                    warmup_lr_init: Any = 0.0, warmup_prefix: bool = False,
-                    t_in_epochs: bool = True, noise_range_t: Any = None,
-                    noise_pct: Any = 0.67, noise_std: Any = 1.0,
-                    noise_seed: Any = 42, k_decay: Any = 1.0,
+def PolyLRScheduler(lr: ArrayLike, t_initial: ArrayLike, power: ArrayLike = 0.5,
+                    lr_min: ArrayLike = 0.0,  # pylint: disable=invalid-name
+                    cycle_mul: ArrayLike = 1.0, cycle_decay: ArrayLike = 1.0,
+                    cycle_limit: ArrayLike = 1, warmup_t: ArrayLike = 0,
+                    warmup_lr_init: ArrayLike = 0.0, warmup_prefix: bool = False,
+                    t_in_epochs: bool = True, noise_range_t: ArrayLike | None = None,
+                    noise_pct: ArrayLike = 0.67, noise_std: ArrayLike = 1.0,
+                    noise_seed: ArrayLike = 42, k_decay: ArrayLike = 1.0,
                     initialize: bool = True, *,
-                    updates_per_epoch: Any = None) -> Schedule:
+                    updates_per_epoch: ArrayLike | None = None) -> Schedule:
   r"""timm ``PolyLRScheduler``: polynomial cycles with k-decay.
 
   .. math::
@@ -300,13 +302,13 @@ def PolyLRScheduler(lr: Any, t_initial: Any, power: Any = 0.5, lr_min: Any = 0.0
                  updates_per_epoch)
 
 
-def StepLRScheduler(lr: Any, decay_t: Any, decay_rate: Any = 1.0,  # pylint: disable=invalid-name
-                    warmup_t: Any = 0, warmup_lr_init: Any = 0.0,
+def StepLRScheduler(lr: ArrayLike, decay_t: ArrayLike, decay_rate: ArrayLike = 1.0,  # pylint: disable=invalid-name
+                    warmup_t: ArrayLike = 0, warmup_lr_init: ArrayLike = 0.0,
                     warmup_prefix: bool = True, t_in_epochs: bool = True,
-                    noise_range_t: Any = None, noise_pct: Any = 0.67,
-                    noise_std: Any = 1.0, noise_seed: Any = 42,
+                    noise_range_t: ArrayLike | None = None, noise_pct: ArrayLike = 0.67,
+                    noise_std: ArrayLike = 1.0, noise_seed: ArrayLike = 42,
                     initialize: bool = True, *,
-                    updates_per_epoch: Any = None) -> Schedule:
+                    updates_per_epoch: ArrayLike | None = None) -> Schedule:
   r"""timm ``StepLRScheduler``: :math:`\eta(t) = \mathrm{lr}\; r^{\lfloor t / T_d \rfloor}`.
 
   Maps to :func:`jaxsched.exponential_decay` with ``staircase=True``
@@ -345,13 +347,13 @@ def StepLRScheduler(lr: Any, decay_t: Any, decay_rate: Any = 1.0,  # pylint: dis
                  updates_per_epoch)
 
 
-def MultiStepLRScheduler(lr: Any, decay_t: Sequence[Any], decay_rate: Any = 1.0,  # pylint: disable=invalid-name
-                         warmup_t: Any = 0, warmup_lr_init: Any = 0.0,
+def MultiStepLRScheduler(lr: ArrayLike, decay_t: Sequence[Any], decay_rate: ArrayLike = 1.0,  # pylint: disable=invalid-name
+                         warmup_t: ArrayLike = 0, warmup_lr_init: ArrayLike = 0.0,
                          warmup_prefix: bool = True, t_in_epochs: bool = True,
-                         noise_range_t: Any = None, noise_pct: Any = 0.67,
-                         noise_std: Any = 1.0, noise_seed: Any = 42,
+                         noise_range_t: ArrayLike | None = None, noise_pct: ArrayLike = 0.67,
+                         noise_std: ArrayLike = 1.0, noise_seed: ArrayLike = 42,
                          initialize: bool = True, *,
-                         updates_per_epoch: Any = None) -> Schedule:
+                         updates_per_epoch: ArrayLike | None = None) -> Schedule:
   r"""timm ``MultiStepLRScheduler``: :math:`\eta(t) = \mathrm{lr}\; r^{\#\{j: m_j \le t + 1\}}`.
 
   timm's convention (kept, as timm keeps it): milestone ``m`` already applies
@@ -390,13 +392,13 @@ def MultiStepLRScheduler(lr: Any, decay_t: Sequence[Any], decay_rate: Any = 1.0,
                  updates_per_epoch)
 
 
-def PlateauLRScheduler(lr: Any, decay_rate: Any = 0.1, patience_t: Any = 10,  # pylint: disable=invalid-name
-                       threshold: Any = 1e-4, cooldown_t: Any = 0,
-                       warmup_t: Any = 0, warmup_lr_init: Any = 0.0,
-                       lr_min: Any = 0.0, mode: str = "max",
-                       noise_range_t: Any = None, noise_type: str = "normal",
-                       noise_pct: Any = 0.67, noise_std: Any = 1.0,
-                       noise_seed: Any = None,
+def PlateauLRScheduler(lr: ArrayLike, decay_rate: ArrayLike = 0.1, patience_t: ArrayLike = 10,  # pylint: disable=invalid-name
+                       threshold: ArrayLike = 1e-4, cooldown_t: ArrayLike = 0,
+                       warmup_t: ArrayLike = 0, warmup_lr_init: ArrayLike = 0.0,
+                       lr_min: ArrayLike = 0.0, mode: str = "max",
+                       noise_range_t: ArrayLike | None = None, noise_type: str = "normal",
+                       noise_pct: ArrayLike = 0.67, noise_std: ArrayLike = 1.0,
+                       noise_seed: ArrayLike | None = None,
                        initialize: bool = True) -> ReduceOnPlateau:
   r"""timm ``PlateauLRScheduler`` (deprecated in timm) as a jaxsched plateau.
 
@@ -483,20 +485,20 @@ _SCHEDS = ("cosine", "tanh", "step", "constant", "multistep", "plateau", "poly",
            "none")
 
 
-def create_scheduler_v2(lr: Any, sched: str = "cosine", num_epochs: Any = 300,
-                        decay_epochs: Any = None,
+def create_scheduler_v2(lr: ArrayLike, sched: str = "cosine", num_epochs: ArrayLike = 300,
+                        decay_epochs: ArrayLike | None = None,
                         decay_milestones: Sequence[Any] = (90, 180, 270),
-                        cooldown_epochs: Any = 0, patience_epochs: Any = 10,
-                        decay_rate: Any = 0.1, min_lr: Any = 0.0,
-                        warmup_lr: Any = 1e-5, warmup_epochs: Any = 0,
+                        cooldown_epochs: ArrayLike = 0, patience_epochs: ArrayLike = 10,
+                        decay_rate: ArrayLike = 0.1, min_lr: ArrayLike = 0.0,
+                        warmup_lr: ArrayLike = 1e-5, warmup_epochs: ArrayLike = 0,
                         warmup_prefix: bool = False, noise: Any = None,
-                        noise_pct: Any = 0.67, noise_std: Any = 1.0,
-                        noise_seed: Any = 42, cycle_mul: Any = 1.0,
-                        cycle_decay: Any = 0.1, cycle_limit: Any = 1,
-                        k_decay: Any = 1.0, decay_fn: Any = None,
-                        stable_timescale: Any = None, plateau_mode: str = "max",
+                        noise_pct: ArrayLike = 0.67, noise_std: ArrayLike = 1.0,
+                        noise_seed: ArrayLike = 42, cycle_mul: ArrayLike = 1.0,
+                        cycle_decay: ArrayLike = 0.1, cycle_limit: ArrayLike = 1,
+                        k_decay: ArrayLike = 1.0, decay_fn: Any = None,
+                        stable_timescale: ArrayLike | None = None, plateau_mode: str = "max",
                         step_on_epochs: bool = True,
-                        updates_per_epoch: Any = 0) -> tuple[Any, Any]:
+                        updates_per_epoch: ArrayLike = 0) -> tuple[Any, Any]:
   r"""timm's ``create_scheduler_v2``: ``(schedule, num_epochs)``.
 
   The arguments are timm's (the optimizer replaced by ``lr``) and are mapped as
@@ -557,7 +559,7 @@ def create_scheduler_v2(lr: Any, sched: str = "cosine", num_epochs: Any = 300,
     decay_t = _scaled(decay_t, upe)
     decay_milestones = [_scaled(d, upe) for d in decay_milestones]
     cooldown_t = _scaled(cooldown_t, upe)
-  warm = dict(warmup_lr_init=warmup_lr, warmup_t=warmup_t,
+  warm: dict[str, Any] = dict(warmup_lr_init=warmup_lr, warmup_t=warmup_t,
               warmup_prefix=warmup_prefix)
   if noise is not None:
     if isinstance(noise, (list, tuple)):
@@ -567,10 +569,10 @@ def create_scheduler_v2(lr: Any, sched: str = "cosine", num_epochs: Any = 300,
       noise_range = _scaled(noise, t_initial)
   else:
     noise_range = None
-  nz = dict(noise_range_t=noise_range, noise_pct=noise_pct, noise_std=noise_std,
+  nz: dict[str, Any] = dict(noise_range_t=noise_range, noise_pct=noise_pct, noise_std=noise_std,
             noise_seed=noise_seed)
-  cyc = dict(cycle_mul=cycle_mul, cycle_decay=cycle_decay, cycle_limit=cycle_limit)
-  ep = dict(t_in_epochs=bool(step_on_epochs))
+  cyc: dict[str, Any] = dict(cycle_mul=cycle_mul, cycle_decay=cycle_decay, cycle_limit=cycle_limit)
+  ep: dict[str, Any] = dict(t_in_epochs=bool(step_on_epochs))
   if sched == "cosine":
     s = CosineLRScheduler(lr, t_initial, lr_min=min_lr, k_decay=k_decay, **cyc,
                           **warm, **nz, **ep)

@@ -26,9 +26,10 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _plateau
 from jaxsched._base import Schedule
@@ -90,7 +91,7 @@ def _per_step_rate(gamma: Any) -> tuple[Any, Any]:
   return g ** (2**j), 2**j
 
 
-def StepLR(lr: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1,  # pylint: disable=invalid-name
+def StepLR(lr: ArrayLike, step_size: ArrayLike, gamma: ArrayLike = 0.1, last_epoch: int = -1,  # pylint: disable=invalid-name
            verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``StepLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^{\lfloor k/s\rfloor}`.
 
@@ -120,7 +121,7 @@ def StepLR(lr: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1,  #
                                fix="Pass a non-negative factor, e.g. 0.1.")))
 
 
-def MultiStepLR(lr: Any, milestones: Sequence[int], gamma: float = 0.1,  # pylint: disable=invalid-name
+def MultiStepLR(lr: ArrayLike, milestones: Sequence[int], gamma: ArrayLike = 0.1,  # pylint: disable=invalid-name
                 last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``MultiStepLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^{\#\{i: m_i \le k\}}`.
 
@@ -159,7 +160,7 @@ def MultiStepLR(lr: Any, milestones: Sequence[int], gamma: float = 0.1,  # pylin
       _P + fn, "gamma", gamma, lo=0, fix="Pass a non-negative factor, e.g. 0.1.")))
 
 
-def ConstantLR(lr: Any, factor: float = 1.0 / 3, total_iters: int = 5,  # pylint: disable=invalid-name
+def ConstantLR(lr: ArrayLike, factor: ArrayLike = 1.0 / 3, total_iters: ArrayLike = 5,  # pylint: disable=invalid-name
                last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``ConstantLR``: ``lr * factor`` for the first ``total_iters`` calls,
   then ``lr``.
@@ -194,8 +195,8 @@ def ConstantLR(lr: Any, factor: float = 1.0 / 3, total_iters: int = 5,  # pylint
   return piecewise_constant([t], [_args.mul(base, f), base])
 
 
-def LinearLR(lr: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,  # pylint: disable=invalid-name
-             total_iters: int = 5, last_epoch: int = -1,
+def LinearLR(lr: ArrayLike, start_factor: ArrayLike = 1.0 / 3, end_factor: ArrayLike = 1.0,  # pylint: disable=invalid-name
+             total_iters: ArrayLike = 5, last_epoch: int = -1,
              verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``LinearLR``: the factor moves linearly from ``start_factor`` to
   ``end_factor`` over ``total_iters`` calls.
@@ -234,7 +235,7 @@ def LinearLR(lr: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,  #
                        "Pass the number of steps of the ramp (>= 1)."))
 
 
-def ExponentialLR(lr: Any, gamma: float, last_epoch: int = -1,  # pylint: disable=invalid-name
+def ExponentialLR(lr: ArrayLike, gamma: ArrayLike, last_epoch: int = -1,  # pylint: disable=invalid-name
                   verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``ExponentialLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^k`.
 
@@ -265,7 +266,7 @@ def ExponentialLR(lr: Any, gamma: float, last_epoch: int = -1,  # pylint: disabl
   return exponential_decay(_lr(fn, lr), rate, n)
 
 
-def PolynomialLR(lr: Any, total_iters: int = 5, power: float = 1.0,  # pylint: disable=invalid-name
+def PolynomialLR(lr: ArrayLike, total_iters: ArrayLike = 5, power: ArrayLike = 1.0,  # pylint: disable=invalid-name
                  last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``PolynomialLR``:
   :math:`\eta(k) = \mathrm{lr}\,(1 - \min(k, T)/T)^{p}`.
@@ -296,7 +297,7 @@ def PolynomialLR(lr: Any, total_iters: int = 5, power: float = 1.0,  # pylint: d
                                fix="Pass a non-negative exponent.")))
 
 
-def CosineAnnealingLR(lr: Any, T_max: int, eta_min: float = 0.0,  # pylint: disable=invalid-name
+def CosineAnnealingLR(lr: ArrayLike, T_max: ArrayLike, eta_min: ArrayLike = 0.0,  # pylint: disable=invalid-name
                       last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``CosineAnnealingLR``, which keeps oscillating past ``T_max``:
 
@@ -335,8 +336,8 @@ def CosineAnnealingLR(lr: Any, T_max: int, eta_min: float = 0.0,  # pylint: disa
   return repeat(join([down, up], [t]), 2 * t)
 
 
-def CosineAnnealingWarmRestarts(lr: Any, T_0: int, T_mult: int = 1,  # pylint: disable=invalid-name
-                                eta_min: float = 0.0, last_epoch: int = -1,
+def CosineAnnealingWarmRestarts(lr: ArrayLike, T_0: ArrayLike, T_mult: ArrayLike = 1,  # pylint: disable=invalid-name
+                                eta_min: ArrayLike = 0.0, last_epoch: int = -1,
                                 verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``CosineAnnealingWarmRestarts`` (SGDR).
 
@@ -379,11 +380,11 @@ def CosineAnnealingWarmRestarts(lr: Any, T_0: int, T_mult: int = 1,  # pylint: d
 _CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
 
 
-def CyclicLR(base_lr: Any, max_lr: Any, step_size_up: int = 2000,  # pylint: disable=invalid-name
-             step_size_down: int | None = None, mode: str = "triangular",
-             gamma: float = 1.0, scale_fn: Callable[[Any], Any] | None = None,
+def CyclicLR(base_lr: ArrayLike, max_lr: ArrayLike, step_size_up: ArrayLike = 2000,  # pylint: disable=invalid-name
+             step_size_down: ArrayLike | None = None, mode: str = "triangular",
+             gamma: ArrayLike = 1.0, scale_fn: Callable[[Any], Any] | None = None,
              scale_mode: str = "cycle", cycle_momentum: bool = True,
-             base_momentum: Any = 0.8, max_momentum: Any = 0.9,
+             base_momentum: ArrayLike = 0.8, max_momentum: ArrayLike = 0.9,
              last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``CyclicLR``: triangular waves between ``base_lr`` and ``max_lr``.
 
@@ -471,12 +472,12 @@ def _cyclic_curve(base: Any, top: Any, up: Any, down: Any, mode: str,
 _ANNEAL = {"cos": "cos", "linear": "linear"}
 
 
-def OneCycleLR(max_lr: Any, total_steps: int | None = None,  # pylint: disable=invalid-name
-               epochs: int | None = None, steps_per_epoch: int | None = None,
-               pct_start: float = 0.3, anneal_strategy: str = "cos",
-               cycle_momentum: bool = True, base_momentum: Any = 0.85,
-               max_momentum: Any = 0.95, div_factor: float = 25.0,
-               final_div_factor: float = 1e4, three_phase: bool = False,
+def OneCycleLR(max_lr: ArrayLike, total_steps: ArrayLike | None = None,  # pylint: disable=invalid-name
+               epochs: ArrayLike | None = None, steps_per_epoch: ArrayLike | None = None,
+               pct_start: ArrayLike = 0.3, anneal_strategy: str = "cos",
+               cycle_momentum: bool = True, base_momentum: ArrayLike = 0.85,
+               max_momentum: ArrayLike = 0.95, div_factor: ArrayLike = 25.0,
+               final_div_factor: ArrayLike = 1e4, three_phase: bool = False,
                last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``OneCycleLR``: up from ``max_lr / div_factor`` to ``max_lr``, then
   far down, with PyTorch's phase ends.
@@ -561,8 +562,8 @@ def OneCycleLR(max_lr: Any, total_steps: int | None = None,  # pylint: disable=i
       pct_start=pct, anneal=_ANNEAL[anneal_strategy], three_phase=three))
 
 
-def SequentialLR(lr: Any = None, schedulers: Any = None,  # pylint: disable=invalid-name
-                 milestones: Any = None, last_epoch: int = -1,
+def SequentialLR(lr: ArrayLike | None = None, schedulers: Any = None,  # pylint: disable=invalid-name
+                 milestones: Sequence[ArrayLike] | ArrayLike | None = None, last_epoch: int = -1,
                  verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``SequentialLR``: each scheduler runs from its milestone, restarted.
 
@@ -611,7 +612,7 @@ def SequentialLR(lr: Any = None, schedulers: Any = None,  # pylint: disable=inva
     _lr(fn, lr)
   scheds = list(schedulers)
   try:
-    n_m = len(milestones)
+    n_m = len(cast(Any, milestones))  # a sequence or a 1-D array
   except TypeError:
     n_m = None
   if n_m is not None and n_m != len(scheds) - 1:
@@ -622,7 +623,7 @@ def SequentialLR(lr: Any = None, schedulers: Any = None,  # pylint: disable=inva
   return join(scheds, milestones)
 
 
-def LambdaLR(lr: Any, lr_lambda: Callable[[Any], Any], last_epoch: int = -1,  # pylint: disable=invalid-name
+def LambdaLR(lr: ArrayLike, lr_lambda: Callable[[Any], Any], last_epoch: int = -1,  # pylint: disable=invalid-name
              verbose: Any = _DEPRECATED) -> Schedule:
   r"""PyTorch ``LambdaLR``: :math:`\eta(k) = \mathrm{lr}\cdot f(k)`.
 
@@ -657,7 +658,7 @@ def LambdaLR(lr: Any, lr_lambda: Callable[[Any], Any], last_epoch: int = -1,  # 
   return scale(Function(lr_lambda), _lr(fn, lr))
 
 
-def MultiplicativeLR(lr: Any, lr_lambda: Callable[[Any], Any],  # pylint: disable=invalid-name
+def MultiplicativeLR(lr: ArrayLike, lr_lambda: Callable[[Any], Any],  # pylint: disable=invalid-name
                      last_epoch: int = -1, verbose: Any = _DEPRECATED, *,
                      max_steps: int) -> Schedule:
   r"""PyTorch ``MultiplicativeLR``: each call multiplies the rate by ``f(k)``.
@@ -704,7 +705,7 @@ def MultiplicativeLR(lr: Any, lr_lambda: Callable[[Any], Any],  # pylint: disabl
   return scale(cumulative_product(Function(lr_lambda), int(max_steps)), _lr(fn, lr))
 
 
-def ChainedScheduler(schedulers: Sequence[Any], lr: Any) -> Schedule:  # pylint: disable=invalid-name
+def ChainedScheduler(schedulers: Sequence[Any], lr: ArrayLike) -> Schedule:  # pylint: disable=invalid-name
   r"""PyTorch ``ChainedScheduler``: every scheduler steps at once; factors multiply.
 
   .. math:: \eta(k) = \mathrm{lr} \prod_i \frac{s_i(k)}{\mathrm{lr}}
@@ -743,7 +744,7 @@ def ChainedScheduler(schedulers: Sequence[Any], lr: Any) -> Schedule:  # pylint:
   return scale(product([scale(s, inv) for s in schedulers]), base)
 
 
-def SWALR(lr: Any, swa_lr: Any, anneal_epochs: int = 10,  # pylint: disable=invalid-name
+def SWALR(lr: ArrayLike, swa_lr: ArrayLike, anneal_epochs: ArrayLike = 10,  # pylint: disable=invalid-name
           anneal_strategy: str = "cos", last_epoch: int = -1) -> Schedule:
   r"""PyTorch ``torch.optim.swa_utils.SWALR``: anneal to ``swa_lr``, then hold it.
 
@@ -786,10 +787,10 @@ def SWALR(lr: Any, swa_lr: Any, anneal_epochs: int = 10,  # pylint: disable=inva
                 e, init_value=_lr(fn, lr), shape=shape)
 
 
-def ReduceLROnPlateau(lr: Any, *, mode: str = "min", factor: Any = 0.1,  # pylint: disable=invalid-name
-                      patience: Any = 10, threshold: Any = 1e-4,
-                      threshold_mode: str = "rel", cooldown: Any = 0,
-                      min_lr: Any = 0.0, eps: Any = 1e-8) -> ReduceOnPlateau:
+def ReduceLROnPlateau(lr: ArrayLike, *, mode: str = "min", factor: ArrayLike = 0.1,  # pylint: disable=invalid-name
+                      patience: ArrayLike = 10, threshold: ArrayLike = 1e-4,
+                      threshold_mode: str = "rel", cooldown: ArrayLike = 0,
+                      min_lr: ArrayLike = 0.0, eps: ArrayLike = 1e-8) -> ReduceOnPlateau:
   r"""PyTorch's ``ReduceLROnPlateau`` as a plateau whose value is the learning rate.
 
   ``p(state)`` after ``k`` calls of ``state = p.update(state, value=metric)``

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from jaxsched import _check
 from jaxsched._base import Schedule
@@ -113,7 +114,7 @@ def _min_rate(fn: str, lr: Any, min_lr: Any, min_lr_rate: Any) -> Any:
                             fix="Pass the final learning rate as a fraction of lr."))
 
 
-def get_constant_schedule(lr: Any, last_epoch: int = -1) -> Schedule:
+def get_constant_schedule(lr: ArrayLike, last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_constant_schedule``: :math:`s(k) = \mathrm{lr}`.
 
   Args:
@@ -133,7 +134,7 @@ def get_constant_schedule(lr: Any, last_epoch: int = -1) -> Schedule:
   return constant(_lr(fn, lr))
 
 
-def get_constant_schedule_with_warmup(lr: Any, num_warmup_steps: int,
+def get_constant_schedule_with_warmup(lr: ArrayLike, num_warmup_steps: ArrayLike,
                                       last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_constant_schedule_with_warmup``.
 
@@ -159,8 +160,8 @@ def get_constant_schedule_with_warmup(lr: Any, num_warmup_steps: int,
   return warmup(constant(_lr(fn, lr)), _steps(fn, "num_warmup_steps", num_warmup_steps))
 
 
-def get_linear_schedule_with_warmup(lr: Any, num_warmup_steps: int,
-                                    num_training_steps: int,
+def get_linear_schedule_with_warmup(lr: ArrayLike, num_warmup_steps: ArrayLike,
+                                    num_training_steps: ArrayLike,
                                     last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_linear_schedule_with_warmup``: up to lr, down to 0 at N.
 
@@ -196,8 +197,8 @@ def get_linear_schedule_with_warmup(lr: Any, num_warmup_steps: int,
   return _after_warmup(base, w, linear(top, 0.0, _span(n, w)))
 
 
-def get_cosine_schedule_with_warmup(lr: Any, num_warmup_steps: int,
-                                    num_training_steps: int, num_cycles: float = 0.5,
+def get_cosine_schedule_with_warmup(lr: ArrayLike, num_warmup_steps: ArrayLike,
+                                    num_training_steps: ArrayLike, num_cycles: ArrayLike = 0.5,
                                     last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_cosine_schedule_with_warmup``.
 
@@ -236,7 +237,8 @@ def get_cosine_schedule_with_warmup(lr: Any, num_warmup_steps: int,
 
 
 def get_cosine_with_hard_restarts_schedule_with_warmup(
-    lr: Any, num_warmup_steps: int, num_training_steps: int, num_cycles: int = 1,
+    lr: ArrayLike, num_warmup_steps: ArrayLike, num_training_steps: ArrayLike,
+    num_cycles: ArrayLike = 1,
     last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_cosine_with_hard_restarts_schedule_with_warmup``.
 
@@ -278,8 +280,9 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
 
 
 def get_polynomial_decay_schedule_with_warmup(
-    lr: Any, num_warmup_steps: int, num_training_steps: int, lr_end: float = 1e-7,
-    power: float = 1.0, last_epoch: int = -1) -> Schedule:
+    lr: ArrayLike, num_warmup_steps: ArrayLike, num_training_steps: ArrayLike,
+    lr_end: ArrayLike = 1e-7,
+    power: ArrayLike = 1.0, last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_polynomial_decay_schedule_with_warmup``.
 
   .. math::
@@ -328,8 +331,8 @@ def get_polynomial_decay_schedule_with_warmup(
                                            fix="Pass a non-negative exponent.")))
 
 
-def get_inverse_sqrt_schedule(lr: Any, num_warmup_steps: int,
-                              timescale: int | None = None,
+def get_inverse_sqrt_schedule(lr: ArrayLike, num_warmup_steps: ArrayLike,
+                              timescale: ArrayLike | None = None,
                               last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_inverse_sqrt_schedule``.
 
@@ -362,7 +365,7 @@ def get_inverse_sqrt_schedule(lr: Any, num_warmup_steps: int,
                           fix="Pass a number of steps >= 1, or None."))
 
 
-def get_reduce_on_plateau_schedule(lr: Any, **kwargs: Any) -> Any:
+def get_reduce_on_plateau_schedule(lr: ArrayLike, **kwargs: Any) -> Any:
   r"""transformers ``get_reduce_on_plateau_schedule``: PyTorch's ``ReduceLROnPlateau``.
 
   Returns :func:`jaxsched.compat.torch.ReduceLROnPlateau` ``(lr, **kwargs)``: a
@@ -395,9 +398,10 @@ def get_reduce_on_plateau_schedule(lr: Any, **kwargs: Any) -> Any:
 
 
 def get_cosine_with_min_lr_schedule_with_warmup(
-    lr: Any, num_warmup_steps: int, num_training_steps: int, num_cycles: float = 0.5,
-    last_epoch: int = -1, min_lr: float | None = None,
-    min_lr_rate: float | None = None) -> Schedule:
+    lr: ArrayLike, num_warmup_steps: ArrayLike, num_training_steps: ArrayLike,
+    num_cycles: ArrayLike = 0.5,
+    last_epoch: int = -1, min_lr: ArrayLike | None = None,
+    min_lr_rate: ArrayLike | None = None) -> Schedule:
   r"""transformers ``get_cosine_with_min_lr_schedule_with_warmup``.
 
   As :func:`get_cosine_schedule_with_warmup` with a floor :math:`r` =
@@ -435,10 +439,11 @@ def get_cosine_with_min_lr_schedule_with_warmup(
 
 
 def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
-    lr: Any, num_warmup_steps: int, num_training_steps: int, num_cycles: float = 0.5,
-    last_epoch: int = -1, min_lr: float | None = None,
-    min_lr_rate: float | None = None,
-    warmup_lr_rate: float | None = None) -> Schedule:
+    lr: ArrayLike, num_warmup_steps: ArrayLike, num_training_steps: ArrayLike,
+    num_cycles: ArrayLike = 0.5,
+    last_epoch: int = -1, min_lr: ArrayLike | None = None,
+    min_lr_rate: ArrayLike | None = None,
+    warmup_lr_rate: ArrayLike | None = None) -> Schedule:
   r"""transformers ``get_cosine_with_min_lr_schedule_with_warmup_lr_rate``
   (``cosine_warmup_with_min_lr``).
 
@@ -487,11 +492,11 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
 _SHAPES = {"linear": "linear", "cosine": "cosine", "1-sqrt": "sqrt"}
 
 
-def get_wsd_schedule(lr: Any, num_warmup_steps: int, num_decay_steps: int,
-                     num_training_steps: int | None = None,
-                     num_stable_steps: int | None = None, warmup_type: str = "linear",
-                     decay_type: str = "cosine", min_lr_ratio: float = 0,
-                     num_cycles: float = 0.5, last_epoch: int = -1) -> Schedule:
+def get_wsd_schedule(lr: ArrayLike, num_warmup_steps: ArrayLike, num_decay_steps: ArrayLike,
+                     num_training_steps: ArrayLike | None = None,
+                     num_stable_steps: ArrayLike | None = None, warmup_type: str = "linear",
+                     decay_type: str = "cosine", min_lr_ratio: ArrayLike = 0,
+                     num_cycles: ArrayLike = 0.5, last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_wsd_schedule`` (``warmup_stable_decay``).
 
   With :math:`r` = ``min_lr_ratio``, :math:`S` = ``num_stable_steps`` (default
@@ -591,8 +596,8 @@ _FUNCS: dict[str, Callable[..., Any]] = {
 }
 
 
-def get_scheduler(name: str, lr: Any, num_warmup_steps: int | None = None,
-                  num_training_steps: int | None = None,
+def get_scheduler(name: str, lr: ArrayLike, num_warmup_steps: ArrayLike | None = None,
+                  num_training_steps: ArrayLike | None = None,
                   scheduler_specific_kwargs: dict[str, Any] | None = None) -> Any:
   r"""transformers ``get_scheduler``: any schedule by name, dispatched as transformers does.
 
