@@ -21,6 +21,10 @@ Array = jax.Array
 # of the step (an optax schedule, a lambda) returning a number or an array.
 ScheduleLike = Callable[[Array], ArrayLike]
 
+# A pytree of arrays of any structure (model parameters, optimizer states,
+# batches, checkpoints): no static type describes it, so it is Any, named.
+PyTree = Any
+
 # name -> (class, factory); the factory is None until @factory records it
 _REGISTRY: dict[str, tuple[type, Callable[..., Any] | None]] = {}
 

@@ -263,7 +263,7 @@ class Join(Schedule):
 
 
 @factory("join")
-def join(schedules: Sequence[Any], boundaries: Sequence[ArrayLike] | ArrayLike) -> Join:
+def join(schedules: Sequence[ScheduleLike], boundaries: Sequence[ArrayLike] | ArrayLike) -> Join:
   r"""Runs schedules one after another; each sees the step relative to its start.
 
   .. math:: \eta(t) = s_i(t - b_{i-1}), \qquad b_{i-1} \le t < b_i, \quad b_{-1} = 0
@@ -344,7 +344,7 @@ class Product(_Pointwise):
 
 
 @factory("product")
-def product(schedules: Sequence[Any]) -> Product:
+def product(schedules: Sequence[ScheduleLike | ArrayLike]) -> Product:
   r"""Pointwise product of schedules: ``s * t`` (chains multiplicative schedules).
 
   .. math:: \eta(t) = \prod_i s_i(t)
@@ -370,7 +370,7 @@ class Sum(_Pointwise):
 
 
 @factory("add")
-def add(schedules: Sequence[Any]) -> Sum:
+def add(schedules: Sequence[ScheduleLike | ArrayLike]) -> Sum:
   r"""Pointwise sum of schedules: ``s + t`` (for example a floor under a decay).
 
   .. math:: \eta(t) = \sum_i s_i(t)

@@ -18,7 +18,7 @@ import optax
 from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
-from jaxsched._base import Schedule
+from jaxsched._base import PyTree, Schedule, ScheduleLike
 
 
 class ScaleByGroupState(NamedTuple):
@@ -63,8 +63,8 @@ def _scale(updates: Any, factors: list[Any]) -> Any:
   return jax.tree.unflatten(treedef, scaled)
 
 
-def scale_by_group(labels: Any, rates: Mapping[Any, Any]
-                   ) -> optax.GradientTransformation:
+def scale_by_group(labels: PyTree | Callable[[PyTree], PyTree],
+                   rates: Mapping[Any, ScheduleLike | ArrayLike]) -> optax.GradientTransformation:
   r"""Scales each leaf's update by the rate (a number or schedule) of its group.
 
   .. math::

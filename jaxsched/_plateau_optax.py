@@ -16,7 +16,7 @@ Both states carry the plateau's hyperparameters (``rule``), so that
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import jax
@@ -26,7 +26,7 @@ import optax
 from jax.typing import ArrayLike
 
 from jaxsched import _check, _frameworks, _pytree, _shapes
-from jaxsched._base import ScheduleLike
+from jaxsched._base import PyTree, ScheduleLike
 from jaxsched._plateau import PlateauState
 
 
@@ -190,7 +190,7 @@ def _feed(rule: Any, state: Any, value: Any, single: bool = False) -> Any:
   return rule.update(state, value=value)
 
 
-def plateau_schedule(schedule: Callable[[Any], Any], plateau: Any) -> PlateauSchedule:
+def plateau_schedule(schedule: ScheduleLike, plateau: Any) -> PlateauSchedule:
   r"""Pairs a base schedule with a plateau as one optax ``StatefulSchedule``.
 
   .. math::
@@ -331,7 +331,7 @@ def _is_holder(x: Any) -> bool:
   return isinstance(x, (PlateauScheduleState, ScaleByPlateauState))
 
 
-def plateau_step(opt_state: Any, value: ArrayLike) -> Any:
+def plateau_step(opt_state: PyTree, value: ArrayLike) -> PyTree:
   r"""Feeds one metric to the plateau(s) held in an optimizer state.
 
   For every state of :func:`scale_by_plateau` and of :func:`plateau_schedule`

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from jax.typing import ArrayLike
 
+from jaxsched._base import ScheduleLike
+
 _MAX_LIST = 4  # lists longer than this are shortened in labels
 
 
@@ -241,7 +243,8 @@ def _values(schedule: Any, steps: Any) -> Any:
     return schedule(steps)
 
 
-def plot(schedules: Any, steps: ArrayLike, ax: Any = None, *,
+def plot(schedules: ScheduleLike | Sequence[ScheduleLike] | Mapping[str, ScheduleLike],
+         steps: ArrayLike, ax: Any = None, *,
          labels: Sequence[str] | None = None, log: bool = False) -> Any:
   """Draws learning-rate curves: one line per schedule, labelled, on one axis.
 

@@ -10,6 +10,7 @@ seeds in one compile).
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from jaxsched import _check, _pytree, _shapes
+from jaxsched._base import PyTree
 
 _FN = "lr_range_test"
 _METHODS = ("steepest", "valley", "minimum", "steep", "slide")
@@ -129,7 +131,7 @@ class RangeTestResult:
     suggest = _suggest_fn(method, len(self.batch_shape))
     return suggest(self.lrs, self.smoothed, self.valid)
 
-  def plot(self, path: Any = None, ax: Any = None, *,
+  def plot(self, path: str | os.PathLike[str] | None = None, ax: Any = None, *,
            method: str = "steepest") -> Any:
     """Plots loss and smoothed loss against the learning rate (log axis).
 
@@ -231,7 +233,7 @@ def _slide(lrs: jax.Array, s: jax.Array, idx: jax.Array, lo: jax.Array,
 
 
 def lr_range_test(train_step: Callable[[Any, Any, jax.Array], tuple[Any, Any]],
-                  state: Any, batches: Any, *, min_lr: ArrayLike = 1e-7,
+                  state: PyTree, batches: PyTree, *, min_lr: ArrayLike = 1e-7,
                   max_lr: ArrayLike = 10.0, num_steps: int = 100, mode: str = "exp",
                   smoothing: ArrayLike = 0.98,
                   diverge_factor: ArrayLike = 4.0) -> RangeTestResult:

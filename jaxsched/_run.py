@@ -83,7 +83,7 @@ class Run:
             "Run", name, x, positive=True,
             fix=f"Pass {_FIELD_FIX[name]} (>= 1), or None."))
 
-  def steps(self, duration: Any, *, name: str = "duration") -> Any:
+  def steps(self, duration: str | ArrayLike, *, name: str = "duration") -> int | jax.Array:
     """``to_steps(duration, self)``: a duration as a number of optimizer steps."""
     return to_steps(duration, self, name=name)
 
@@ -104,8 +104,8 @@ jax.tree_util.register_pytree_node(Run, _flatten, _unflatten)
 _UNIT_LIST = ", ".join(f'"{u}"' for u in _UNITS)
 
 
-def to_steps(duration: Any, run: Run | None = None, *, name: str = "duration",
-             fn: str = "to_steps") -> Any:
+def to_steps(duration: str | ArrayLike, run: Run | None = None, *, name: str = "duration",
+             fn: str = "to_steps") -> int | jax.Array:
   r"""A duration as a number of optimizer steps, resolved against a run.
 
   .. math::

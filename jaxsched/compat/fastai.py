@@ -193,7 +193,7 @@ def _pcts(fn: str, pcts: Any, n: int) -> Any:
   return p
 
 
-def combine_scheds(pcts: Sequence[Any], scheds: Sequence[Schedule],
+def combine_scheds(pcts: Sequence[ArrayLike], scheds: Sequence[Schedule],
                    total_steps: ArrayLike | None = None) -> Schedule:
   r"""fastai ``combine_scheds``: schedule ``j`` over its share ``p_j`` of the run.
 
@@ -331,7 +331,7 @@ def fit_one_cycle(n_epoch: ArrayLike, lr_max: ArrayLike, *, steps_per_epoch: Arr
 
 def fit_one_cycle_moms(n_epoch: ArrayLike, *, steps_per_epoch: ArrayLike,
                        pct_start: ArrayLike = 0.25,
-                       moms: Sequence[Any] = (0.95, 0.85, 0.95)) -> Schedule:
+                       moms: Sequence[ArrayLike] = (0.95, 0.85, 0.95)) -> Schedule:
   r"""The momentum of fastai's ``fit_one_cycle``: ``combined_cos(pct_start, *moms)``.
 
   Args:

@@ -115,7 +115,7 @@ def InverseTimeDecay(initial_learning_rate: ArrayLike, decay_steps: ArrayLike,  
       staircase=_check.flag(_P + fn, "staircase", staircase))
 
 
-def PiecewiseConstantDecay(boundaries: Sequence[Any], values: Sequence[Any],  # pylint: disable=invalid-name
+def PiecewiseConstantDecay(boundaries: Sequence[ArrayLike], values: Sequence[ArrayLike],  # pylint: disable=invalid-name
                            name: str = "PiecewiseConstant") -> Schedule:
   r"""Keras ``PiecewiseConstantDecay``: ``values[i]`` while
   :math:`b_{i-1} < t \le b_i`.

@@ -20,7 +20,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -29,13 +29,18 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from jaxsched import _check
-from jaxsched._base import Schedule
+from jaxsched._base import Schedule, ScheduleLike
 from jaxsched._combinators import join
 from jaxsched._cosine import cosine_decay, warmup_cosine_decay
 from jaxsched._decay import constant, linear, polynomial
 from jaxsched._decay import exponential_decay as _exponential_decay
 from jaxsched._piecewise import piecewise_constant, piecewise_linear
 from jaxsched.compat import _args
+
+# optax's dict {boundary: scale}, a sequence of (boundary, scale) pairs, an
+# (n, 2) array or a pair of 1-D arrays (boundaries, scales); None: no jumps
+BoundariesAndScales = (Mapping[ArrayLike, ArrayLike] | Sequence[Sequence[ArrayLike]]
+                       | Sequence[ArrayLike] | ArrayLike | None)
 
 __all__ = [
     "constant_schedule",
@@ -230,7 +235,7 @@ def _knot_values(init: Any, scales: Any) -> Any:
 
 
 def piecewise_constant_schedule(init_value: ArrayLike,
-                                boundaries_and_scales: Any = None) -> Schedule:
+                                boundaries_and_scales: BoundariesAndScales = None) -> Schedule:
   r"""optax ``piecewise_constant_schedule``, as a vectorised
   :func:`jaxsched.piecewise_constant`.
 
@@ -265,7 +270,7 @@ _INTERPOLATE = ("linear", "cosine")
 
 
 def piecewise_interpolate_schedule(interpolate_type: str, init_value: ArrayLike,
-                                   boundaries_and_scales: Any = None) -> Schedule:
+                                   boundaries_and_scales: BoundariesAndScales = None) -> Schedule:
   r"""optax ``piecewise_interpolate_schedule``, mapped to
   :func:`jaxsched.piecewise_linear` (``interpolation`` linear or cosine).
 
@@ -644,7 +649,7 @@ def sgdr_schedule(cosine_kwargs: Iterable[dict[str, Any]]) -> Schedule:
   return join(cycles, bounds)
 
 
-def join_schedules(schedules: Sequence[Callable[[Any], Any]],
+def join_schedules(schedules: Sequence[ScheduleLike],
                    boundaries: Sequence[int]) -> Schedule:
   r"""optax ``join_schedules``, mapped to :func:`jaxsched.join`.
 

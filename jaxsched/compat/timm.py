@@ -45,8 +45,8 @@ What is not bit-identical to timm:
 from __future__ import annotations
 
 import fractions
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -347,7 +347,8 @@ def StepLRScheduler(lr: ArrayLike, decay_t: ArrayLike, decay_rate: ArrayLike = 1
                  updates_per_epoch)
 
 
-def MultiStepLRScheduler(lr: ArrayLike, decay_t: Sequence[Any], decay_rate: ArrayLike = 1.0,  # pylint: disable=invalid-name
+def MultiStepLRScheduler(lr: ArrayLike, decay_t: Sequence[ArrayLike] | ArrayLike,  # pylint: disable=invalid-name
+                         decay_rate: ArrayLike = 1.0,
                          warmup_t: ArrayLike = 0, warmup_lr_init: ArrayLike = 0.0,
                          warmup_prefix: bool = True, t_in_epochs: bool = True,
                          noise_range_t: ArrayLike | None = None, noise_pct: ArrayLike = 0.67,
@@ -379,8 +380,9 @@ def MultiStepLRScheduler(lr: ArrayLike, decay_t: Sequence[Any], decay_rate: Arra
   """
   fn = "MultiStepLRScheduler"
   base = _lr(fn, lr)
+  ndim = np.ndim(cast(Any, decay_t))  # numpy's stubs take no list of jax arrays
   m = _check.sequence(_P + fn, "decay_t", decay_t if _args.traced(decay_t) else
-                      np.sort(np.asarray(decay_t)) if np.ndim(decay_t) == 1 else
+                      np.sort(np.asarray(decay_t)) if ndim == 1 else
                       decay_t, lo=0, fix="Pass the milestones, e.g. [30, 60].")
   shifted = (jnp.maximum(m - 1, 0) if isinstance(m, jnp.ndarray) and not
              isinstance(m, np.ndarray) else np.maximum(m - 1, 0))
@@ -487,15 +489,16 @@ _SCHEDS = ("cosine", "tanh", "step", "constant", "multistep", "plateau", "poly",
 
 def create_scheduler_v2(lr: ArrayLike, sched: str = "cosine", num_epochs: ArrayLike = 300,
                         decay_epochs: ArrayLike | None = None,
-                        decay_milestones: Sequence[Any] = (90, 180, 270),
+                        decay_milestones: Sequence[ArrayLike] = (90, 180, 270),
                         cooldown_epochs: ArrayLike = 0, patience_epochs: ArrayLike = 10,
                         decay_rate: ArrayLike = 0.1, min_lr: ArrayLike = 0.0,
                         warmup_lr: ArrayLike = 1e-5, warmup_epochs: ArrayLike = 0,
-                        warmup_prefix: bool = False, noise: Any = None,
+                        warmup_prefix: bool = False,
+                        noise: ArrayLike | Sequence[ArrayLike] | None = None,
                         noise_pct: ArrayLike = 0.67, noise_std: ArrayLike = 1.0,
                         noise_seed: ArrayLike = 42, cycle_mul: ArrayLike = 1.0,
                         cycle_decay: ArrayLike = 0.1, cycle_limit: ArrayLike = 1,
-                        k_decay: ArrayLike = 1.0, decay_fn: Any = None,
+                        k_decay: ArrayLike = 1.0, decay_fn: Callable[..., Any] | None = None,
                         stable_timescale: ArrayLike | None = None, plateau_mode: str = "max",
                         step_on_epochs: bool = True,
                         updates_per_epoch: ArrayLike = 0) -> tuple[Any, Any]:

@@ -25,14 +25,14 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 import numpy as np
 from jax.typing import ArrayLike
 
 from jaxsched import _check, _plateau
-from jaxsched._base import Schedule
+from jaxsched._base import Schedule, ScheduleLike
 from jaxsched._combinators import Function, join, product, repeat, scale, warmup
 from jaxsched._cosine import cosine_decay, cosine_restarts
 from jaxsched._cyclic import cyclic, one_cycle, one_cycle_momentum
@@ -92,7 +92,7 @@ def _per_step_rate(gamma: Any) -> tuple[Any, Any]:
 
 
 def StepLR(lr: ArrayLike, step_size: ArrayLike, gamma: ArrayLike = 0.1, last_epoch: int = -1,  # pylint: disable=invalid-name
-           verbose: Any = _DEPRECATED) -> Schedule:
+           verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``StepLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^{\lfloor k/s\rfloor}`.
 
   Maps to :func:`jaxsched.step_decay`.
@@ -122,7 +122,7 @@ def StepLR(lr: ArrayLike, step_size: ArrayLike, gamma: ArrayLike = 0.1, last_epo
 
 
 def MultiStepLR(lr: ArrayLike, milestones: Sequence[int], gamma: ArrayLike = 0.1,  # pylint: disable=invalid-name
-                last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+                last_epoch: int = -1, verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``MultiStepLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^{\#\{i: m_i \le k\}}`.
 
   Maps to :func:`jaxsched.multistep`. As in PyTorch, concrete milestones may
@@ -161,7 +161,7 @@ def MultiStepLR(lr: ArrayLike, milestones: Sequence[int], gamma: ArrayLike = 0.1
 
 
 def ConstantLR(lr: ArrayLike, factor: ArrayLike = 1.0 / 3, total_iters: ArrayLike = 5,  # pylint: disable=invalid-name
-               last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+               last_epoch: int = -1, verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``ConstantLR``: ``lr * factor`` for the first ``total_iters`` calls,
   then ``lr``.
 
@@ -197,7 +197,7 @@ def ConstantLR(lr: ArrayLike, factor: ArrayLike = 1.0 / 3, total_iters: ArrayLik
 
 def LinearLR(lr: ArrayLike, start_factor: ArrayLike = 1.0 / 3, end_factor: ArrayLike = 1.0,  # pylint: disable=invalid-name
              total_iters: ArrayLike = 5, last_epoch: int = -1,
-             verbose: Any = _DEPRECATED) -> Schedule:
+             verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``LinearLR``: the factor moves linearly from ``start_factor`` to
   ``end_factor`` over ``total_iters`` calls.
 
@@ -236,7 +236,7 @@ def LinearLR(lr: ArrayLike, start_factor: ArrayLike = 1.0 / 3, end_factor: Array
 
 
 def ExponentialLR(lr: ArrayLike, gamma: ArrayLike, last_epoch: int = -1,  # pylint: disable=invalid-name
-                  verbose: Any = _DEPRECATED) -> Schedule:
+                  verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``ExponentialLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^k`.
 
   Maps to :func:`jaxsched.exponential_decay` ``(lr, gamma ** N, N)``, with
@@ -267,7 +267,7 @@ def ExponentialLR(lr: ArrayLike, gamma: ArrayLike, last_epoch: int = -1,  # pyli
 
 
 def PolynomialLR(lr: ArrayLike, total_iters: ArrayLike = 5, power: ArrayLike = 1.0,  # pylint: disable=invalid-name
-                 last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+                 last_epoch: int = -1, verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``PolynomialLR``:
   :math:`\eta(k) = \mathrm{lr}\,(1 - \min(k, T)/T)^{p}`.
 
@@ -298,7 +298,7 @@ def PolynomialLR(lr: ArrayLike, total_iters: ArrayLike = 5, power: ArrayLike = 1
 
 
 def CosineAnnealingLR(lr: ArrayLike, T_max: ArrayLike, eta_min: ArrayLike = 0.0,  # pylint: disable=invalid-name
-                      last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+                      last_epoch: int = -1, verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``CosineAnnealingLR``, which keeps oscillating past ``T_max``:
 
   .. math::
@@ -338,7 +338,7 @@ def CosineAnnealingLR(lr: ArrayLike, T_max: ArrayLike, eta_min: ArrayLike = 0.0,
 
 def CosineAnnealingWarmRestarts(lr: ArrayLike, T_0: ArrayLike, T_mult: ArrayLike = 1,  # pylint: disable=invalid-name
                                 eta_min: ArrayLike = 0.0, last_epoch: int = -1,
-                                verbose: Any = _DEPRECATED) -> Schedule:
+                                verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``CosineAnnealingWarmRestarts`` (SGDR).
 
   Cycle :math:`i` lasts :math:`T_0 m^i` calls; at position :math:`x` in it,
@@ -382,10 +382,10 @@ _CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
 
 def CyclicLR(base_lr: ArrayLike, max_lr: ArrayLike, step_size_up: ArrayLike = 2000,  # pylint: disable=invalid-name
              step_size_down: ArrayLike | None = None, mode: str = "triangular",
-             gamma: ArrayLike = 1.0, scale_fn: Callable[[Any], Any] | None = None,
+             gamma: ArrayLike = 1.0, scale_fn: ScheduleLike | None = None,
              scale_mode: str = "cycle", cycle_momentum: bool = True,
              base_momentum: ArrayLike = 0.8, max_momentum: ArrayLike = 0.9,
-             last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+             last_epoch: int = -1, verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``CyclicLR``: triangular waves between ``base_lr`` and ``max_lr``.
 
   With :math:`L = u + d`, cycle :math:`c = \lfloor k/L \rfloor` and
@@ -478,7 +478,7 @@ def OneCycleLR(max_lr: ArrayLike, total_steps: ArrayLike | None = None,  # pylin
                cycle_momentum: bool = True, base_momentum: ArrayLike = 0.85,
                max_momentum: ArrayLike = 0.95, div_factor: ArrayLike = 25.0,
                final_div_factor: ArrayLike = 1e4, three_phase: bool = False,
-               last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+               last_epoch: int = -1, verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``OneCycleLR``: up from ``max_lr / div_factor`` to ``max_lr``, then
   far down, with PyTorch's phase ends.
 
@@ -562,9 +562,9 @@ def OneCycleLR(max_lr: ArrayLike, total_steps: ArrayLike | None = None,  # pylin
       pct_start=pct, anneal=_ANNEAL[anneal_strategy], three_phase=three))
 
 
-def SequentialLR(lr: ArrayLike | None = None, schedulers: Any = None,  # pylint: disable=invalid-name
+def SequentialLR(lr: ArrayLike | None = None, schedulers: Sequence[ScheduleLike] | None = None,  # pylint: disable=invalid-name
                  milestones: Sequence[ArrayLike] | ArrayLike | None = None, last_epoch: int = -1,
-                 verbose: Any = _DEPRECATED) -> Schedule:
+                 verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``SequentialLR``: each scheduler runs from its milestone, restarted.
 
   .. math:: \eta(k) = s_i(k - m_{i-1}), \qquad m_{i-1} \le k < m_i
@@ -623,8 +623,8 @@ def SequentialLR(lr: ArrayLike | None = None, schedulers: Any = None,  # pylint:
   return join(scheds, milestones)
 
 
-def LambdaLR(lr: ArrayLike, lr_lambda: Callable[[Any], Any], last_epoch: int = -1,  # pylint: disable=invalid-name
-             verbose: Any = _DEPRECATED) -> Schedule:
+def LambdaLR(lr: ArrayLike, lr_lambda: ScheduleLike, last_epoch: int = -1,  # pylint: disable=invalid-name
+             verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``LambdaLR``: :math:`\eta(k) = \mathrm{lr}\cdot f(k)`.
 
   Maps to :func:`jaxsched.scale` ``(Function(lr_lambda), lr)``. ``lr_lambda``
@@ -658,8 +658,8 @@ def LambdaLR(lr: ArrayLike, lr_lambda: Callable[[Any], Any], last_epoch: int = -
   return scale(Function(lr_lambda), _lr(fn, lr))
 
 
-def MultiplicativeLR(lr: ArrayLike, lr_lambda: Callable[[Any], Any],  # pylint: disable=invalid-name
-                     last_epoch: int = -1, verbose: Any = _DEPRECATED, *,
+def MultiplicativeLR(lr: ArrayLike, lr_lambda: ScheduleLike,  # pylint: disable=invalid-name
+                     last_epoch: int = -1, verbose: object = _DEPRECATED, *,
                      max_steps: int) -> Schedule:
   r"""PyTorch ``MultiplicativeLR``: each call multiplies the rate by ``f(k)``.
 
@@ -705,7 +705,7 @@ def MultiplicativeLR(lr: ArrayLike, lr_lambda: Callable[[Any], Any],  # pylint: 
   return scale(cumulative_product(Function(lr_lambda), int(max_steps)), _lr(fn, lr))
 
 
-def ChainedScheduler(schedulers: Sequence[Any], lr: ArrayLike) -> Schedule:  # pylint: disable=invalid-name
+def ChainedScheduler(schedulers: Sequence[ScheduleLike], lr: ArrayLike) -> Schedule:  # pylint: disable=invalid-name
   r"""PyTorch ``ChainedScheduler``: every scheduler steps at once; factors multiply.
 
   .. math:: \eta(k) = \mathrm{lr} \prod_i \frac{s_i(k)}{\mathrm{lr}}
