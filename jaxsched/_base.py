@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import jax
 import jax.numpy as jnp
@@ -24,6 +24,8 @@ ScheduleLike = Callable[[Array], ArrayLike]
 # A pytree of arrays of any structure (model parameters, optimizer states,
 # batches, checkpoints): no static type describes it, so it is Any, named.
 PyTree = Any
+
+F = TypeVar("F", bound=Callable[..., Any])  # a factory, returned unchanged
 
 # name -> (class, factory); the factory is None until @factory records it
 _REGISTRY: dict[str, tuple[type, Callable[..., Any] | None]] = {}
@@ -145,10 +147,13 @@ def child_changes(s: Any, horizon: float) -> list[float]:
     return []
 
 
-def factory(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-  """Records the public constructor of family ``name`` (used by ``from_config``)."""
+def factory(name: str) -> Callable[[F], F]:
+  """Records the public constructor of family ``name`` (used by ``from_config``).
 
-  def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+  It returns the constructor itself, so type checkers see its signature.
+  """
+
+  def deco(fn: F) -> F:
     cls, _ = _REGISTRY[name]
     _REGISTRY[name] = (cls, fn)
     return fn

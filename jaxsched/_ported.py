@@ -342,7 +342,7 @@ class WithMomentum(Schedule):
 
 
 @factory("with_momentum")
-def with_momentum(schedule: ScheduleLike, momentum: ArrayLike) -> WithMomentum:
+def with_momentum(schedule: ScheduleLike, momentum: ScheduleLike) -> WithMomentum:
   r"""A learning-rate schedule that carries the momentum curve paired with it.
 
   .. math:: \eta(t) = s(t), \qquad \texttt{.momentum}(t) = m(t)

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import fractions
 from collections.abc import Callable, Sequence
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import jax
 import jax.numpy as jnp
@@ -91,7 +91,7 @@ def _finish(fn: str, core: Schedule, lr: Any, warmup_t: Any, warmup_lr_init: Any
   """Warmup, noise and the epoch/update index around a core schedule."""
   w = _check.steps(_P + fn, "warmup_t", warmup_t,
                    fix="Pass the warmup length (0 for none).")
-  s = linear_warmup(core, w, init_value=_args.as_float(_check.number(
+  s: Schedule = linear_warmup(core, w, init_value=_args.as_float(_check.number(
       _P + fn, "warmup_lr_init", warmup_lr_init, lo=0,
       fix="Pass the learning rate at the start of the warmup.")),
                     peak_value=lr if peak == "lr" else peak,
@@ -187,8 +187,12 @@ _SHARED = """
 """
 
 
-def _shared_args(fn):
-  fn.__doc__ = fn.__doc__.replace("  %SHARED%\n", _SHARED.lstrip("\n"))
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _shared_args(fn: F) -> F:
+  """Inserts the shared Args entries; returns ``fn`` itself (its signature kept)."""
+  fn.__doc__ = (fn.__doc__ or "").replace("  %SHARED%\n", _SHARED.lstrip("\n"))
   return fn
 
 
@@ -563,7 +567,7 @@ def create_scheduler_v2(lr: ArrayLike, sched: str = "cosine", num_epochs: ArrayL
     decay_milestones = [_scaled(d, upe) for d in decay_milestones]
     cooldown_t = _scaled(cooldown_t, upe)
   warm: dict[str, Any] = dict(warmup_lr_init=warmup_lr, warmup_t=warmup_t,
-              warmup_prefix=warmup_prefix)
+                              warmup_prefix=warmup_prefix)
   if noise is not None:
     if isinstance(noise, (list, tuple)):
       rng = [_scaled(n, t_initial) for n in noise]
@@ -573,9 +577,10 @@ def create_scheduler_v2(lr: ArrayLike, sched: str = "cosine", num_epochs: ArrayL
   else:
     noise_range = None
   nz: dict[str, Any] = dict(noise_range_t=noise_range, noise_pct=noise_pct, noise_std=noise_std,
-            noise_seed=noise_seed)
+                            noise_seed=noise_seed)
   cyc: dict[str, Any] = dict(cycle_mul=cycle_mul, cycle_decay=cycle_decay, cycle_limit=cycle_limit)
   ep: dict[str, Any] = dict(t_in_epochs=bool(step_on_epochs))
+  s: Schedule | ReduceOnPlateau
   if sched == "cosine":
     s = CosineLRScheduler(lr, t_initial, lr_min=min_lr, k_decay=k_decay, **cyc,
                           **warm, **nz, **ep)

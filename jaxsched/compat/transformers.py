@@ -560,6 +560,7 @@ def get_wsd_schedule(lr: ArrayLike, num_warmup_steps: ArrayLike, num_decay_steps
                            lo_open=False, hi_open=False))
   floor = _args.mul(base, r)
   length = _args.steps_max(d, 1)
+  decay: Schedule
   if kind == "linear":
     decay = linear(base, floor, length)
   elif kind == "1-sqrt":
