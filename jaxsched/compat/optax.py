@@ -650,7 +650,7 @@ def sgdr_schedule(cosine_kwargs: Iterable[dict[str, Any]]) -> Schedule:
 
 
 def join_schedules(schedules: Sequence[ScheduleLike],
-                   boundaries: Sequence[int]) -> Schedule:
+                   boundaries: Sequence[ArrayLike] | ArrayLike) -> Schedule:
   r"""optax ``join_schedules``, mapped to :func:`jaxsched.join`.
 
   .. math:: \eta(t) = s_i(t - b_{i-1}), \qquad b_{i-1} \le t < b_i

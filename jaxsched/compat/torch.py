@@ -121,7 +121,7 @@ def StepLR(lr: ArrayLike, step_size: ArrayLike, gamma: ArrayLike = 0.1, last_epo
                                fix="Pass a non-negative factor, e.g. 0.1.")))
 
 
-def MultiStepLR(lr: ArrayLike, milestones: Sequence[int], gamma: ArrayLike = 0.1,  # pylint: disable=invalid-name
+def MultiStepLR(lr: ArrayLike, milestones: Sequence[ArrayLike] | ArrayLike, gamma: ArrayLike = 0.1,  # pylint: disable=invalid-name
                 last_epoch: int = -1, verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``MultiStepLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^{\#\{i: m_i \le k\}}`.
 
