@@ -9,15 +9,19 @@ exactly that error code fails the check as surely as a correct call that is.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import jax
 import jax.numpy as jnp
 import numpy as np
-from typing_extensions import assert_type
 
 import jaxsched
 from jaxsched._combinators import Product
 from jaxsched._cosine import CosineDecay, WarmupCosineDecay
 from jaxsched._piecewise import PiecewiseConstant
+
+if TYPE_CHECKING:  # mypy's typing_extensions; this file is never run
+  from typing_extensions import assert_type
 
 
 def schedules_take_numbers_and_arrays() -> None:
