@@ -372,7 +372,8 @@ def from_config(config: dict[str, Any] | str) -> Schedule:
       recursively, so composites round-trip.
 
   Returns:
-    A schedule equal to the one that produced the config.
+    A schedule equal to the one that produced the config, of its class: ``s(step)``
+    is the same learning rate.
 
   Example:
     >>> s = jaxsched.warmup_cosine_decay(1e-3, 100, 1000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +26,7 @@ from jaxsched._base import (
 from jaxsched._decay import constant
 
 Array = jax.Array
+S = TypeVar("S", bound=Schedule)  # stack returns the class it is given
 
 _WARMUP_SHAPES = ("linear", "cosine", "exponential", "sqrt")
 
@@ -101,7 +102,10 @@ def warmup(schedule: ScheduleLike, warmup_steps: ArrayLike, *, init_value: Array
     shape: ``"linear"``, ``"cosine"``, ``"sqrt"`` or ``"exponential"`` (static).
 
   Returns:
-    A schedule.
+    A ``Warmup`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``). From step ``W`` on, the
+    child sees ``t - W``.
 
   Example:
     >>> s = jaxsched.warmup(jaxsched.constant(1.0), 4)
@@ -140,7 +144,7 @@ def _stack_leaves(xs: Sequence[Any]) -> Any:
   return _check._int_or_float_array(arr, integer=False)
 
 
-def stack(schedules: Sequence[Schedule]) -> Schedule:
+def stack(schedules: Sequence[S]) -> S:
   r"""Stacks schedules of one family and structure into one batched schedule.
 
   Every numeric hyperparameter gets a leading axis of ``len(schedules)``, so that
@@ -155,7 +159,10 @@ def stack(schedules: Sequence[Schedule]) -> Schedule:
       and a float in others is stacked as floats.
 
   Returns:
-    A schedule whose leaves are stacked; call it under ``jax.vmap``.
+    A schedule of the class of ``schedules[0]`` whose every numeric leaf has a
+    leading axis of ``len(schedules)``: ``jax.vmap(lambda s: s(step))(stacked)``
+    gives one learning rate per schedule, a float array of shape ``(len(schedules),
+    *step.shape)``.
 
   Example:
     >>> sweep = jaxsched.stack([jaxsched.cosine_decay(v, 10) for v in (1., 2.)])
@@ -187,7 +194,7 @@ def stack(schedules: Sequence[Schedule]) -> Schedule:
   return _stack_same(schedules)
 
 
-def _stack_same(schedules: Sequence[Schedule]) -> Schedule:
+def _stack_same(schedules: Sequence[S]) -> S:
   """Stacks schedules already known to share one structure."""
   return jax.tree_util.tree_map(lambda *xs: _stack_leaves(xs), *schedules)
 
@@ -277,7 +284,10 @@ def join(schedules: Sequence[ScheduleLike], boundaries: Sequence[ArrayLike] | Ar
     boundaries: ``n - 1`` sorted steps where the next schedule takes over.
 
   Returns:
-    A schedule.
+    A ``Join`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``). Segment ``i`` sees the
+    step counted from its boundary ``b_{i-1}``.
 
   Example:
     >>> s = jaxsched.join([jaxsched.linear(0.0, 1.0, 2), jaxsched.constant(0.5)],
@@ -353,7 +363,10 @@ def product(schedules: Sequence[ScheduleLike | ArrayLike]) -> Product:
     schedules: schedules or callables; numbers become constants.
 
   Returns:
-    A schedule.
+    A ``Product`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``). Its value is the product
+    of the children's values at the step.
 
   Example:
     >>> s = jaxsched.linear(1.0, 0.0, 4) * jaxsched.constant(0.5)
@@ -379,7 +392,10 @@ def add(schedules: Sequence[ScheduleLike | ArrayLike]) -> Sum:
     schedules: schedules or callables; numbers become constants.
 
   Returns:
-    A schedule.
+    A ``Sum`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer step
+    or an array of steps of any shape, is the learning rate as a float array of that
+    shape (float32; float64 under ``jax_enable_x64``). Its value is the sum of the
+    children's values at the step.
 
   Example:
     >>> s = jaxsched.linear(1.0, 0.0, 4) + 0.1
@@ -412,7 +428,10 @@ def scale(schedule: ScheduleLike, factor: ArrayLike) -> Scale:
     factor: ``c``, any finite number (may be traced).
 
   Returns:
-    A schedule.
+    A ``Scale`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``). Its value is ``factor``
+    times the child's value at the step.
 
   Example:
     >>> (jaxsched.constant(0.5) * 4.0)(0).tolist()
@@ -453,7 +472,10 @@ def repeat(schedule: ScheduleLike, period: ArrayLike) -> Repeat:
       <= 0 acts as 1).
 
   Returns:
-    A schedule.
+    A ``Repeat`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``). The child sees the step
+    within the current repetition.
 
   Example:
     >>> s = jaxsched.repeat(jaxsched.linear(1.0, 0.0, 2), 3)
@@ -492,7 +514,10 @@ def epochwise(schedule: ScheduleLike, steps_per_epoch: ArrayLike) -> Epochwise:
     steps_per_epoch: ``E``, whole number >= 1 (traced values below 1 act as 1).
 
   Returns:
-    A schedule of the step.
+    An ``Epochwise`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``). Its argument is
+    the optimizer step; the wrapped schedule sees the epoch.
 
   Example:
     >>> s = jaxsched.epochwise(jaxsched.step_decay(1.0, 1, gamma=0.5), 3)

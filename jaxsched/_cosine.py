@@ -46,7 +46,9 @@ def cosine_decay(init_value: ArrayLike, decay_steps: ArrayLike, *, end_value: Ar
     exponent: ``e >= 0``, sharpens (``> 1``) or flattens the curve.
 
   Returns:
-    A schedule.
+    A ``CosineDecay`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.cosine_decay(1.0, 4)
@@ -117,7 +119,9 @@ def cosine_restarts(init_value: ArrayLike, period: ArrayLike, *, period_mult: Ar
     end_value: ``v_1``, the value each cycle decays to.
 
   Returns:
-    A schedule.
+    A ``CosineRestarts`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.cosine_restarts(1.0, 2, period_mult=2.0)
@@ -199,7 +203,9 @@ def warmup_cosine_decay(peak_value: ArrayLike, warmup_steps: ArrayLike, total_st
     exponent: ``e >= 0`` of the cosine.
 
   Returns:
-    A schedule.
+    A ``WarmupCosineDecay`` schedule (a frozen dataclass pytree): ``s(step)``, for
+    an integer step or an array of steps of any shape, is the learning rate as a
+    float array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.warmup_cosine_decay(1.0, 2, 6)
@@ -280,7 +286,9 @@ def warmup_stable_decay(peak_value: ArrayLike, warmup_steps: ArrayLike, decay_st
     decay_shape: ``"linear"``, ``"cosine"`` or ``"sqrt"`` (static).
 
   Returns:
-    A schedule.
+    A ``WarmupStableDecay`` schedule (a frozen dataclass pytree): ``s(step)``, for
+    an integer step or an array of steps of any shape, is the learning rate as a
+    float array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.warmup_stable_decay(1.0, 2, 2, 8)
@@ -345,7 +353,9 @@ def flat_cosine(value: ArrayLike, total_steps: ArrayLike, *, pct_start: ArrayLik
     end_value: ``v_e``.
 
   Returns:
-    A schedule.
+    A ``FlatCosine`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.flat_cosine(1.0, 8, pct_start=0.5)

@@ -80,7 +80,9 @@ def cyclic(base_value: ArrayLike, max_value: ArrayLike, step_size_up: ArrayLike,
     gamma: per-step factor of ``exp_range`` (``> 0``; ignored by other modes).
 
   Returns:
-    A schedule.
+    A ``Cyclic`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.cyclic(0.0, 1.0, 2, mode="triangular2")
@@ -220,7 +222,9 @@ def one_cycle(total_steps: ArrayLike, peak_value: ArrayLike, *, pct_start: Array
     three_phase: use the three-phase variant (static).
 
   Returns:
-    A schedule.
+    A ``OneCycle`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.one_cycle(10, 1.0, pct_start=0.2, div_factor=10.0,
@@ -277,8 +281,10 @@ def one_cycle_momentum(total_steps: ArrayLike, *, base_value: ArrayLike = 0.85,
     three_phase: use the three-phase variant (static).
 
   Returns:
-    A schedule (use it as ``b1`` of ``optax.inject_hyperparams(optax.adam)`` or
-    ``momentum`` of ``optax.sgd``).
+    A ``OneCycleMomentum`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the momentum as a float array
+    of that shape (float32; float64 under ``jax_enable_x64``). Use it as ``b1`` of
+    ``optax.inject_hyperparams(optax.adam)`` or ``momentum`` of ``optax.sgd``.
 
   Example:
     >>> m = jaxsched.one_cycle_momentum(10, pct_start=0.2, anneal="linear")

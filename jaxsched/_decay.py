@@ -29,7 +29,9 @@ def constant(value: ArrayLike) -> Constant:
     value: the learning rate (any finite number).
 
   Returns:
-    A schedule.
+    A ``Constant`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.constant(0.1)
@@ -72,7 +74,9 @@ def linear(init_value: ArrayLike, end_value: ArrayLike, transition_steps: ArrayL
     transition_begin: step ``b`` where the line starts (a whole number >= 0).
 
   Returns:
-    A schedule.
+    A ``Linear`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.linear(1.0, 0.0, 4)
@@ -145,7 +149,9 @@ def polynomial(init_value: ArrayLike, end_value: ArrayLike, transition_steps: Ar
     cycle: restart with a stretched horizon instead of holding (static).
 
   Returns:
-    A schedule.
+    A ``Polynomial`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.polynomial(1.0, 0.0, 4, power=2.0)
@@ -214,7 +220,9 @@ def exponential_decay(init_value: ArrayLike, decay_rate: ArrayLike, transition_s
     end_value: optional bound, or ``None`` (static: present or not).
 
   Returns:
-    A schedule.
+    An ``ExponentialDecay`` schedule (a frozen dataclass pytree): ``s(step)``, for
+    an integer step or an array of steps of any shape, is the learning rate as a
+    float array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.exponential_decay(1.0, 0.5, 2, staircase=True)
@@ -271,7 +279,9 @@ def inverse_time_decay(init_value: ArrayLike, decay_rate: ArrayLike, decay_steps
     staircase: use ``floor(t / T)`` (static).
 
   Returns:
-    A schedule.
+    An ``InverseTimeDecay`` schedule (a frozen dataclass pytree): ``s(step)``, for
+    an integer step or an array of steps of any shape, is the learning rate as a
+    float array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.inverse_time_decay(1.0, 1.0, 2)
@@ -315,7 +325,9 @@ def inverse_scaling(init_value: ArrayLike, *, power: ArrayLike = 0.5,
     timescale: ``tau > 0`` steps (traced values <= 0 act as 1).
 
   Returns:
-    A schedule.
+    An ``InverseScaling`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.inverse_scaling(1.0, power=0.5, timescale=1.0)
@@ -373,7 +385,9 @@ def inverse_sqrt(peak_value: ArrayLike, warmup_steps: ArrayLike, *,
       as in transformers. Traced values below 1 act as 1.
 
   Returns:
-    A schedule.
+    An ``InverseSqrt`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.inverse_sqrt(1.0, 4)

@@ -108,7 +108,9 @@ def anneal_restarts(peak_value: ArrayLike, period: ArrayLike, *, end_value: Arra
     tanh_upper: ``U > L``, tanh argument at the end of a cycle.
 
   Returns:
-    A schedule.
+    An ``AnnealRestarts`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.anneal_restarts(1.0, 4, cycle_limit=1)
@@ -179,7 +181,9 @@ def power_ramp(init_value: ArrayLike, end_value: ArrayLike, transition_steps: Ar
     power: ``p >= 0``.
 
   Returns:
-    A schedule.
+    A ``PowerRamp`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> jaxsched.power_ramp(0.0, 1.0, 4, power=2.0)(jnp.arange(6)).tolist()
@@ -252,7 +256,9 @@ def linear_warmup(schedule: ScheduleLike, warmup_steps: ArrayLike, *, init_value
     prefix: whether the schedule starts after the warmup (static).
 
   Returns:
-    A schedule.
+    A ``LinearWarmup`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> base = jaxsched.linear(1.0, 0.0, 8)
@@ -326,7 +332,9 @@ def noisy(schedule: ScheduleLike, *, seed: ArrayLike = 42, pct: ArrayLike = 0.67
     kind: ``"normal"`` or ``"uniform"`` (static).
 
   Returns:
-    A schedule.
+    A ``Noisy`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.noisy(jaxsched.constant(1.0), seed=0, pct=0.1, begin=2)
@@ -390,7 +398,10 @@ def by_fraction(schedule: ScheduleLike, total_steps: ArrayLike) -> ByFraction:
       values <= 0 act as 1).
 
   Returns:
-    A schedule of the step.
+    A ``ByFraction`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``). The wrapped
+    schedule sees the fraction of the run.
 
   Example:
     >>> s = jaxsched.by_fraction(jaxsched.linear(1.0, 0.0, 1), 4)

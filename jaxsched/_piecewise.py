@@ -46,7 +46,9 @@ def step_decay(init_value: ArrayLike, step_size: ArrayLike, *, gamma: ArrayLike 
     gamma: factor ``>= 0`` per period.
 
   Returns:
-    A schedule.
+    A ``StepDecay`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.step_decay(1.0, 2, gamma=0.5)
@@ -95,7 +97,9 @@ def multistep(init_value: ArrayLike, milestones: Sequence[ArrayLike] | ArrayLike
     gamma: factor ``>= 0`` per milestone.
 
   Returns:
-    A schedule.
+    A ``MultiStep`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.multistep(1.0, [2, 4], gamma=0.5)
@@ -150,7 +154,9 @@ def piecewise_constant(boundaries: Sequence[ArrayLike] | ArrayLike,
     inclusive: whether ``boundaries[i-1]`` itself takes ``values[i]`` (static).
 
   Returns:
-    A schedule.
+    A ``PiecewiseConstant`` schedule (a frozen dataclass pytree): ``s(step)``, for
+    an integer step or an array of steps of any shape, is the learning rate as a
+    float array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.piecewise_constant([2, 4], [1.0, 0.5, 0.25])
@@ -214,7 +220,9 @@ def piecewise_linear(boundaries: Sequence[ArrayLike] | ArrayLike,
     interpolation: ``"linear"`` or ``"cosine"`` (static).
 
   Returns:
-    A schedule.
+    A ``PiecewiseLinear`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.piecewise_linear([0, 2, 6], [0.0, 1.0, 0.0])

@@ -71,7 +71,9 @@ def log_warmup(init_value: ArrayLike, peak_value: ArrayLike, warmup_steps: Array
       2; negative steps act as step 0).
 
   Returns:
-    A schedule.
+    A ``LogWarmup`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.log_warmup(0.0, 1.0, 4)
@@ -121,7 +123,10 @@ def linear_growth(init_value: ArrayLike, rate: ArrayLike, step_size: ArrayLike =
     staircase: grow in jumps every ``T`` steps (static).
 
   Returns:
-    A schedule (negative steps act as step 0).
+    A ``LinearGrowth`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``). Negative steps
+    act as step 0.
 
   Example:
     >>> s = jaxsched.linear_growth(0.1, 1.0, 2, staircase=True)
@@ -172,7 +177,9 @@ def cosine_wave(init_value: ArrayLike, end_value: ArrayLike, half_period: ArrayL
       1; negative steps act as step 0).
 
   Returns:
-    A schedule.
+    A ``CosineWave`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.cosine_wave(1.0, 0.0, 2)
@@ -245,8 +252,10 @@ def stepped_cyclic(base_value: ArrayLike, max_value: ArrayLike, step_size_up: Ar
     stairs_down: the same for the fall; ``None`` means ``stairs_up``.
 
   Returns:
-    A schedule (negative steps act as step 0). Stair edges are exact for
-    integer inputs while ``x n < 2**24``.
+    A ``SteppedCyclic`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``). Negative steps
+    act as step 0. Stair edges are exact for integer inputs while ``x n < 2**24``.
 
   Example:
     >>> s = jaxsched.stepped_cyclic(0.0, 1.0, 4, stairs_up=2)
@@ -309,7 +318,10 @@ def cumulative_product(schedule: ScheduleLike, max_steps: int) -> CumulativeProd
       From step ``M`` on the product is held.
 
   Returns:
-    A schedule (negative steps give 1).
+    A ``CumulativeProduct`` schedule (a frozen dataclass pytree): ``s(step)``, for
+    an integer step or an array of steps of any shape, is the learning rate as a
+    float array of that shape (float32; float64 under ``jax_enable_x64``). Negative
+    steps give 1.
 
   Example:
     >>> s = jaxsched.cumulative_product(jaxsched.constant(0.5), 10)
@@ -355,7 +367,10 @@ def with_momentum(schedule: ScheduleLike, momentum: ScheduleLike) -> WithMomentu
     momentum: the momentum ``m``.
 
   Returns:
-    A schedule whose value is the learning rate.
+    A ``WithMomentum`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``). Its value is
+    the learning rate of ``schedule``; ``s.momentum`` is the momentum schedule.
 
   Example:
     >>> s = jaxsched.with_momentum(jaxsched.constant(0.1), jaxsched.constant(0.9))

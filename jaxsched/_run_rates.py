@@ -121,7 +121,9 @@ def warmup_decay_ratio(peak_value: ArrayLike, total_steps: ArrayLike, *,
     run: a :class:`jaxsched.Run` to resolve a ``total_steps`` duration against.
 
   Returns:
-    A schedule.
+    A ``WarmupDecayRatio`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.warmup_decay_ratio(1.0, 10, warmup_ratio=0.2,
@@ -211,7 +213,9 @@ def batch_scale(schedule: ScheduleLike, batch_size: ArrayLike, *, base_batch_siz
     rule: ``"linear"`` or ``"sqrt"`` (static).
 
   Returns:
-    A schedule.
+    A ``BatchScale`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> base = jaxsched.constant(0.1)

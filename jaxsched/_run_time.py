@@ -93,7 +93,10 @@ def accumulate(schedule: ScheduleLike, accumulation_steps: ArrayLike) -> Accumul
       as 1.
 
   Returns:
-    A schedule of the micro-step.
+    An ``Accumulate`` schedule (a frozen dataclass pytree): ``s(m)``, for an
+    integer micro-step ``m`` or an array of them of any shape, is the learning
+    rate of the update ``m`` belongs to, a float array of that shape (float32;
+    float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.accumulate(jaxsched.linear(1.0, 0.0, 4), 2)
@@ -185,7 +188,10 @@ def stretch(schedule: ScheduleLike, total_steps: ArrayLike, new_total_steps: Arr
     run: a :class:`jaxsched.Run` to resolve duration strings against.
 
   Returns:
-    A schedule of ``T'`` steps.
+    A ``Stretch`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``). The curve of
+    ``schedule`` stretched to ``T'`` steps.
 
   Example:
     >>> base = jaxsched.warmup_cosine_decay(1.0, 2, 6)
@@ -258,7 +264,10 @@ def extend(schedule: ScheduleLike, resume_step: ArrayLike, total_steps: ArrayLik
     run: a :class:`jaxsched.Run` to resolve duration strings against.
 
   Returns:
-    A schedule of ``T'`` steps.
+    An ``Extend`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``). The curve of
+    ``schedule`` stretched to ``T'`` steps.
 
   Example:
     >>> base = jaxsched.linear(1.0, 0.0, 10)
@@ -332,7 +341,9 @@ def cooldown_from(schedule: ScheduleLike, start: ArrayLike, length: ArrayLike, *
     run: a :class:`jaxsched.Run` to resolve duration strings against.
 
   Returns:
-    A schedule.
+    A ``CooldownFrom`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> stable = jaxsched.warmup(jaxsched.constant(1.0), 2)

@@ -41,6 +41,7 @@ def schedules_take_numbers_and_arrays() -> None:
   assert_type(both(jnp.arange(3)), jax.Array)
   assert_type(jaxsched.warmup(lambda t: 0.1 * t, 10)(5), jax.Array)
   assert_type(jaxsched.product([s, 0.5]), Product)
+  assert_type(jaxsched.stack([s, jaxsched.cosine_decay(2.0, 4)]), CosineDecay)
 
 
 def traced_hyperparameters() -> None:

@@ -106,7 +106,8 @@ def WarmupLR(warmup_min_lr: ArrayLike = 0.0, warmup_max_lr: ArrayLike | None = N
     lr: the optimizer's learning rate, used when ``warmup_max_lr`` is ``None``.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with DeepSpeed's values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import deepspeed as jd
@@ -153,7 +154,8 @@ def WarmupDecayLR(total_num_steps: ArrayLike, warmup_min_lr: ArrayLike = 0.0,  #
     last_batch_iteration: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with DeepSpeed's values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import deepspeed as jd
@@ -213,7 +215,8 @@ def WarmupCosineLR(total_num_steps: ArrayLike, warmup_min_ratio: ArrayLike = 0.0
     lr: the optimizer's learning rate (DeepSpeed multiplies it by the ratio).
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with DeepSpeed's values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import deepspeed as jd
@@ -282,8 +285,9 @@ def OneCycle(cycle_min_lr: ArrayLike, cycle_max_lr: ArrayLike, decay_lr_rate: Ar
     last_batch_iteration: must be -1.
 
   Returns:
-    A jaxsched schedule; with ``cycle_momentum``, ``s.momentum`` is the
-    momentum schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with DeepSpeed's values: ``s(step)`` is
+    the learning rate, a float array of the step's shape. With ``cycle_momentum``,
+    ``s.momentum`` is the momentum schedule.
 
   Example:
     >>> from jaxsched.compat import deepspeed as jd
@@ -354,7 +358,8 @@ def LRRangeTest(lr_range_test_min_lr: ArrayLike = 1e-3,  # pylint: disable=inval
     last_batch_iteration: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with DeepSpeed's values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import deepspeed as jd
@@ -391,7 +396,8 @@ def from_config(config: dict[str, Any], *, lr: ArrayLike | None = None) -> Sched
       ``warmup_max_lr``.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with DeepSpeed's values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import deepspeed as jd

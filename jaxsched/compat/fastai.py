@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
@@ -77,7 +78,9 @@ def SchedLin(start: ArrayLike, end: ArrayLike) -> Schedule:  # pylint: disable=i
     end: ``e``, the value at ``pos = 1``.
 
   Returns:
-    A schedule of ``pos`` in ``[0, 1]`` (held outside).
+    A jaxsched :class:`~jaxsched.Schedule` of the position: ``s(pos)``, for ``pos``
+    in ``[0, 1]`` (a number or an array), is the value as a float array of ``pos``'s
+    shape; held at the ends outside ``[0, 1]``.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -98,7 +101,9 @@ def SchedCos(start: ArrayLike, end: ArrayLike) -> Schedule:  # pylint: disable=i
     end: ``e``, the value at ``pos = 1``.
 
   Returns:
-    A schedule of ``pos`` in ``[0, 1]`` (held outside).
+    A jaxsched :class:`~jaxsched.Schedule` of the position: ``s(pos)``, for ``pos``
+    in ``[0, 1]`` (a number or an array), is the value as a float array of ``pos``'s
+    shape; held at the ends outside ``[0, 1]``.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -118,7 +123,8 @@ def SchedNo(start: ArrayLike, end: ArrayLike) -> Schedule:  # pylint: disable=in
     end: unused.
 
   Returns:
-    :func:`jaxsched.constant` ``(start)``.
+    A :func:`jaxsched.constant` schedule of ``start``: ``s(pos)`` is ``start`` as a
+    float array of ``pos``'s shape.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -139,7 +145,9 @@ def SchedExp(start: ArrayLike, end: ArrayLike) -> Schedule:  # pylint: disable=i
     end: ``e > 0``.
 
   Returns:
-    A schedule of ``pos`` in ``[0, 1]`` (held at ``end`` after 1).
+    A jaxsched :class:`~jaxsched.Schedule` of the position: ``s(pos)``, for ``pos``
+    in ``[0, 1]`` (a number or an array), is the value as a float array of ``pos``'s
+    shape; held at ``end`` after 1.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -166,7 +174,9 @@ def SchedPoly(start: ArrayLike, end: ArrayLike, power: ArrayLike) -> Schedule:  
     power: ``q >= 0``.
 
   Returns:
-    A schedule of ``pos`` in ``[0, 1]`` (held outside).
+    A jaxsched :class:`~jaxsched.Schedule` of the position: ``s(pos)``, for ``pos``
+    in ``[0, 1]`` (a number or an array), is the value as a float array of ``pos``'s
+    shape; held at the ends outside ``[0, 1]``.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -212,7 +222,10 @@ def combine_scheds(pcts: Sequence[ArrayLike], scheds: Sequence[Schedule],
       whole run (a schedule of the step).
 
   Returns:
-    A schedule (:func:`jaxsched.join` of :func:`jaxsched.by_fraction` segments).
+    A jaxsched :class:`~jaxsched.Schedule` (a :func:`jaxsched.join` of
+    :func:`jaxsched.by_fraction` segments): ``s(x)``, for ``pos`` (or, with
+    ``total_steps``, a step) as a number or an array, is the value as a float array
+    of ``x``'s shape.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -266,7 +279,10 @@ def combined_cos(pct: ArrayLike, start: ArrayLike, middle: ArrayLike, end: Array
     total_steps: as in :func:`combine_scheds`.
 
   Returns:
-    A schedule.
+    A jaxsched :class:`~jaxsched.Schedule`: ``s(x)``, for ``pos`` (or, with
+    ``total_steps``, a step) as a number or an array, is the value as a float array
+    of ``x``'s shape: ``start`` at 0, ``middle`` at ``pct``, ``end`` at 1 (at steps
+    ``pct * total_steps`` and ``total_steps`` with ``total_steps``).
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -311,7 +327,9 @@ def fit_one_cycle(n_epoch: ArrayLike, lr_max: ArrayLike, *, steps_per_epoch: Arr
     pct_start: the warmup's fraction of the run, in [0, 1].
 
   Returns:
-    A schedule of the batch index ``k`` (0-based, over the whole fit).
+    A jaxsched :class:`~jaxsched.Schedule` of the batch index ``k`` (0-based, over
+    the whole fit): ``s(k)``, for an integer or an array of them, is the learning
+    rate as a float array of ``k``'s shape.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -341,7 +359,9 @@ def fit_one_cycle_moms(n_epoch: ArrayLike, *, steps_per_epoch: ArrayLike,
     moms: ``(start, middle, end)``, fastai's default ``(0.95, 0.85, 0.95)``.
 
   Returns:
-    A schedule of the batch index.
+    A jaxsched :class:`~jaxsched.Schedule` of the batch index ``k`` (0-based, over
+    the whole fit): ``s(k)``, for an integer or an array of them, is the momentum as
+    a float array of ``k``'s shape.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -373,7 +393,9 @@ def fit_flat_cos(n_epoch: ArrayLike, lr: ArrayLike, *, steps_per_epoch: ArrayLik
     pct_start: the flat fraction of the run, in [0, 1].
 
   Returns:
-    A schedule of the batch index.
+    A jaxsched :class:`~jaxsched.Schedule` of the batch index ``k`` (0-based, over
+    the whole fit): ``s(k)``, for an integer or an array of them, is the learning
+    rate as a float array of ``k``'s shape.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -389,13 +411,18 @@ def fit_flat_cos(n_epoch: ArrayLike, lr: ArrayLike, *, steps_per_epoch: ArrayLik
                       _total(fn, n_epoch, steps_per_epoch))
 
 
-def sgdr_epochs(n_cycles: int, cycle_len: ArrayLike, cycle_mult: ArrayLike = 2) -> Any:
+def sgdr_epochs(n_cycles: int, cycle_len: ArrayLike,
+                cycle_mult: ArrayLike = 2) -> int | float | jax.Array:
   r"""The epochs fastai's ``fit_sgdr`` trains: :math:`L (m^n - 1) / (m - 1)`.
 
   Computed as the sum :math:`L \sum_{i<n} m^i` (the same for whole ``m``; fastai
   floors the quotient, which only differs for fractional ``m``, where fastai's
   own fractions then fail to sum to 1). ``cycle_mult = 1`` gives ``n L``
   (fastai divides by zero there).
+
+  Returns:
+    The number of epochs: an ``int`` when it is whole, else a ``float``; a
+    ``jax.Array`` when ``cycle_len`` or ``cycle_mult`` is traced.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -435,7 +462,9 @@ def fit_sgdr(n_cycles: int, cycle_len: ArrayLike, lr_max: ArrayLike, *, steps_pe
     cycle_mult: growth of each cycle (>= 1).
 
   Returns:
-    A schedule of the batch index.
+    A jaxsched :class:`~jaxsched.Schedule` of the batch index ``k`` (0-based, over
+    the whole fit): ``s(k)``, for an integer or an array of them, is the learning
+    rate as a float array of ``k``'s shape.
 
   Example:
     >>> from jaxsched.compat import fastai

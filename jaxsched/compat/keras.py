@@ -69,7 +69,8 @@ def ExponentialDecay(initial_learning_rate: ArrayLike, decay_steps: ArrayLike,  
     name: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with Keras' values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import keras as jk
@@ -100,7 +101,8 @@ def InverseTimeDecay(initial_learning_rate: ArrayLike, decay_steps: ArrayLike,  
     name: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with Keras' values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import keras as jk
@@ -130,7 +132,8 @@ def PiecewiseConstantDecay(boundaries: Sequence[ArrayLike], values: Sequence[Arr
     name: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with Keras' values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import keras as jk
@@ -168,7 +171,8 @@ def PolynomialDecay(initial_learning_rate: ArrayLike, decay_steps: ArrayLike,  #
     name: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with Keras' values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import keras as jk
@@ -212,7 +216,8 @@ def CosineDecay(initial_learning_rate: ArrayLike, decay_steps: ArrayLike, alpha:
     warmup_steps: ``W``, whole number >= 0.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with Keras' values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import keras as jk
@@ -260,7 +265,8 @@ def CosineDecayRestarts(initial_learning_rate: ArrayLike, first_decay_steps: Arr
     name: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with Keras' values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import keras as jk

@@ -80,8 +80,9 @@ def constant_schedule(value: ArrayLike) -> Schedule:
     value: ``v``, any finite number (may be traced).
 
   Returns:
-    A jaxsched schedule. It returns an array shaped like the step, where optax
-    returns ``value`` itself.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape. It returns an array shaped
+    like the step, where optax returns ``value`` itself.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -117,7 +118,8 @@ def polynomial_schedule(init_value: ArrayLike, end_value: ArrayLike, power: Arra
     transition_begin: ``b``, whole number.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -151,7 +153,8 @@ def linear_schedule(init_value: ArrayLike, end_value: ArrayLike, transition_step
     transition_begin: ``b``, whole number.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -251,8 +254,9 @@ def piecewise_constant_schedule(init_value: ArrayLike,
       are used as given.
 
   Returns:
-    A jaxsched schedule; one lookup whatever the number of boundaries (optax
-    unrolls a Python loop over them).
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape. One lookup whatever the number
+    of boundaries (optax unrolls a Python loop over them).
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -285,8 +289,9 @@ def piecewise_interpolate_schedule(interpolate_type: str, init_value: ArrayLike,
       boundaries must be >= 0.
 
   Returns:
-    A jaxsched schedule. Before step 0 it holds ``init_value`` (optax returns 0
-    for negative steps).
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape. Before step 0 it holds
+    ``init_value`` (optax returns 0 for negative steps).
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -338,7 +343,8 @@ def exponential_decay(init_value: ArrayLike, transition_steps: ArrayLike, decay_
     end_value: optional bound (static: present or not).
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -383,7 +389,8 @@ def cosine_decay_schedule(init_value: ArrayLike, decay_steps: ArrayLike, alpha: 
   every jaxsched decay does before it starts. Steps ``>= 0`` agree.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -413,7 +420,8 @@ def warmup_constant_schedule(init_value: ArrayLike, peak_value: ArrayLike,
     warmup_steps: whole number.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -448,7 +456,8 @@ def warmup_cosine_decay_schedule(init_value: ArrayLike, peak_value: ArrayLike,
     exponent: ``e >= 0``.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -494,7 +503,8 @@ def warmup_exponential_decay_schedule(init_value: ArrayLike, peak_value: ArrayLi
       :func:`exponential_decay`.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -544,11 +554,12 @@ def linear_onecycle_schedule(transition_steps: ArrayLike, peak_value: ArrayLike,
     final_div_factor: ``delta_f``.
 
   Returns:
-    A jaxsched schedule. With concrete ``pct_*`` and ``T`` the knots are optax's
-    (``int()`` in float64, colliding knots merged as in optax's dict); traced,
-    ``floor(p T)`` is computed in the default float dtype (it can differ by one
-    step where ``p T`` is within rounding of an integer) and ``p_s <= p_f`` is
-    assumed.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape. With concrete ``pct_*`` and
+    ``T`` the knots are optax's (``int()`` in float64, colliding knots merged as in
+    optax's dict); traced, ``floor(p T)`` is computed in the default float dtype (it
+    can differ by one step where ``p T`` is within rounding of an integer) and ``p_s
+    <= p_f`` is assumed.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -586,8 +597,9 @@ def cosine_onecycle_schedule(transition_steps: ArrayLike, peak_value: ArrayLike,
     final_div_factor: ``delta_f``.
 
   Returns:
-    A jaxsched schedule (traced ``p_s T`` as in
-    :func:`linear_onecycle_schedule`).
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape. A traced ``p_s T`` is
+    handled as in :func:`linear_onecycle_schedule`.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -619,7 +631,8 @@ def sgdr_schedule(cosine_kwargs: Iterable[dict[str, Any]]) -> Schedule:
       per cycle (any of them may be traced).
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -661,7 +674,8 @@ def join_schedules(schedules: Sequence[ScheduleLike],
       accepts unsorted boundaries; here concrete ones must be sorted.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo

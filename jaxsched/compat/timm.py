@@ -182,7 +182,8 @@ _SHARED = """
       update count (``epochwise``); ``None`` keeps timm's index ``t``.
 
   Returns:
-    A jaxsched schedule of ``t``.
+    A jaxsched :class:`~jaxsched.Schedule` with timm's values: ``s(t)`` is the
+    learning rate, a float array of ``t``'s shape.
 
 """
 
@@ -331,7 +332,8 @@ def StepLRScheduler(lr: ArrayLike, decay_t: ArrayLike, decay_rate: ArrayLike = 1
       :func:`CosineLRScheduler`.
 
   Returns:
-    A jaxsched schedule of ``t``.
+    A jaxsched :class:`~jaxsched.Schedule` with timm's values: ``s(t)`` is the
+    learning rate, a float array of ``t``'s shape.
 
   Example:
     >>> from jaxsched.compat import timm
@@ -375,7 +377,8 @@ def MultiStepLRScheduler(lr: ArrayLike, decay_t: Sequence[ArrayLike] | ArrayLike
       :func:`CosineLRScheduler`.
 
   Returns:
-    A jaxsched schedule of ``t``.
+    A jaxsched :class:`~jaxsched.Schedule` with timm's values: ``s(t)`` is the
+    learning rate, a float array of ``t``'s shape.
 
   Example:
     >>> from jaxsched.compat import timm
@@ -438,7 +441,9 @@ def PlateauLRScheduler(lr: ArrayLike, decay_rate: ArrayLike = 0.1, patience_t: A
       without noise.
 
   Returns:
-    A :class:`jaxsched.ReduceOnPlateau` whose ``p(state)`` is the learning rate.
+    A :class:`jaxsched.ReduceOnPlateau` (a frozen dataclass pytree, not a function
+    of the step): ``p.init()`` gives the state, ``p.update(state, value=metric)``
+    the next state, and ``p(state)`` the learning rate.
 
   Example:
     >>> from jaxsched.compat import timm
@@ -505,7 +510,8 @@ def create_scheduler_v2(lr: ArrayLike, sched: str = "cosine", num_epochs: ArrayL
                         k_decay: ArrayLike = 1.0, decay_fn: Callable[..., Any] | None = None,
                         stable_timescale: ArrayLike | None = None, plateau_mode: str = "max",
                         step_on_epochs: bool = True,
-                        updates_per_epoch: ArrayLike = 0) -> tuple[Any, Any]:
+                        updates_per_epoch: ArrayLike = 0
+                        ) -> tuple[Schedule | ReduceOnPlateau, ArrayLike]:
   r"""timm's ``create_scheduler_v2``: ``(schedule, num_epochs)``.
 
   The arguments are timm's (the optimizer replaced by ``lr``) and are mapped as
@@ -535,7 +541,10 @@ def create_scheduler_v2(lr: ArrayLike, sched: str = "cosine", num_epochs: ArrayL
       plateau_mode, step_on_epochs, updates_per_epoch: timm's.
 
   Returns:
-    ``(schedule, num_epochs)``.
+    ``(schedule, num_epochs)``: a jaxsched :class:`~jaxsched.Schedule` whose
+    ``s(step)`` is the learning rate as a float array of the step's shape (a
+    :class:`jaxsched.ReduceOnPlateau` for ``sched="plateau"``, whose ``p(state)``
+    is), and timm's number of epochs (a number; an array when traced).
 
   Example:
     >>> from jaxsched.compat import timm

@@ -105,7 +105,8 @@ def StepLR(lr: ArrayLike, step_size: ArrayLike, gamma: ArrayLike = 0.1, last_epo
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -137,7 +138,8 @@ def MultiStepLR(lr: ArrayLike, milestones: Sequence[ArrayLike] | ArrayLike, gamm
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -177,7 +179,8 @@ def ConstantLR(lr: ArrayLike, factor: ArrayLike = 1.0 / 3, total_iters: ArrayLik
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -214,7 +217,8 @@ def LinearLR(lr: ArrayLike, start_factor: ArrayLike = 1.0 / 3, end_factor: Array
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -252,7 +256,8 @@ def ExponentialLR(lr: ArrayLike, gamma: ArrayLike, last_epoch: int = -1,  # pyli
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -281,7 +286,8 @@ def PolynomialLR(lr: ArrayLike, total_iters: ArrayLike = 5, power: ArrayLike = 1
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -318,7 +324,8 @@ def CosineAnnealingLR(lr: ArrayLike, T_max: ArrayLike, eta_min: ArrayLike = 0.0,
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -359,7 +366,8 @@ def CosineAnnealingWarmRestarts(lr: ArrayLike, T_0: ArrayLike, T_mult: ArrayLike
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -419,8 +427,9 @@ def CyclicLR(base_lr: ArrayLike, max_lr: ArrayLike, step_size_up: ArrayLike = 20
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule; with ``cycle_momentum`` (PyTorch's default),
-    ``s.momentum`` is the momentum schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape. With ``cycle_momentum``
+    (PyTorch's default), ``s.momentum`` is the momentum schedule.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -512,8 +521,9 @@ def OneCycleLR(max_lr: ArrayLike, total_steps: ArrayLike | None = None,  # pylin
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule; with ``cycle_momentum`` (PyTorch's default),
-    ``s.momentum`` is the momentum schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape. With ``cycle_momentum``
+    (PyTorch's default), ``s.momentum`` is the momentum schedule.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -585,7 +595,8 @@ def SequentialLR(lr: ArrayLike | None = None, schedulers: Sequence[ScheduleLike]
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -641,7 +652,8 @@ def LambdaLR(lr: ArrayLike, lr_lambda: ScheduleLike, last_epoch: int = -1,  # py
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -683,7 +695,8 @@ def MultiplicativeLR(lr: ArrayLike, lr_lambda: ScheduleLike,  # pylint: disable=
       PyTorch has no such argument). From ``max_steps`` on the rate is held.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -722,7 +735,8 @@ def ChainedScheduler(schedulers: Sequence[ScheduleLike], lr: ArrayLike) -> Sched
       ``optimizer`` argument.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -765,7 +779,8 @@ def SWALR(lr: ArrayLike, swa_lr: ArrayLike, anneal_epochs: ArrayLike = 10,  # py
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -831,7 +846,9 @@ def ReduceLROnPlateau(lr: ArrayLike, *, mode: str = "min", factor: ArrayLike = 0
     Traced values behave as documented in :func:`jaxsched.reduce_on_plateau`.
 
   Returns:
-    A :class:`jaxsched.ReduceOnPlateau` whose ``p(state)`` is the learning rate.
+    A :class:`jaxsched.ReduceOnPlateau` (a frozen dataclass pytree, not a function
+    of the step): ``p.init()`` gives the state, ``p.update(state, value=metric)``
+    the next state, and ``p(state)`` the learning rate.
 
   Example:
     >>> from jaxsched.compat import torch as jt

@@ -38,6 +38,7 @@ from jaxsched._base import Schedule
 from jaxsched._combinators import join, warmup
 from jaxsched._cosine import cosine_restarts, warmup_stable_decay
 from jaxsched._decay import constant, inverse_sqrt, linear, polynomial
+from jaxsched._plateau import ReduceOnPlateau
 from jaxsched._ported import cosine_wave
 from jaxsched.compat import _args
 from jaxsched.compat.torch import ReduceLROnPlateau
@@ -122,7 +123,8 @@ def get_constant_schedule(lr: ArrayLike, last_epoch: int = -1) -> Schedule:
     last_epoch: must be -1.
 
   Returns:
-    ``jaxsched.constant(lr)``.
+    ``jaxsched.constant(lr)``, a ``Constant`` schedule: ``s(step)`` is ``lr`` as a
+    float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -148,7 +150,8 @@ def get_constant_schedule_with_warmup(lr: ArrayLike, num_warmup_steps: ArrayLike
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -179,7 +182,8 @@ def get_linear_schedule_with_warmup(lr: ArrayLike, num_warmup_steps: ArrayLike,
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -220,7 +224,8 @@ def get_cosine_schedule_with_warmup(lr: ArrayLike, num_warmup_steps: ArrayLike,
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -260,7 +265,8 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -302,7 +308,8 @@ def get_polynomial_decay_schedule_with_warmup(
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -350,7 +357,8 @@ def get_inverse_sqrt_schedule(lr: ArrayLike, num_warmup_steps: ArrayLike,
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -365,7 +373,7 @@ def get_inverse_sqrt_schedule(lr: ArrayLike, num_warmup_steps: ArrayLike,
                           fix="Pass a number of steps >= 1, or None."))
 
 
-def get_reduce_on_plateau_schedule(lr: ArrayLike, **kwargs: Any) -> Any:
+def get_reduce_on_plateau_schedule(lr: ArrayLike, **kwargs: Any) -> ReduceOnPlateau:
   r"""transformers ``get_reduce_on_plateau_schedule``: PyTorch's ``ReduceLROnPlateau``.
 
   Returns :func:`jaxsched.compat.torch.ReduceLROnPlateau` ``(lr, **kwargs)``: a
@@ -378,7 +386,9 @@ def get_reduce_on_plateau_schedule(lr: ArrayLike, **kwargs: Any) -> Any:
       ``threshold``, ``threshold_mode``, ``cooldown``, ``min_lr``, ``eps``).
 
   Returns:
-    A :class:`jaxsched.ReduceOnPlateau`.
+    A :class:`jaxsched.ReduceOnPlateau` (a frozen dataclass pytree, not a function
+    of the step): ``p.init()`` gives the state, ``p.update(state, value=metric)``
+    the next state, and ``p(state)`` the learning rate.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -420,7 +430,8 @@ def get_cosine_with_min_lr_schedule_with_warmup(
       one of the two).
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -465,7 +476,8 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
       ``None``.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -525,7 +537,8 @@ def get_wsd_schedule(lr: ArrayLike, num_warmup_steps: ArrayLike, num_decay_steps
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -599,7 +612,8 @@ _FUNCS: dict[str, Callable[..., Any]] = {
 
 def get_scheduler(name: str, lr: ArrayLike, num_warmup_steps: ArrayLike | None = None,
                   num_training_steps: ArrayLike | None = None,
-                  scheduler_specific_kwargs: dict[str, Any] | None = None) -> Any:
+                  scheduler_specific_kwargs: dict[str, Any] | None = None
+                  ) -> Schedule | ReduceOnPlateau:
   r"""transformers ``get_scheduler``: any schedule by name, dispatched as transformers does.
 
   ``constant`` ignores the step counts; ``reduce_lr_on_plateau`` takes only
@@ -619,8 +633,10 @@ def get_scheduler(name: str, lr: ArrayLike, num_warmup_steps: ArrayLike | None =
     scheduler_specific_kwargs: extra arguments, or ``None``.
 
   Returns:
-    A jaxsched schedule (a :class:`jaxsched.ReduceOnPlateau` for
-    ``reduce_lr_on_plateau``).
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape; for
+    ``reduce_lr_on_plateau``, a :class:`jaxsched.ReduceOnPlateau`, whose
+    ``p(state)`` is.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
