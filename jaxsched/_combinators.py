@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, get_args
 
 import jax
 import jax.numpy as jnp
@@ -28,7 +28,8 @@ from jaxsched._decay import constant
 Array = jax.Array
 S = TypeVar("S", bound=Schedule)  # stack returns the class it is given
 
-_WARMUP_SHAPES = ("linear", "cosine", "exponential", "sqrt")
+WarmupShape = Literal["linear", "cosine", "exponential", "sqrt"]
+_WARMUP_SHAPES = get_args(WarmupShape)
 
 
 @register("function")
@@ -69,7 +70,7 @@ class Warmup(Schedule):
   schedule: Schedule
   warmup_steps: ArrayLike
   init_value: ArrayLike = 0.0
-  shape: str = static(default="linear")
+  shape: WarmupShape = static(default="linear")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     (w,) = concrete(self.name, self.warmup_steps)
@@ -82,7 +83,7 @@ class Warmup(Schedule):
 
 @factory("warmup")
 def warmup(schedule: ScheduleLike, warmup_steps: ArrayLike, *, init_value: ArrayLike = 0.0,
-           shape: str = "linear") -> Warmup:
+           shape: WarmupShape = "linear") -> Warmup:
   r"""Puts a warmup in front of a schedule, which then starts at step ``W``.
 
   .. math::

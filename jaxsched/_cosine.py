@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
@@ -230,7 +230,8 @@ def warmup_cosine_decay(peak_value: ArrayLike, warmup_steps: ArrayLike, total_st
                              fix="Pass a non-negative exponent."))
 
 
-_WSD_SHAPES = ("linear", "cosine", "sqrt")
+WsdShape = Literal["linear", "cosine", "sqrt"]
+_WSD_SHAPES = get_args(WsdShape)
 
 
 @register("warmup_stable_decay")
@@ -241,7 +242,7 @@ class WarmupStableDecay(Schedule):
   total_steps: ArrayLike
   init_value: ArrayLike = 0.0
   end_value: ArrayLike = 0.0
-  decay_shape: str = static(default="linear")
+  decay_shape: WsdShape = static(default="linear")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     w, d, t = concrete(self.name, self.warmup_steps, self.decay_steps,
@@ -264,7 +265,7 @@ class WarmupStableDecay(Schedule):
 def warmup_stable_decay(peak_value: ArrayLike, warmup_steps: ArrayLike, decay_steps: ArrayLike,
                         total_steps: ArrayLike, *, init_value: ArrayLike = 0.0,
                         end_value: ArrayLike = 0.0,
-                        decay_shape: str = "linear") -> WarmupStableDecay:
+                        decay_shape: WsdShape = "linear") -> WarmupStableDecay:
   r"""Warmup-stable-decay (WSD): warmup, a flat stretch, a decay at the end.
 
   With :math:`u = \mathrm{clip}((t - (T - D))/D, 0, 1)`:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
@@ -15,8 +15,10 @@ from jaxsched._base import Schedule, concrete, every, factory, register, static
 
 Array = jax.Array
 
-_CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
-_ANNEALS = ("cos", "linear")
+CyclicMode = Literal["triangular", "triangular2", "exp_range"]
+_CYCLIC_MODES = get_args(CyclicMode)
+Anneal = Literal["cos", "linear"]
+_ANNEALS = get_args(Anneal)
 
 
 @register("cyclic")
@@ -26,7 +28,7 @@ class Cyclic(Schedule):
   step_size_up: ArrayLike
   step_size_down: ArrayLike
   gamma: ArrayLike = 1.0
-  mode: str = static(default="triangular")
+  mode: CyclicMode = static(default="triangular")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     u, d = concrete(self.name, self.step_size_up, self.step_size_down)
@@ -56,7 +58,7 @@ class Cyclic(Schedule):
 
 @factory("cyclic")
 def cyclic(base_value: ArrayLike, max_value: ArrayLike, step_size_up: ArrayLike, *,
-           step_size_down: ArrayLike | None = None, mode: str = "triangular",
+           step_size_down: ArrayLike | None = None, mode: CyclicMode = "triangular",
            gamma: ArrayLike = 1.0) -> Cyclic:
   r"""Cyclical learning rate (CLR): triangular waves between two values.
 
@@ -149,9 +151,9 @@ class _OneCyclePhases(Schedule):
   """
 
   if TYPE_CHECKING:  # the subclasses' dataclass fields
-    total_steps: Any
-    pct_start: Any
-    anneal: str
+    total_steps: ArrayLike
+    pct_start: ArrayLike
+    anneal: Anneal
     three_phase: bool
 
   def _boundary_values(self) -> list[Array]:  # pragma: no cover - abstract
@@ -173,7 +175,7 @@ class OneCycle(_OneCyclePhases):
   pct_start: ArrayLike = 0.3
   div_factor: ArrayLike = 25.0
   final_div_factor: ArrayLike = 1e4
-  anneal: str = static(default="cos")
+  anneal: Anneal = static(default="cos")
   three_phase: bool = static(default=False)
 
   def _boundary_values(self) -> list[Array]:
@@ -197,7 +199,7 @@ def _one_cycle_common(fn: str, total_steps: Any, pct_start: Any, anneal: str,
 @factory("one_cycle")
 def one_cycle(total_steps: ArrayLike, peak_value: ArrayLike, *, pct_start: ArrayLike = 0.3,
               div_factor: ArrayLike = 25.0, final_div_factor: ArrayLike = 1e4,
-              anneal: str = "cos", three_phase: bool = False) -> OneCycle:
+              anneal: Anneal = "cos", three_phase: bool = False) -> OneCycle:
   r"""The one-cycle policy: up from ``peak/div`` to ``peak``, then far down.
 
   With :math:`v_0 = v_p / \delta` and :math:`v_\min = v_0 / \delta_f`, the phases
@@ -253,7 +255,7 @@ class OneCycleMomentum(_OneCyclePhases):
   base_value: ArrayLike = 0.85
   max_value: ArrayLike = 0.95
   pct_start: ArrayLike = 0.3
-  anneal: str = static(default="cos")
+  anneal: Anneal = static(default="cos")
   three_phase: bool = static(default=False)
 
   def _boundary_values(self) -> list[Array]:
@@ -264,7 +266,7 @@ class OneCycleMomentum(_OneCyclePhases):
 @factory("one_cycle_momentum")
 def one_cycle_momentum(total_steps: ArrayLike, *, base_value: ArrayLike = 0.85,
                        max_value: ArrayLike = 0.95, pct_start: ArrayLike = 0.3,
-                       anneal: str = "cos",
+                       anneal: Anneal = "cos",
                        three_phase: bool = False) -> OneCycleMomentum:
   r"""The momentum that one-cycle pairs with: ``max -> base -> max``.
 

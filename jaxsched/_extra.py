@@ -4,6 +4,8 @@ fraction-of-run positions."""
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -25,8 +27,10 @@ from jaxsched._cosine import restart_args
 
 Array = jax.Array
 
-_ANNEAL_SHAPES = ("cosine", "tanh", "poly", "linear")
-_NOISE_KINDS = ("normal", "uniform")
+AnnealShape = Literal["cosine", "tanh", "poly", "linear"]
+_ANNEAL_SHAPES = get_args(AnnealShape)
+NoiseKind = Literal["normal", "uniform"]
+_NOISE_KINDS = get_args(NoiseKind)
 
 
 @register("anneal_restarts")
@@ -41,7 +45,7 @@ class AnnealRestarts(Schedule):
   power: ArrayLike = 1.0
   tanh_lower: ArrayLike = -7.0
   tanh_upper: ArrayLike = 3.0
-  shape: str = static(default="cosine")
+  shape: AnnealShape = static(default="cosine")
 
   def _value(self, k: Array) -> Array:
     i, ph = _shapes.cycle_index(k, self.period, self.period_mult)
@@ -71,7 +75,7 @@ class AnnealRestarts(Schedule):
 
 @factory("anneal_restarts")
 def anneal_restarts(peak_value: ArrayLike, period: ArrayLike, *, end_value: ArrayLike = 0.0,
-                    shape: str = "cosine", period_mult: ArrayLike = 1.0,
+                    shape: AnnealShape = "cosine", period_mult: ArrayLike = 1.0,
                     peak_decay: ArrayLike = 1.0, cycle_limit: ArrayLike | None = None,
                     k_decay: ArrayLike = 1.0, power: ArrayLike = 1.0,
                     tanh_lower: ArrayLike = -7.0,
@@ -289,7 +293,7 @@ class Noisy(Schedule):
   std: ArrayLike = 1.0
   begin: ArrayLike = 0
   end: ArrayLike | None = None
-  kind: str = static(default="normal")
+  kind: NoiseKind = static(default="normal")
 
   def _value(self, k: Array) -> Array:
     base = self.schedule(k)
@@ -309,7 +313,7 @@ class Noisy(Schedule):
 @factory("noisy")
 def noisy(schedule: ScheduleLike, *, seed: ArrayLike = 42, pct: ArrayLike = 0.67,
           std: ArrayLike = 1.0,
-          begin: ArrayLike = 0, end: ArrayLike | None = None, kind: str = "normal") -> Noisy:
+          begin: ArrayLike = 0, end: ArrayLike | None = None, kind: NoiseKind = "normal") -> Noisy:
   r"""Multiplicative noise, a pure function of the step and the seed.
 
   .. math::

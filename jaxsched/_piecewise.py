@@ -7,6 +7,7 @@ number of boundaries.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal, get_args
 
 import jax
 import jax.numpy as jnp
@@ -173,14 +174,15 @@ def piecewise_constant(boundaries: Sequence[ArrayLike] | ArrayLike,
   return PiecewiseConstant(b, v, inclusive=_check.flag(fn, "inclusive", inclusive))
 
 
-_INTERPOLATIONS = ("linear", "cosine")
+Interpolation = Literal["linear", "cosine"]
+_INTERPOLATIONS = get_args(Interpolation)
 
 
 @register("piecewise_linear")
 class PiecewiseLinear(Schedule):
   boundaries: ArrayLike
   values: ArrayLike
-  interpolation: str = static(default="linear")
+  interpolation: Interpolation = static(default="linear")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return list(concrete(self.name, self.boundaries)[0])
@@ -201,7 +203,7 @@ class PiecewiseLinear(Schedule):
 @factory("piecewise_linear")
 def piecewise_linear(boundaries: Sequence[ArrayLike] | ArrayLike,
                      values: Sequence[ArrayLike] | ArrayLike, *,
-                     interpolation: str = "linear") -> PiecewiseLinear:
+                     interpolation: Interpolation = "linear") -> PiecewiseLinear:
   r"""Straight lines through the knots ``(boundaries[i], values[i])``, held outside.
 
   .. math::

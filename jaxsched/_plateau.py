@@ -18,7 +18,7 @@ comparison.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
@@ -29,8 +29,10 @@ from jaxsched import _check, _pytree, _shapes
 
 _INT32_MAX = _shapes.INT32_MAX
 
-_MODES = ("min", "max")
-_THRESHOLD_MODES = ("rel", "abs")
+PlateauMode = Literal["min", "max"]
+_MODES = get_args(PlateauMode)
+ThresholdMode = Literal["rel", "abs"]
+_THRESHOLD_MODES = get_args(ThresholdMode)
 
 
 @_pytree.dataclass
@@ -100,8 +102,8 @@ class ReduceOnPlateau:
   min_value: ArrayLike
   eps: ArrayLike
   accumulation: ArrayLike
-  mode: str = _pytree.static(default="min")
-  threshold_mode: str = _pytree.static(default="rel")
+  mode: PlateauMode = _pytree.static(default="min")
+  threshold_mode: ThresholdMode = _pytree.static(default="rel")
   torch_rule: bool = _pytree.static(default=False)
 
   def init(self) -> PlateauState:
@@ -293,8 +295,9 @@ def build(fn: str, *, factor: Any, patience: Any, mode: Any, threshold: Any,
   )
 
 
-def reduce_on_plateau(*, factor: ArrayLike = 0.1, patience: ArrayLike = 10, mode: str = "min",
-                      threshold: ArrayLike = 1e-4, threshold_mode: str = "rel",
+def reduce_on_plateau(*, factor: ArrayLike = 0.1, patience: ArrayLike = 10,
+                      mode: PlateauMode = "min",
+                      threshold: ArrayLike = 1e-4, threshold_mode: ThresholdMode = "rel",
                       cooldown: ArrayLike = 0, init_value: ArrayLike = 1.0,
                       min_value: ArrayLike = 0.0, eps: ArrayLike = 1e-8,
                       accumulation: ArrayLike = 1) -> ReduceOnPlateau:

@@ -15,7 +15,7 @@ from jaxsched._base import Schedule, ScheduleLike, child_changes, factory, regis
 from jaxsched._combinators import _as_schedule
 from jaxsched._decay import constant
 from jaxsched._run import Run
-from jaxsched._run_time import _COOLDOWN_SHAPES, _num, _steps, _within
+from jaxsched._run_time import _COOLDOWN_SHAPES, CooldownShape, _num, _steps, _within
 
 Array = jax.Array
 
@@ -45,7 +45,7 @@ class WarmupDecayRatio(Schedule):
   decay_ratio: ArrayLike | None = None
   min_lr_ratio: ArrayLike = 0.0
   init_lr_ratio: ArrayLike = 0.0
-  decay_shape: str = static(default="cosine")
+  decay_shape: CooldownShape = static(default="cosine")
 
   def lengths(self) -> tuple[Array, Array]:
     """The warmup and decay lengths ``(W, D)`` in steps (float arrays)."""
@@ -77,7 +77,7 @@ class WarmupDecayRatio(Schedule):
 def warmup_decay_ratio(peak_value: ArrayLike, total_steps: ArrayLike, *,
                        warmup_ratio: ArrayLike = 0.0, decay_ratio: ArrayLike | None = None,
                        min_lr_ratio: ArrayLike = 0.0, init_lr_ratio: ArrayLike = 0.0,
-                       decay_shape: str = "cosine",
+                       decay_shape: CooldownShape = "cosine",
                        run: Run | None = None) -> WarmupDecayRatio:
   r"""Warmup, stable, decay with lengths and values as ratios (transformers style).
 

@@ -8,7 +8,7 @@ config of the result holds the resolved steps.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
@@ -22,7 +22,8 @@ from jaxsched._run import Run, to_steps
 
 Array = jax.Array
 
-_COOLDOWN_SHAPES = ("linear", "cosine", "sqrt")
+CooldownShape = Literal["linear", "cosine", "sqrt"]
+_COOLDOWN_SHAPES = get_args(CooldownShape)
 
 
 def _steps(fn: str, name: str, x: Any, run: Run | None, *, positive: bool = False,
@@ -296,7 +297,7 @@ class CooldownFrom(Schedule):
   start: ArrayLike
   length: ArrayLike
   end_value: ArrayLike = 0.0
-  shape: str = static(default="linear")
+  shape: CooldownShape = static(default="linear")
 
   def _value(self, k: Array) -> Array:
     rate = self.schedule(self.start)
@@ -312,7 +313,7 @@ class CooldownFrom(Schedule):
 
 @factory("cooldown_from")
 def cooldown_from(schedule: ScheduleLike, start: ArrayLike, length: ArrayLike, *,
-                  shape: str = "linear", end_value: ArrayLike = 0.0,
+                  shape: CooldownShape = "linear", end_value: ArrayLike = 0.0,
                   run: Run | None = None) -> CooldownFrom:
   r"""Branches a cooldown off any step of a schedule: the WSD checkpoint anneal.
 

@@ -37,6 +37,7 @@ def schedules_take_numbers_and_arrays() -> None:
   assert_type(p, PiecewiseConstant)
   assert_type(jaxsched.piecewise_constant(jnp.asarray([10]), np.asarray([1.0, 0.5])),
               PiecewiseConstant)
+  jaxsched.warmup_stable_decay(1.0, 2, 2, 8, decay_shape="sqrt")
   both = jaxsched.join([s, jaxsched.constant(0.1)], [100])
   assert_type(both(jnp.arange(3)), jax.Array)
   assert_type(jaxsched.warmup(lambda t: 0.1 * t, 10)(5), jax.Array)
@@ -75,3 +76,5 @@ def wrong_calls_are_rejected() -> None:
   jaxsched.warmup(0.1, 10)  # type: ignore[arg-type]
   jaxsched.cosine_decay(1.0, 4, 0.1)  # type: ignore[call-arg]
   jaxsched.reduce_on_plateau(patience="3")  # type: ignore[arg-type]
+  jaxsched.warmup_stable_decay(1.0, 2, 2, 8, decay_shape="cos")  # type: ignore[arg-type]
+  jaxsched.reduce_on_plateau(mode="minimum")  # type: ignore[arg-type]

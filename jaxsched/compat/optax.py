@@ -34,7 +34,7 @@ from jaxsched._combinators import join
 from jaxsched._cosine import cosine_decay, warmup_cosine_decay
 from jaxsched._decay import constant, linear, polynomial
 from jaxsched._decay import exponential_decay as _exponential_decay
-from jaxsched._piecewise import piecewise_constant, piecewise_linear
+from jaxsched._piecewise import Interpolation, piecewise_constant, piecewise_linear
 from jaxsched.compat import _args
 
 # optax's dict {boundary: scale}, a sequence of (boundary, scale) pairs, an
@@ -273,7 +273,7 @@ def piecewise_constant_schedule(init_value: ArrayLike,
 _INTERPOLATE = ("linear", "cosine")
 
 
-def piecewise_interpolate_schedule(interpolate_type: str, init_value: ArrayLike,
+def piecewise_interpolate_schedule(interpolate_type: Interpolation, init_value: ArrayLike,
                                    boundaries_and_scales: BoundariesAndScales = None) -> Schedule:
   r"""optax ``piecewise_interpolate_schedule``, mapped to
   :func:`jaxsched.piecewise_linear` (``interpolation`` linear or cosine).

@@ -57,9 +57,9 @@ from jaxsched import _check, _shapes
 from jaxsched._base import Schedule
 from jaxsched._combinators import epochwise
 from jaxsched._decay import constant, exponential_decay
-from jaxsched._extra import anneal_restarts, linear_warmup, noisy
+from jaxsched._extra import AnnealShape, anneal_restarts, linear_warmup, noisy
 from jaxsched._piecewise import multistep
-from jaxsched._plateau import ReduceOnPlateau
+from jaxsched._plateau import PlateauMode, ReduceOnPlateau
 from jaxsched.compat import _args
 from jaxsched.compat.torch import ReduceLROnPlateau
 
@@ -151,7 +151,7 @@ def _interval(d: Any) -> Any:
   return float(f32)
 
 
-def _cycles(fn: str, lr: Any, t_initial: Any, lr_min: Any, shape: str,
+def _cycles(fn: str, lr: Any, t_initial: Any, lr_min: Any, shape: AnnealShape,
             cycle_mul: Any, cycle_decay: Any, cycle_limit: Any, **kw: Any):
   t = _steps(fn, "t_initial", t_initial, "Pass the length of the first cycle.",
              positive=True)
@@ -404,7 +404,7 @@ def MultiStepLRScheduler(lr: ArrayLike, decay_t: Sequence[ArrayLike] | ArrayLike
 def PlateauLRScheduler(lr: ArrayLike, decay_rate: ArrayLike = 0.1, patience_t: ArrayLike = 10,  # pylint: disable=invalid-name
                        threshold: ArrayLike = 1e-4, cooldown_t: ArrayLike = 0,
                        warmup_t: ArrayLike = 0, warmup_lr_init: ArrayLike = 0.0,
-                       lr_min: ArrayLike = 0.0, mode: str = "max",
+                       lr_min: ArrayLike = 0.0, mode: PlateauMode = "max",
                        noise_range_t: ArrayLike | None = None, noise_type: str = "normal",
                        noise_pct: ArrayLike = 0.67, noise_std: ArrayLike = 1.0,
                        noise_seed: ArrayLike | None = None,
@@ -508,7 +508,8 @@ def create_scheduler_v2(lr: ArrayLike, sched: str = "cosine", num_epochs: ArrayL
                         noise_seed: ArrayLike = 42, cycle_mul: ArrayLike = 1.0,
                         cycle_decay: ArrayLike = 0.1, cycle_limit: ArrayLike = 1,
                         k_decay: ArrayLike = 1.0, decay_fn: Callable[..., Any] | None = None,
-                        stable_timescale: ArrayLike | None = None, plateau_mode: str = "max",
+                        stable_timescale: ArrayLike | None = None,
+                        plateau_mode: PlateauMode = "max",
                         step_on_epochs: bool = True,
                         updates_per_epoch: ArrayLike = 0
                         ) -> tuple[Schedule | ReduceOnPlateau, ArrayLike]:

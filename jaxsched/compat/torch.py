@@ -33,12 +33,12 @@ from jax.typing import ArrayLike
 
 from jaxsched import _check, _plateau
 from jaxsched._base import Schedule, ScheduleLike
-from jaxsched._combinators import Function, join, product, repeat, scale, warmup
+from jaxsched._combinators import Function, WarmupShape, join, product, repeat, scale, warmup
 from jaxsched._cosine import cosine_decay, cosine_restarts
-from jaxsched._cyclic import cyclic, one_cycle, one_cycle_momentum
+from jaxsched._cyclic import Anneal, CyclicMode, cyclic, one_cycle, one_cycle_momentum
 from jaxsched._decay import constant, exponential_decay, linear, polynomial
 from jaxsched._piecewise import multistep, piecewise_constant, step_decay
-from jaxsched._plateau import ReduceOnPlateau
+from jaxsched._plateau import PlateauMode, ReduceOnPlateau, ThresholdMode
 from jaxsched._ported import cumulative_product, with_momentum
 from jaxsched.compat import _args
 
@@ -389,7 +389,7 @@ _CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
 
 
 def CyclicLR(base_lr: ArrayLike, max_lr: ArrayLike, step_size_up: ArrayLike = 2000,  # pylint: disable=invalid-name
-             step_size_down: ArrayLike | None = None, mode: str = "triangular",
+             step_size_down: ArrayLike | None = None, mode: CyclicMode = "triangular",
              gamma: ArrayLike = 1.0, scale_fn: ScheduleLike | None = None,
              scale_mode: str = "cycle", cycle_momentum: bool = True,
              base_momentum: ArrayLike = 0.8, max_momentum: ArrayLike = 0.9,
@@ -462,7 +462,7 @@ def CyclicLR(base_lr: ArrayLike, max_lr: ArrayLike, step_size_up: ArrayLike = 20
   return with_momentum(lrs, _cyclic_curve(m_hi, m_lo, up, down, mode, g))
 
 
-def _cyclic_curve(base: Any, top: Any, up: Any, down: Any, mode: str,
+def _cyclic_curve(base: Any, top: Any, up: Any, down: Any, mode: CyclicMode,
                   g: Any) -> Schedule:
   """CyclicLR's curve from ``base`` towards ``top`` (also the momentum's)."""
   if mode != "exp_range" or _args.traced(g):
@@ -478,12 +478,12 @@ def _cyclic_curve(base: Any, top: Any, up: Any, down: Any, mode: str,
   return constant(base) + wave * exponential_decay(1.0, rate, n)
 
 
-_ANNEAL = {"cos": "cos", "linear": "linear"}
+_ANNEAL: dict[str, Anneal] = {"cos": "cos", "linear": "linear"}
 
 
 def OneCycleLR(max_lr: ArrayLike, total_steps: ArrayLike | None = None,  # pylint: disable=invalid-name
                epochs: ArrayLike | None = None, steps_per_epoch: ArrayLike | None = None,
-               pct_start: ArrayLike = 0.3, anneal_strategy: str = "cos",
+               pct_start: ArrayLike = 0.3, anneal_strategy: Anneal = "cos",
                cycle_momentum: bool = True, base_momentum: ArrayLike = 0.85,
                max_momentum: ArrayLike = 0.95, div_factor: ArrayLike = 25.0,
                final_div_factor: ArrayLike = 1e4, three_phase: bool = False,
@@ -759,7 +759,7 @@ def ChainedScheduler(schedulers: Sequence[ScheduleLike], lr: ArrayLike) -> Sched
 
 
 def SWALR(lr: ArrayLike, swa_lr: ArrayLike, anneal_epochs: ArrayLike = 10,  # pylint: disable=invalid-name
-          anneal_strategy: str = "cos", last_epoch: int = -1) -> Schedule:
+          anneal_strategy: Anneal = "cos", last_epoch: int = -1) -> Schedule:
   r"""PyTorch ``torch.optim.swa_utils.SWALR``: anneal to ``swa_lr``, then hold it.
 
   With :math:`t = \min(1, k / \max(1, E))` (:math:`t = 1` from the start when
@@ -796,15 +796,15 @@ def SWALR(lr: ArrayLike, swa_lr: ArrayLike, anneal_epochs: ArrayLike = 10,  # py
         f"anneal_strategy={anneal_strategy!r}. Pass 'cos' or 'linear'.")
   e = _check.steps(_P + fn, "anneal_epochs", anneal_epochs,
                    fix="Pass the number of annealing steps (0 for none).")
-  shape = "cosine" if anneal_strategy == "cos" else "linear"
+  shape: WarmupShape = "cosine" if anneal_strategy == "cos" else "linear"
   return warmup(constant(_args.as_float(_check.number(_P + fn, "swa_lr", swa_lr, lo=0,
                                             fix="Pass the SWA learning rate."))),
                 e, init_value=_lr(fn, lr), shape=shape)
 
 
-def ReduceLROnPlateau(lr: ArrayLike, *, mode: str = "min", factor: ArrayLike = 0.1,  # pylint: disable=invalid-name
+def ReduceLROnPlateau(lr: ArrayLike, *, mode: PlateauMode = "min", factor: ArrayLike = 0.1,  # pylint: disable=invalid-name
                       patience: ArrayLike = 10, threshold: ArrayLike = 1e-4,
-                      threshold_mode: str = "rel", cooldown: ArrayLike = 0,
+                      threshold_mode: ThresholdMode = "rel", cooldown: ArrayLike = 0,
                       min_lr: ArrayLike = 0.0, eps: ArrayLike = 1e-8) -> ReduceOnPlateau:
   r"""PyTorch's ``ReduceLROnPlateau`` as a plateau whose value is the learning rate.
 

@@ -35,7 +35,7 @@ from jax.typing import ArrayLike
 
 from jaxsched import _check
 from jaxsched._base import Schedule
-from jaxsched._combinators import join, warmup
+from jaxsched._combinators import WarmupShape, join, warmup
 from jaxsched._cosine import cosine_restarts, warmup_stable_decay
 from jaxsched._decay import constant, inverse_sqrt, linear, polynomial
 from jaxsched._plateau import ReduceOnPlateau
@@ -501,7 +501,7 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
   return join([ramp, _args.advanced(wave)], [w])
 
 
-_SHAPES = {"linear": "linear", "cosine": "cosine", "1-sqrt": "sqrt"}
+_SHAPES: dict[str, WarmupShape] = {"linear": "linear", "cosine": "cosine", "1-sqrt": "sqrt"}
 
 
 def get_wsd_schedule(lr: ArrayLike, num_warmup_steps: ArrayLike, num_decay_steps: ArrayLike,
