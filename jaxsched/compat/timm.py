@@ -327,9 +327,9 @@ def StepLRScheduler(lr: ArrayLike, decay_t: ArrayLike, decay_rate: ArrayLike = 1
     lr: the optimizer's learning rate.
     decay_t: ``T_d > 0``, the decay interval.
     decay_rate: ``r >= 0``, the factor per interval.
-    warmup_t, warmup_lr_init, warmup_prefix, t_in_epochs, noise_range_t,
-      noise_pct, noise_std, noise_seed, initialize, updates_per_epoch: as in
-      :func:`CosineLRScheduler`.
+    warmup_t, warmup_lr_init, warmup_prefix, t_in_epochs: as in :func:`CosineLRScheduler`.
+    noise_range_t, noise_pct, noise_std, noise_seed: as in :func:`CosineLRScheduler`.
+    initialize, updates_per_epoch: as in :func:`CosineLRScheduler`.
 
   Returns:
     A jaxsched :class:`~jaxsched.Schedule` with timm's values: ``s(t)`` is the
@@ -372,9 +372,9 @@ def MultiStepLRScheduler(lr: ArrayLike, decay_t: Sequence[ArrayLike] | ArrayLike
     lr: the optimizer's learning rate.
     decay_t: the milestones ``m_j``.
     decay_rate: ``r >= 0``, the factor per milestone.
-    warmup_t, warmup_lr_init, warmup_prefix, t_in_epochs, noise_range_t,
-      noise_pct, noise_std, noise_seed, initialize, updates_per_epoch: as in
-      :func:`CosineLRScheduler`.
+    warmup_t, warmup_lr_init, warmup_prefix, t_in_epochs: as in :func:`CosineLRScheduler`.
+    noise_range_t, noise_pct, noise_std, noise_seed: as in :func:`CosineLRScheduler`.
+    initialize, updates_per_epoch: as in :func:`CosineLRScheduler`.
 
   Returns:
     A jaxsched :class:`~jaxsched.Schedule` with timm's values: ``s(t)`` is the
@@ -535,11 +535,11 @@ def create_scheduler_v2(lr: ArrayLike, sched: str = "cosine", num_epochs: ArrayL
 
   Args:
     lr: the optimizer's learning rate.
-    sched, num_epochs, decay_epochs, decay_milestones, cooldown_epochs,
-      patience_epochs, decay_rate, min_lr, warmup_lr, warmup_epochs,
-      warmup_prefix, noise, noise_pct, noise_std, noise_seed, cycle_mul,
-      cycle_decay, cycle_limit, k_decay, decay_fn, stable_timescale,
-      plateau_mode, step_on_epochs, updates_per_epoch: timm's.
+    sched, num_epochs, decay_epochs, decay_milestones, cooldown_epochs: timm's.
+    patience_epochs, decay_rate, min_lr, warmup_lr, warmup_epochs: timm's.
+    warmup_prefix, noise, noise_pct, noise_std, noise_seed, cycle_mul: timm's.
+    cycle_decay, cycle_limit, k_decay, decay_fn, stable_timescale: timm's.
+    plateau_mode, step_on_epochs, updates_per_epoch: timm's.
 
   Returns:
     ``(schedule, num_epochs)``: a jaxsched :class:`~jaxsched.Schedule` whose
