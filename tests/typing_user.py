@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 import jaxsched
 from jaxsched._combinators import Product
-from jaxsched._cosine import CosineDecay, WarmupCosineDecay
+from jaxsched._cosine import CosineDecay, WarmupCosineDecay, WsdShape
 from jaxsched._piecewise import PiecewiseConstant
 
 if TYPE_CHECKING:  # mypy's typing_extensions; this file is never run
@@ -37,7 +38,9 @@ def schedules_take_numbers_and_arrays() -> None:
   assert_type(p, PiecewiseConstant)
   assert_type(jaxsched.piecewise_constant(jnp.asarray([10]), np.asarray([1.0, 0.5])),
               PiecewiseConstant)
-  jaxsched.warmup_stable_decay(1.0, 2, 2, 8, decay_shape="sqrt")
+  wsd = jaxsched.warmup_stable_decay(1.0, 2, 2, 8, decay_shape="sqrt")
+  assert_type(wsd.decay_shape, WsdShape)  # a static field keeps its type
+  assert_type(wsd.peak_value, ArrayLike)  # a leaf: a number or an array
   both = jaxsched.join([s, jaxsched.constant(0.1)], [100])
   assert_type(both(jnp.arange(3)), jax.Array)
   assert_type(jaxsched.warmup(lambda t: 0.1 * t, 10)(5), jax.Array)
