@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jax.numpy as jnp
 from jax.typing import ArrayLike
@@ -46,7 +46,8 @@ __all__ = ["LRRangeTest", "OneCycle", "WarmupCosineLR", "WarmupDecayLR", "Warmup
            "from_config"]
 
 _P = "compat.deepspeed."
-_WARMUP_TYPES = ("log", "linear")
+WarmupType = Literal["log", "linear"]
+_WARMUP_TYPES = get_args(WarmupType)
 
 
 def _last(fn: str, value: Any) -> None:
@@ -82,7 +83,7 @@ def _shifted(first: Any, inner: Schedule) -> Schedule:
 
 
 def WarmupLR(warmup_min_lr: ArrayLike = 0.0, warmup_max_lr: ArrayLike | None = None,  # pylint: disable=invalid-name
-             warmup_num_steps: ArrayLike = 1000, warmup_type: str = "log",
+             warmup_num_steps: ArrayLike = 1000, warmup_type: WarmupType = "log",
              last_batch_iteration: int = -1, *, lr: ArrayLike | None = None) -> Schedule:
   r"""DeepSpeed ``WarmupLR``: from ``warmup_min_lr`` to ``warmup_max_lr``, then held.
 
@@ -132,7 +133,7 @@ def WarmupLR(warmup_min_lr: ArrayLike = 0.0, warmup_max_lr: ArrayLike | None = N
 
 def WarmupDecayLR(total_num_steps: ArrayLike, warmup_min_lr: ArrayLike = 0.0,  # pylint: disable=invalid-name
                   warmup_max_lr: ArrayLike = 0.001, warmup_num_steps: ArrayLike = 1000,
-                  warmup_type: str = "log", last_batch_iteration: int = -1) -> Schedule:
+                  warmup_type: WarmupType = "log", last_batch_iteration: int = -1) -> Schedule:
   r"""DeepSpeed ``WarmupDecayLR``: :func:`WarmupLR`, then linear decay to the min.
 
   With :math:`T` = ``total_num_steps``, :math:`W` and :math:`g` as in
@@ -186,7 +187,7 @@ def _plus1(w: Any) -> Any:
 
 def WarmupCosineLR(total_num_steps: ArrayLike, warmup_min_ratio: ArrayLike = 0.0,  # pylint: disable=invalid-name
                    warmup_num_steps: ArrayLike = 1000, cos_min_ratio: ArrayLike = 0.0001,
-                   warmup_type: str = "log", last_batch_iteration: int = -1, *,
+                   warmup_type: WarmupType = "log", last_batch_iteration: int = -1, *,
                    lr: ArrayLike) -> Schedule:
   r"""DeepSpeed ``WarmupCosineLR``: ratio warmup, then cosine to a ratio floor.
 

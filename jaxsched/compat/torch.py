@@ -26,7 +26,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 from jax.typing import ArrayLike
@@ -391,7 +391,7 @@ _CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
 def CyclicLR(base_lr: ArrayLike, max_lr: ArrayLike, step_size_up: ArrayLike = 2000,  # pylint: disable=invalid-name
              step_size_down: ArrayLike | None = None, mode: CyclicMode = "triangular",
              gamma: ArrayLike = 1.0, scale_fn: ScheduleLike | None = None,
-             scale_mode: str = "cycle", cycle_momentum: bool = True,
+             scale_mode: Literal["cycle", "iterations"] = "cycle", cycle_momentum: bool = True,
              base_momentum: ArrayLike = 0.8, max_momentum: ArrayLike = 0.9,
              last_epoch: int = -1, verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``CyclicLR``: triangular waves between ``base_lr`` and ``max_lr``.

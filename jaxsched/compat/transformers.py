@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import jax.numpy as jnp
 from jax.typing import ArrayLike
@@ -502,12 +502,13 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
 
 
 _SHAPES: dict[str, WarmupShape] = {"linear": "linear", "cosine": "cosine", "1-sqrt": "sqrt"}
+WsdType = Literal["linear", "cosine", "1-sqrt"]  # the keys of _SHAPES
 
 
 def get_wsd_schedule(lr: ArrayLike, num_warmup_steps: ArrayLike, num_decay_steps: ArrayLike,
                      num_training_steps: ArrayLike | None = None,
-                     num_stable_steps: ArrayLike | None = None, warmup_type: str = "linear",
-                     decay_type: str = "cosine", min_lr_ratio: ArrayLike = 0,
+                     num_stable_steps: ArrayLike | None = None, warmup_type: WsdType = "linear",
+                     decay_type: WsdType = "cosine", min_lr_ratio: ArrayLike = 0,
                      num_cycles: ArrayLike = 0.5, last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_wsd_schedule`` (``warmup_stable_decay``).
 
