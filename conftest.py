@@ -76,3 +76,47 @@ def _doctest_namespace(doctest_namespace):
   doctest_namespace["jnp"] = jax.numpy
   doctest_namespace["np"] = np
   yield
+
+
+def _profile_plugin():
+  """``JAXSCHED_TEST_PROFILE=FILE``: one JSON line per test with its wall time
+  and what JAX spent on it (backend compiles and their seconds, tracing,
+  lowering, persistent-cache hits), to find where the suite's time goes."""
+  import json  # pylint: disable=import-outside-toplevel
+  import os  # pylint: disable=import-outside-toplevel
+  import time  # pylint: disable=import-outside-toplevel
+  path = os.environ.get("JAXSCHED_TEST_PROFILE")
+  if not path:
+    return None
+  from jax import monitoring  # pylint: disable=import-outside-toplevel
+  keys = {"/jax/core/compile/backend_compile_duration": "compile",
+          "/jax/core/compile/jaxpr_trace_duration": "trace",
+          "/jax/core/compile/jaxpr_to_mlir_module_duration": "lower",
+          "/jax/compilation_cache/cache_retrieval_time_sec": "cache_read"}
+  acc: dict = {}
+
+  def listener(event, duration, **kwargs):
+    key = keys.get(event)
+    if key:
+      acc[key + "_s"] = acc.get(key + "_s", 0.0) + duration
+      acc[key + "_n"] = acc.get(key + "_n", 0) + 1
+
+  monitoring.register_event_duration_secs_listener(listener)
+
+  class Plugin:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+      acc.clear()
+      tic = time.perf_counter()
+      yield
+      row = {"id": item.nodeid, "wall": time.perf_counter() - tic, **acc}
+      with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(row) + "\n")
+
+  return Plugin()
+
+
+def pytest_sessionstart(session):
+  plugin = _profile_plugin()
+  if plugin is not None:
+    session.config.pluginmanager.register(plugin, "jaxsched-profile")

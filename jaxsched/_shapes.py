@@ -133,9 +133,18 @@ def reached(k: Any, b: Any) -> Array:
 
 
 def _whole(d: Array) -> tuple[Array, Array]:
-  """``(is a whole number in [1, 2**31 - 1], that number as an int)`` for a float."""
+  """``(is a whole number in [1, 2**31 - 1], that number as int32)``.
+
+  An integer ``d`` is taken as it is (``2**24 + 1`` stays ``2**24 + 1``, which
+  float32 would round); a float must be whole and below ``2**31`` (float32
+  rounds ``2**31 - 1`` up to ``2**31``, which int32 cannot hold).
+  """
+  if is_int(d):
+    di = jnp.asarray(d)
+    ok = (di >= 1) & (di <= _I32_MAX)
+    return ok, jnp.where(ok, di, 1).astype(jnp.int32)
   d = to_float(d)
-  ok = (d == jnp.floor(d)) & (d >= 1.0) & (d <= float(_I32_MAX))
+  ok = (d == jnp.floor(d)) & (d >= 1.0) & (d < 2.0**31)
   return ok, jnp.where(ok, d, 1.0).astype(jnp.int32)
 
 
@@ -493,20 +502,41 @@ def _int_cycles_np(period: Any, mult: Any) -> tuple[Array, Array]:
           jnp.asarray(np.asarray(lengths, np.int32)))
 
 
-def _int_cycles_traced(period: Any, mult: Any) -> tuple[Array, Array]:
-  """The table for traced hyperparameters: int32, saturating, unrolled."""
+def _sat_mul(a: Array, b: Array) -> Array:
+  """``min(a * b, 2**31 - 1)`` for int32 ``a >= 0``, ``b >= 1``, tested without
+  overflow: ``a * b > top`` exactly when ``a > top // b``."""
   top = jnp.int32(_I32_MAX)
+  return jnp.where(a > top // b, top, a * b)
+
+
+def _int_cycles_traced(period: Any, mult: Any) -> tuple[Array, Array]:
+  """The table for traced hyperparameters: int32, saturating, vectorised.
+
+  ``L_j = min(P m^j, top)``: ``m^j`` by square-and-multiply over the five bits
+  of ``j < 32`` (saturating products compose: once a product passes ``top`` it
+  stays there). ``S_j = min(sum_{i<j} L_i, top)``: the lengths split into 16-bit
+  halves, whose cumulative sums (32 terms below 2**16 each) cannot overflow,
+  recombined with the saturation tested on the high half. The same integers as
+  the repeated addition and multiplication of ``_int_cycles_np``, in about 40
+  operations whatever the table's length.
+  """
   _, p = _whole(period)
   _, m = _whole(mult)
-  starts, lengths = [], []
-  s, ln = jnp.int32(0), p
   m = jnp.maximum(m, 1)
-  for _ in range(_TABLE):
-    starts.append(s)
-    lengths.append(ln)
-    s = s + jnp.minimum(ln, top - s)  # saturates exactly: never above top
-    ln = jnp.where(ln > top // m, top, ln * m)
-  return jnp.stack(starts), jnp.stack(lengths)
+  j = jnp.arange(_TABLE, dtype=jnp.int32)
+  power, base = jnp.ones((_TABLE,), jnp.int32), m
+  for bit in range((_TABLE - 1).bit_length()):
+    power = jnp.where((j >> bit) & 1 == 1, _sat_mul(power, base), power)
+    base = _sat_mul(base, base)
+  lengths = _sat_mul(jnp.broadcast_to(p, (_TABLE,)), power)
+  # exclusive cumulative sum of the lengths, saturating at top
+  before = jnp.concatenate([jnp.zeros((1,), jnp.int32), lengths[:-1]])
+  hi = jnp.cumsum(before >> 16)
+  lo = jnp.cumsum(before & 0xFFFF)
+  hi = hi + (lo >> 16)  # the total is hi * 2**16 + (lo & 0xFFFF)
+  starts = jnp.where(hi > (_I32_MAX >> 16), jnp.int32(_I32_MAX),
+                     (hi << 16) | (lo & 0xFFFF))
+  return starts, lengths
 
 
 def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:

@@ -848,3 +848,41 @@ def test_sgdr_every_restart_exact(mult):
   s = js.compat.torch.CosineAnnealingWarmRestarts(1.0, T_0=7, T_mult=mult)
   r = jnp.asarray(_restarts(7, mult, limit), jnp.int32)
   assert np.all(np.asarray(jax.jit(lambda k: s(k))(r)) == 1.0)
+
+
+def test_sgdr_traced_table_equals_the_int64_table():
+  """The traced table of cycle starts and lengths (square-and-multiply and a
+  split cumulative sum, for traced hyperparameters) equals the repeated int64
+  addition and multiplication used for concrete ones, saturating at 2**31 - 1;
+  periods and multipliers as int32 and as float32 (whole and exact there)."""
+  from jaxsched import _shapes  # pylint: disable=import-outside-toplevel
+  top = 2**31 - 1
+  ps = [1, 2, 3, 7, 10, 1000, 2**16 - 1, 2**16, 2**16 + 1, 2**20, 2**24 + 1,
+        2**30, 2**30 + 1, top - 1, top]
+  ms = [1, 2, 3, 4, 7, 10, 1000, 46340, 46341, 2**16, 2**20, 2**30, top]
+  pairs = np.asarray([(p, m) for p in ps for m in ms], np.int64)
+  table = jax.jit(jax.vmap(_shapes._int_cycles_traced))
+  for dt in (jnp.int32, jnp.float32):
+    exact = [(p, m) for p, m in pairs if float(np.asarray(p, dt)) == p
+             and float(np.asarray(m, dt)) == m]
+    got_s, got_l = table(*(jnp.asarray(np.asarray(exact)[:, c], dt) for c in (0, 1)))
+    for row, (p, m) in enumerate(exact):
+      want_s, want_l = _shapes._int_cycles_np(int(p), int(m))
+      np.testing.assert_array_equal(got_s[row], want_s, err_msg=f"starts {p}, {m}")
+      np.testing.assert_array_equal(got_l[row], want_l, err_msg=f"lengths {p}, {m}")
+
+
+@pytest.mark.parametrize("mult", [1.0, 2.0])
+def test_sgdr_period_above_2_24_restarts_exactly(mult):
+  """An integer period of 2**24 + 1 (which float32 rounds to 2**24) restarts at
+  P (and 2P or 3P), not one step early, eagerly, jitted and vmapped."""
+  p = 2**24 + 1
+  second = 2 * p if mult == 1.0 else 3 * p
+  s = js.cosine_restarts(1.0, p, period_mult=mult)
+  k = jnp.asarray([p - 1, p, second - 1, second], jnp.int32)
+  ways = [s(k), jax.jit(lambda s, k: s(k))(s, k), jax.jit(lambda k: s(k))(k),
+          jax.vmap(lambda s: s(k))(js.stack([s, s]))[1]]
+  for got in ways:
+    got = np.asarray(got)
+    assert got[1] == 1.0 and got[3] == 1.0, got
+    assert got[0] < 1e-6 and got[2] < 1e-6, got
