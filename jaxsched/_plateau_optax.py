@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import jax
 import jax.numpy as jnp
@@ -28,6 +28,18 @@ from jax.typing import ArrayLike
 from jaxsched import _check, _frameworks, _pytree, _shapes
 from jaxsched._base import PyTree, ScheduleLike
 from jaxsched._plateau import PlateauState
+
+
+class Plateau(Protocol):
+  """What :func:`plateau_schedule` and :func:`scale_by_plateau` take: a
+  :class:`ReduceOnPlateau`, or any object with these three methods (checked by
+  duck typing at run time; its state may be any pytree)."""
+
+  def init(self) -> Any: ...
+
+  def update(self, state: Any, value: Any, /) -> Any: ...
+
+  def __call__(self, state: Any, /) -> Any: ...
 
 
 def _is_plateau(p: Any) -> bool:
@@ -55,8 +67,8 @@ class PlateauScheduleState:
   """
 
   count: jax.Array
-  plateau: Any
-  rule: Any
+  plateau: Any  # the plateau's state: a PlateauState for a ReduceOnPlateau
+  rule: Plateau | None
   single: bool = _pytree.static(default=False)
 
 
@@ -75,8 +87,8 @@ class ScaleByPlateauState:
       ``init`` (as in :class:`PlateauScheduleState`).
   """
 
-  plateau: Any
-  rule: Any
+  plateau: Any  # the plateau's state: a PlateauState for a ReduceOnPlateau
+  rule: Plateau | None
   single: bool = _pytree.static(default=False)
 
   @property
@@ -95,7 +107,7 @@ class PlateauSchedule:
   """
 
   schedule: ScheduleLike
-  plateau: Any
+  plateau: Plateau
 
   def init(self) -> PlateauScheduleState:
     """Count 0, the plateau's initial state and the plateau itself."""
@@ -190,7 +202,7 @@ def _feed(rule: Any, state: Any, value: Any, single: bool = False) -> Any:
   return rule.update(state, value=value)
 
 
-def plateau_schedule(schedule: ScheduleLike, plateau: Any) -> PlateauSchedule:
+def plateau_schedule(schedule: ScheduleLike, plateau: Plateau) -> PlateauSchedule:
   r"""Pairs a base schedule with a plateau as one optax ``StatefulSchedule``.
 
   .. math::
@@ -258,7 +270,7 @@ def plateau_schedule(schedule: ScheduleLike, plateau: Any) -> PlateauSchedule:
   return PlateauSchedule(schedule=schedule, plateau=plateau)
 
 
-def scale_by_plateau(plateau: Any) -> optax.GradientTransformationExtraArgs:
+def scale_by_plateau(plateau: Plateau) -> optax.GradientTransformationExtraArgs:
   r"""Scales updates by a plateau's value, fed by the ``value=`` extra argument.
 
   .. math::

@@ -68,6 +68,21 @@ def plateau() -> None:
   state = p.update(state, jnp.float32(1.0))
   assert_type(p(state), jax.Array)
   assert_type(state.best, jax.Array)
+  sched = jaxsched.plateau_schedule(jaxsched.cosine_decay(1.0, 100), p)
+  assert_type(sched(sched.init()), jax.Array)
+
+  class Halving:  # a plateau of one's own: duck-typed, any argument names
+    def init(self) -> float:
+      return 1.0
+
+    def update(self, scale: float, metric: float) -> float:
+      return scale / 2 if metric > 1 else scale
+
+    def __call__(self, scale: float) -> float:
+      return scale
+
+  jaxsched.scale_by_plateau(Halving())
+  jaxsched.scale_by_plateau(jaxsched.constant(1.0))  # type: ignore[arg-type]
 
 
 def wrong_calls_are_rejected() -> None:
