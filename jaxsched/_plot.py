@@ -247,6 +247,8 @@ def _values(schedule: Any, steps: Any) -> Any:
     return schedule(steps)
 
 
+# `ax` and the result are matplotlib's Axes and Figure, typed Any: matplotlib is
+# optional, and importing it for the annotations would slow every import
 def plot(schedules: ScheduleLike | Sequence[ScheduleLike] | Mapping[str, ScheduleLike],
          steps: ArrayLike, ax: Any = None, *,
          labels: Sequence[str] | None = None, log: bool = False) -> Any:
