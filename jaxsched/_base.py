@@ -5,16 +5,27 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _pytree, _shapes
 from jaxsched._pytree import static as static  # re-exported: families import it
 
 Array = jax.Array
+
+# What every combinator takes as a child: a jaxsched schedule or a plain function
+# of the step (an optax schedule, a lambda) returning a number or an array.
+ScheduleLike = Callable[[Array], ArrayLike]
+
+# A pytree of arrays of any structure (model parameters, optimizer states,
+# batches, checkpoints): no static type describes it, so it is Any, named.
+PyTree = Any
+
+F = TypeVar("F", bound=Callable[..., Any])  # a factory, returned unchanged
 
 # name -> (class, factory); the factory is None until @factory records it
 _REGISTRY: dict[str, tuple[type, Callable[..., Any] | None]] = {}
@@ -136,10 +147,13 @@ def child_changes(s: Any, horizon: float) -> list[float]:
     return []
 
 
-def factory(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-  """Records the public constructor of family ``name`` (used by ``from_config``)."""
+def factory(name: str) -> Callable[[F], F]:
+  """Records the public constructor of family ``name`` (used by ``from_config``).
 
-  def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+  It returns the constructor itself, so type checkers see its signature.
+  """
+
+  def deco(fn: F) -> F:
     cls, _ = _REGISTRY[name]
     _REGISTRY[name] = (cls, fn)
     return fn
@@ -161,7 +175,7 @@ class Schedule:
   def _value(self, k: Array) -> Array:  # pragma: no cover - abstract
     raise NotImplementedError
 
-  def __call__(self, step: Any) -> Array:
+  def __call__(self, step: ArrayLike) -> Array:
     """The learning rate at ``step`` (any shape), as a float array of that shape."""
     k = _shapes.as_step(step)
     out = _shapes.to_float(self._value(k))
@@ -173,7 +187,7 @@ class Schedule:
     del horizon
     return []
 
-  def phase_changes(self, horizon: Any) -> np.ndarray:
+  def phase_changes(self, horizon: ArrayLike) -> np.ndarray:
     """Steps in ``[0, horizon]`` where the schedule changes phase.
 
     Phase starts and ends, restarts, staircase jumps, milestones, knots and join
@@ -196,7 +210,7 @@ class Schedule:
       >>> jaxsched.warmup_cosine_decay(1.0, 10, 100).phase_changes(1000).tolist()
       [10.0, 100.0]
     """
-    h = float(horizon)
+    h = float(np.asarray(horizon))
     events = np.asarray([float(e) for e in self._phase_changes(h)], np.float64)
     events = events[np.isfinite(events) & (events >= 0) & (events <= h)]
     return np.unique(events)
@@ -358,7 +372,8 @@ def from_config(config: dict[str, Any] | str) -> Schedule:
       recursively, so composites round-trip.
 
   Returns:
-    A schedule equal to the one that produced the config.
+    A schedule equal to the one that produced the config, of its class: ``s(step)``
+    is the same learning rate.
 
   Example:
     >>> s = jaxsched.warmup_cosine_decay(1e-3, 100, 1000)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import jax
 import jax.numpy as jnp
@@ -41,6 +41,8 @@ import numpy as np
 from jaxsched import _shapes
 
 _INT32_MAX = _shapes.INT32_MAX
+T = TypeVar("T")  # an option of choice(), returned as given
+
 _SHOWN_MAX = 80  # characters of a value shown in a message
 
 STACK_FIX = ("A schedule takes one number per hyperparameter; for a sweep build "
@@ -322,14 +324,14 @@ def _is_concrete_jax(x: Any) -> bool:
   return isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer)
 
 
-def choice(fn: str, name: str, x: Any, options: Sequence[str],
-           fix: str = "") -> str:
+def choice(fn: str, name: str, x: Any, options: Sequence[T],
+           fix: str = "") -> T:
   """Checks that a string option is one of ``options`` (the fix: pass one)."""
   if not isinstance(x, str) or x not in options:
     opts = ", ".join(repr(o) for o in options)
     raise ValueError(f"{fn}: `{name}` must be one of {opts}, got {name}={x!r}. "
                      f"{fix or f'Pass one of {opts}.'}")
-  return x
+  return cast(T, x)  # one of the options
 
 
 def flag(fn: str, name: str, x: Any) -> bool:

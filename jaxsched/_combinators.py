@@ -5,19 +5,31 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar, get_args
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _base, _check, _shapes
-from jaxsched._base import MAX_EVENTS, Schedule, concrete, every, factory, register, static
+from jaxsched._base import (
+  MAX_EVENTS,
+  Schedule,
+  ScheduleLike,
+  concrete,
+  every,
+  factory,
+  register,
+  static,
+)
 from jaxsched._decay import constant
 
 Array = jax.Array
+S = TypeVar("S", bound=Schedule)  # stack returns the class it is given
 
-_WARMUP_SHAPES = ("linear", "cosine", "exponential", "sqrt")
+WarmupShape = Literal["linear", "cosine", "exponential", "sqrt"]
+_WARMUP_SHAPES = get_args(WarmupShape)
 
 
 @register("function")
@@ -56,9 +68,9 @@ def _as_factor(fn: str, name: str, s: Any) -> Schedule:
 @register("warmup")
 class Warmup(Schedule):
   schedule: Schedule
-  warmup_steps: Any
-  init_value: Any = 0.0
-  shape: str = static(default="linear")
+  warmup_steps: ArrayLike
+  init_value: ArrayLike = 0.0
+  shape: WarmupShape = static(default="linear")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     (w,) = concrete(self.name, self.warmup_steps)
@@ -70,8 +82,8 @@ class Warmup(Schedule):
 
 
 @factory("warmup")
-def warmup(schedule: Any, warmup_steps: Any, *, init_value: Any = 0.0,
-           shape: str = "linear") -> Warmup:
+def warmup(schedule: ScheduleLike, warmup_steps: ArrayLike, *, init_value: ArrayLike = 0.0,
+           shape: WarmupShape = "linear") -> Warmup:
   r"""Puts a warmup in front of a schedule, which then starts at step ``W``.
 
   .. math::
@@ -91,7 +103,10 @@ def warmup(schedule: Any, warmup_steps: Any, *, init_value: Any = 0.0,
     shape: ``"linear"``, ``"cosine"``, ``"sqrt"`` or ``"exponential"`` (static).
 
   Returns:
-    A schedule.
+    A ``Warmup`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``). From step ``W`` on, the
+    child sees ``t - W``.
 
   Example:
     >>> s = jaxsched.warmup(jaxsched.constant(1.0), 4)
@@ -130,7 +145,7 @@ def _stack_leaves(xs: Sequence[Any]) -> Any:
   return _check._int_or_float_array(arr, integer=False)
 
 
-def stack(schedules: Sequence[Schedule]) -> Schedule:
+def stack(schedules: Sequence[S]) -> S:
   r"""Stacks schedules of one family and structure into one batched schedule.
 
   Every numeric hyperparameter gets a leading axis of ``len(schedules)``, so that
@@ -145,7 +160,10 @@ def stack(schedules: Sequence[Schedule]) -> Schedule:
       and a float in others is stacked as floats.
 
   Returns:
-    A schedule whose leaves are stacked; call it under ``jax.vmap``.
+    A schedule of the class of ``schedules[0]`` whose every numeric leaf has a
+    leading axis of ``len(schedules)``: ``jax.vmap(lambda s: s(step))(stacked)``
+    gives one learning rate per schedule, a float array of shape ``(len(schedules),
+    *step.shape)``.
 
   Example:
     >>> sweep = jaxsched.stack([jaxsched.cosine_decay(v, 10) for v in (1., 2.)])
@@ -177,7 +195,7 @@ def stack(schedules: Sequence[Schedule]) -> Schedule:
   return _stack_same(schedules)
 
 
-def _stack_same(schedules: Sequence[Schedule]) -> Schedule:
+def _stack_same(schedules: Sequence[S]) -> S:
   """Stacks schedules already known to share one structure."""
   return jax.tree_util.tree_map(lambda *xs: _stack_leaves(xs), *schedules)
 
@@ -196,7 +214,7 @@ def _index(x: Any, i: int) -> Any:
 @register("join")
 class Join(Schedule):
   groups: tuple
-  boundaries: Any
+  boundaries: ArrayLike
   layout: tuple = static()
 
   def _args(self) -> dict[str, Any]:
@@ -253,7 +271,7 @@ class Join(Schedule):
 
 
 @factory("join")
-def join(schedules: Sequence[Any], boundaries: Any) -> Join:
+def join(schedules: Sequence[ScheduleLike], boundaries: Sequence[ArrayLike] | ArrayLike) -> Join:
   r"""Runs schedules one after another; each sees the step relative to its start.
 
   .. math:: \eta(t) = s_i(t - b_{i-1}), \qquad b_{i-1} \le t < b_i, \quad b_{-1} = 0
@@ -267,7 +285,10 @@ def join(schedules: Sequence[Any], boundaries: Any) -> Join:
     boundaries: ``n - 1`` sorted steps where the next schedule takes over.
 
   Returns:
-    A schedule.
+    A ``Join`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``). Segment ``i`` sees the
+    step counted from its boundary ``b_{i-1}``.
 
   Example:
     >>> s = jaxsched.join([jaxsched.linear(0.0, 1.0, 2), jaxsched.constant(0.5)],
@@ -334,7 +355,7 @@ class Product(_Pointwise):
 
 
 @factory("product")
-def product(schedules: Sequence[Any]) -> Product:
+def product(schedules: Sequence[ScheduleLike | ArrayLike]) -> Product:
   r"""Pointwise product of schedules: ``s * t`` (chains multiplicative schedules).
 
   .. math:: \eta(t) = \prod_i s_i(t)
@@ -343,7 +364,10 @@ def product(schedules: Sequence[Any]) -> Product:
     schedules: schedules or callables; numbers become constants.
 
   Returns:
-    A schedule.
+    A ``Product`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``). Its value is the product
+    of the children's values at the step.
 
   Example:
     >>> s = jaxsched.linear(1.0, 0.0, 4) * jaxsched.constant(0.5)
@@ -360,7 +384,7 @@ class Sum(_Pointwise):
 
 
 @factory("add")
-def add(schedules: Sequence[Any]) -> Sum:
+def add(schedules: Sequence[ScheduleLike | ArrayLike]) -> Sum:
   r"""Pointwise sum of schedules: ``s + t`` (for example a floor under a decay).
 
   .. math:: \eta(t) = \sum_i s_i(t)
@@ -369,7 +393,10 @@ def add(schedules: Sequence[Any]) -> Sum:
     schedules: schedules or callables; numbers become constants.
 
   Returns:
-    A schedule.
+    A ``Sum`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer step
+    or an array of steps of any shape, is the learning rate as a float array of that
+    shape (float32; float64 under ``jax_enable_x64``). Its value is the sum of the
+    children's values at the step.
 
   Example:
     >>> s = jaxsched.linear(1.0, 0.0, 4) + 0.1
@@ -382,7 +409,7 @@ def add(schedules: Sequence[Any]) -> Sum:
 @register("scale")
 class Scale(Schedule):
   schedule: Schedule
-  factor: Any
+  factor: ArrayLike
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return list(self.schedule.phase_changes(horizon))
@@ -392,7 +419,7 @@ class Scale(Schedule):
 
 
 @factory("scale")
-def scale(schedule: Any, factor: Any) -> Scale:
+def scale(schedule: ScheduleLike, factor: ArrayLike) -> Scale:
   r"""A schedule multiplied by a number: ``s * 2.0``.
 
   .. math:: \eta(t) = c\, s(t)
@@ -402,7 +429,10 @@ def scale(schedule: Any, factor: Any) -> Scale:
     factor: ``c``, any finite number (may be traced).
 
   Returns:
-    A schedule.
+    A ``Scale`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``). Its value is ``factor``
+    times the child's value at the step.
 
   Example:
     >>> (jaxsched.constant(0.5) * 4.0)(0).tolist()
@@ -415,7 +445,7 @@ def scale(schedule: Any, factor: Any) -> Scale:
 @register("repeat")
 class Repeat(Schedule):
   schedule: Schedule
-  period: Any
+  period: ArrayLike
 
   def _phase_changes(self, horizon: float) -> list[float]:
     (p,) = concrete(self.name, self.period)
@@ -432,7 +462,7 @@ class Repeat(Schedule):
 
 
 @factory("repeat")
-def repeat(schedule: Any, period: Any) -> Repeat:
+def repeat(schedule: ScheduleLike, period: ArrayLike) -> Repeat:
   r"""Repeats a schedule every ``period`` steps.
 
   .. math:: \eta(t) = s(t \bmod P)
@@ -443,7 +473,10 @@ def repeat(schedule: Any, period: Any) -> Repeat:
       <= 0 acts as 1).
 
   Returns:
-    A schedule.
+    A ``Repeat`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``). The child sees the step
+    within the current repetition.
 
   Example:
     >>> s = jaxsched.repeat(jaxsched.linear(1.0, 0.0, 2), 3)
@@ -458,7 +491,7 @@ def repeat(schedule: Any, period: Any) -> Repeat:
 @register("epochwise")
 class Epochwise(Schedule):
   schedule: Schedule
-  steps_per_epoch: Any
+  steps_per_epoch: ArrayLike
 
   def _phase_changes(self, horizon: float) -> list[float]:
     (spe,) = concrete(self.name, self.steps_per_epoch)
@@ -471,7 +504,7 @@ class Epochwise(Schedule):
 
 
 @factory("epochwise")
-def epochwise(schedule: Any, steps_per_epoch: Any) -> Epochwise:
+def epochwise(schedule: ScheduleLike, steps_per_epoch: ArrayLike) -> Epochwise:
   r"""Drives a per-epoch schedule with the step count.
 
   .. math:: \eta(t) = s(\lfloor t / E \rfloor)
@@ -482,7 +515,10 @@ def epochwise(schedule: Any, steps_per_epoch: Any) -> Epochwise:
     steps_per_epoch: ``E``, whole number >= 1 (traced values below 1 act as 1).
 
   Returns:
-    A schedule of the step.
+    An ``Epochwise`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``). Its argument is
+    the optimizer step; the wrapped schedule sees the epoch.
 
   Example:
     >>> s = jaxsched.epochwise(jaxsched.step_decay(1.0, 1, gamma=0.5), 3)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
 from jaxsched._base import Schedule, concrete, cycle_starts, factory, register, static
@@ -16,10 +17,10 @@ Array = jax.Array
 
 @register("cosine_decay")
 class CosineDecay(Schedule):
-  init_value: Any
-  decay_steps: Any
-  end_value: Any = 0.0
-  exponent: Any = 1.0
+  init_value: ArrayLike
+  decay_steps: ArrayLike
+  end_value: ArrayLike = 0.0
+  exponent: ArrayLike = 1.0
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return concrete(self.name, self.decay_steps)
@@ -30,8 +31,8 @@ class CosineDecay(Schedule):
 
 
 @factory("cosine_decay")
-def cosine_decay(init_value: Any, decay_steps: Any, *, end_value: Any = 0.0,
-                 exponent: Any = 1.0) -> CosineDecay:
+def cosine_decay(init_value: ArrayLike, decay_steps: ArrayLike, *, end_value: ArrayLike = 0.0,
+                 exponent: ArrayLike = 1.0) -> CosineDecay:
   r"""Half-cosine decay from ``init_value`` to ``end_value``, then held.
 
   .. math::
@@ -45,7 +46,9 @@ def cosine_decay(init_value: Any, decay_steps: Any, *, end_value: Any = 0.0,
     exponent: ``e >= 0``, sharpens (``> 1``) or flattens the curve.
 
   Returns:
-    A schedule.
+    A ``CosineDecay`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.cosine_decay(1.0, 4)
@@ -69,11 +72,11 @@ def cosine_decay(init_value: Any, decay_steps: Any, *, end_value: Any = 0.0,
 
 @register("cosine_restarts")
 class CosineRestarts(Schedule):
-  init_value: Any
-  period: Any
-  period_mult: Any = 1.0
-  peak_decay: Any = 1.0
-  end_value: Any = 0.0
+  init_value: ArrayLike
+  period: ArrayLike
+  period_mult: ArrayLike = 1.0
+  peak_decay: ArrayLike = 1.0
+  end_value: ArrayLike = 0.0
 
   def _phase_changes(self, horizon: float) -> list[float]:
     p, m = concrete(self.name, self.period, self.period_mult)
@@ -86,8 +89,8 @@ class CosineRestarts(Schedule):
 
 
 @factory("cosine_restarts")
-def cosine_restarts(init_value: Any, period: Any, *, period_mult: Any = 1.0,
-                    peak_decay: Any = 1.0, end_value: Any = 0.0) -> CosineRestarts:
+def cosine_restarts(init_value: ArrayLike, period: ArrayLike, *, period_mult: ArrayLike = 1.0,
+                    peak_decay: ArrayLike = 1.0, end_value: ArrayLike = 0.0) -> CosineRestarts:
   r"""Cosine annealing with warm restarts (SGDR).
 
   Cycle :math:`i` lasts :math:`P m^i` steps and starts at
@@ -116,7 +119,9 @@ def cosine_restarts(init_value: Any, period: Any, *, period_mult: Any = 1.0,
     end_value: ``v_1``, the value each cycle decays to.
 
   Returns:
-    A schedule.
+    A ``CosineRestarts`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.cosine_restarts(1.0, 2, period_mult=2.0)
@@ -150,12 +155,12 @@ def restart_args(fn: str, period: Any, period_mult: Any, peak_decay: Any,
 
 @register("warmup_cosine_decay")
 class WarmupCosineDecay(Schedule):
-  peak_value: Any
-  warmup_steps: Any
-  total_steps: Any
-  init_value: Any = 0.0
-  end_value: Any = 0.0
-  exponent: Any = 1.0
+  peak_value: ArrayLike
+  warmup_steps: ArrayLike
+  total_steps: ArrayLike
+  init_value: ArrayLike = 0.0
+  end_value: ArrayLike = 0.0
+  exponent: ArrayLike = 1.0
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return concrete(self.name, self.warmup_steps, self.total_steps)
@@ -178,9 +183,9 @@ class WarmupCosineDecay(Schedule):
 
 
 @factory("warmup_cosine_decay")
-def warmup_cosine_decay(peak_value: Any, warmup_steps: Any, total_steps: Any, *,
-                        init_value: Any = 0.0, end_value: Any = 0.0,
-                        exponent: Any = 1.0) -> WarmupCosineDecay:
+def warmup_cosine_decay(peak_value: ArrayLike, warmup_steps: ArrayLike, total_steps: ArrayLike, *,
+                        init_value: ArrayLike = 0.0, end_value: ArrayLike = 0.0,
+                        exponent: ArrayLike = 1.0) -> WarmupCosineDecay:
   r"""Linear warmup to ``peak_value``, then cosine decay to ``end_value``.
 
   .. math::
@@ -198,7 +203,9 @@ def warmup_cosine_decay(peak_value: Any, warmup_steps: Any, total_steps: Any, *,
     exponent: ``e >= 0`` of the cosine.
 
   Returns:
-    A schedule.
+    A ``WarmupCosineDecay`` schedule (a frozen dataclass pytree): ``s(step)``, for
+    an integer step or an array of steps of any shape, is the learning rate as a
+    float array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.warmup_cosine_decay(1.0, 2, 6)
@@ -223,18 +230,19 @@ def warmup_cosine_decay(peak_value: Any, warmup_steps: Any, total_steps: Any, *,
                              fix="Pass a non-negative exponent."))
 
 
-_WSD_SHAPES = ("linear", "cosine", "sqrt")
+WsdShape = Literal["linear", "cosine", "sqrt"]
+_WSD_SHAPES = get_args(WsdShape)
 
 
 @register("warmup_stable_decay")
 class WarmupStableDecay(Schedule):
-  peak_value: Any
-  warmup_steps: Any
-  decay_steps: Any
-  total_steps: Any
-  init_value: Any = 0.0
-  end_value: Any = 0.0
-  decay_shape: str = static(default="linear")
+  peak_value: ArrayLike
+  warmup_steps: ArrayLike
+  decay_steps: ArrayLike
+  total_steps: ArrayLike
+  init_value: ArrayLike = 0.0
+  end_value: ArrayLike = 0.0
+  decay_shape: WsdShape = static(default="linear")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     w, d, t = concrete(self.name, self.warmup_steps, self.decay_steps,
@@ -254,10 +262,10 @@ class WarmupStableDecay(Schedule):
 
 
 @factory("warmup_stable_decay")
-def warmup_stable_decay(peak_value: Any, warmup_steps: Any, decay_steps: Any,
-                        total_steps: Any, *, init_value: Any = 0.0,
-                        end_value: Any = 0.0,
-                        decay_shape: str = "linear") -> WarmupStableDecay:
+def warmup_stable_decay(peak_value: ArrayLike, warmup_steps: ArrayLike, decay_steps: ArrayLike,
+                        total_steps: ArrayLike, *, init_value: ArrayLike = 0.0,
+                        end_value: ArrayLike = 0.0,
+                        decay_shape: WsdShape = "linear") -> WarmupStableDecay:
   r"""Warmup-stable-decay (WSD): warmup, a flat stretch, a decay at the end.
 
   With :math:`u = \mathrm{clip}((t - (T - D))/D, 0, 1)`:
@@ -279,7 +287,9 @@ def warmup_stable_decay(peak_value: Any, warmup_steps: Any, decay_steps: Any,
     decay_shape: ``"linear"``, ``"cosine"`` or ``"sqrt"`` (static).
 
   Returns:
-    A schedule.
+    A ``WarmupStableDecay`` schedule (a frozen dataclass pytree): ``s(step)``, for
+    an integer step or an array of steps of any shape, is the learning rate as a
+    float array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.warmup_stable_decay(1.0, 2, 2, 8)
@@ -309,10 +319,10 @@ def warmup_stable_decay(peak_value: Any, warmup_steps: Any, decay_steps: Any,
 
 @register("flat_cosine")
 class FlatCosine(Schedule):
-  value: Any
-  total_steps: Any
-  pct_start: Any = 0.75
-  end_value: Any = 0.0
+  value: ArrayLike
+  total_steps: ArrayLike
+  pct_start: ArrayLike = 0.75
+  end_value: ArrayLike = 0.0
 
   def _phase_changes(self, horizon: float) -> list[float]:
     t, p = concrete(self.name, self.total_steps, self.pct_start)
@@ -326,8 +336,8 @@ class FlatCosine(Schedule):
 
 
 @factory("flat_cosine")
-def flat_cosine(value: Any, total_steps: Any, *, pct_start: Any = 0.75,
-                end_value: Any = 0.0) -> FlatCosine:
+def flat_cosine(value: ArrayLike, total_steps: ArrayLike, *, pct_start: ArrayLike = 0.75,
+                end_value: ArrayLike = 0.0) -> FlatCosine:
   r"""Flat, then cosine anneal: the flat-cos recipe (Ranger, fastai).
 
   With :math:`s = p T`:
@@ -344,7 +354,9 @@ def flat_cosine(value: Any, total_steps: Any, *, pct_start: Any = 0.75,
     end_value: ``v_e``.
 
   Returns:
-    A schedule.
+    A ``FlatCosine`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.flat_cosine(1.0, 8, pct_start=0.5)

@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
 from jaxsched._base import Schedule, concrete, every, factory, register, static
 
 Array = jax.Array
 
-_CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
-_ANNEALS = ("cos", "linear")
+CyclicMode = Literal["triangular", "triangular2", "exp_range"]
+_CYCLIC_MODES = get_args(CyclicMode)
+Anneal = Literal["cos", "linear"]
+_ANNEALS = get_args(Anneal)
 
 
 @register("cyclic")
 class Cyclic(Schedule):
-  base_value: Any
-  max_value: Any
-  step_size_up: Any
-  step_size_down: Any
-  gamma: Any = 1.0
-  mode: str = static(default="triangular")
+  base_value: ArrayLike
+  max_value: ArrayLike
+  step_size_up: ArrayLike
+  step_size_down: ArrayLike
+  gamma: ArrayLike = 1.0
+  mode: CyclicMode = static(default="triangular")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     u, d = concrete(self.name, self.step_size_up, self.step_size_down)
@@ -54,9 +57,9 @@ class Cyclic(Schedule):
 
 
 @factory("cyclic")
-def cyclic(base_value: Any, max_value: Any, step_size_up: Any, *,
-           step_size_down: Any = None, mode: str = "triangular",
-           gamma: Any = 1.0) -> Cyclic:
+def cyclic(base_value: ArrayLike, max_value: ArrayLike, step_size_up: ArrayLike, *,
+           step_size_down: ArrayLike | None = None, mode: CyclicMode = "triangular",
+           gamma: ArrayLike = 1.0) -> Cyclic:
   r"""Cyclical learning rate (CLR): triangular waves between two values.
 
   With :math:`L = u + d`, cycle :math:`c = \lfloor t / L \rfloor` and position
@@ -79,7 +82,9 @@ def cyclic(base_value: Any, max_value: Any, step_size_up: Any, *,
     gamma: per-step factor of ``exp_range`` (``> 0``; ignored by other modes).
 
   Returns:
-    A schedule.
+    A ``Cyclic`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.cyclic(0.0, 1.0, 2, mode="triangular2")
@@ -146,9 +151,9 @@ class _OneCyclePhases(Schedule):
   """
 
   if TYPE_CHECKING:  # the subclasses' dataclass fields
-    total_steps: Any
-    pct_start: Any
-    anneal: str
+    total_steps: ArrayLike
+    pct_start: ArrayLike
+    anneal: Anneal
     three_phase: bool
 
   def _boundary_values(self) -> list[Array]:  # pragma: no cover - abstract
@@ -165,12 +170,12 @@ class _OneCyclePhases(Schedule):
 
 @register("one_cycle")
 class OneCycle(_OneCyclePhases):
-  total_steps: Any
-  peak_value: Any
-  pct_start: Any = 0.3
-  div_factor: Any = 25.0
-  final_div_factor: Any = 1e4
-  anneal: str = static(default="cos")
+  total_steps: ArrayLike
+  peak_value: ArrayLike
+  pct_start: ArrayLike = 0.3
+  div_factor: ArrayLike = 25.0
+  final_div_factor: ArrayLike = 1e4
+  anneal: Anneal = static(default="cos")
   three_phase: bool = static(default=False)
 
   def _boundary_values(self) -> list[Array]:
@@ -192,9 +197,9 @@ def _one_cycle_common(fn: str, total_steps: Any, pct_start: Any, anneal: str,
 
 
 @factory("one_cycle")
-def one_cycle(total_steps: Any, peak_value: Any, *, pct_start: Any = 0.3,
-              div_factor: Any = 25.0, final_div_factor: Any = 1e4,
-              anneal: str = "cos", three_phase: bool = False) -> OneCycle:
+def one_cycle(total_steps: ArrayLike, peak_value: ArrayLike, *, pct_start: ArrayLike = 0.3,
+              div_factor: ArrayLike = 25.0, final_div_factor: ArrayLike = 1e4,
+              anneal: Anneal = "cos", three_phase: bool = False) -> OneCycle:
   r"""The one-cycle policy: up from ``peak/div`` to ``peak``, then far down.
 
   With :math:`v_0 = v_p / \delta` and :math:`v_\min = v_0 / \delta_f`, the phases
@@ -219,7 +224,9 @@ def one_cycle(total_steps: Any, peak_value: Any, *, pct_start: Any = 0.3,
     three_phase: use the three-phase variant (static).
 
   Returns:
-    A schedule.
+    A ``OneCycle`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.one_cycle(10, 1.0, pct_start=0.2, div_factor=10.0,
@@ -244,11 +251,11 @@ def one_cycle(total_steps: Any, peak_value: Any, *, pct_start: Any = 0.3,
 
 @register("one_cycle_momentum")
 class OneCycleMomentum(_OneCyclePhases):
-  total_steps: Any
-  base_value: Any = 0.85
-  max_value: Any = 0.95
-  pct_start: Any = 0.3
-  anneal: str = static(default="cos")
+  total_steps: ArrayLike
+  base_value: ArrayLike = 0.85
+  max_value: ArrayLike = 0.95
+  pct_start: ArrayLike = 0.3
+  anneal: Anneal = static(default="cos")
   three_phase: bool = static(default=False)
 
   def _boundary_values(self) -> list[Array]:
@@ -257,9 +264,9 @@ class OneCycleMomentum(_OneCyclePhases):
 
 
 @factory("one_cycle_momentum")
-def one_cycle_momentum(total_steps: Any, *, base_value: Any = 0.85,
-                       max_value: Any = 0.95, pct_start: Any = 0.3,
-                       anneal: str = "cos",
+def one_cycle_momentum(total_steps: ArrayLike, *, base_value: ArrayLike = 0.85,
+                       max_value: ArrayLike = 0.95, pct_start: ArrayLike = 0.3,
+                       anneal: Anneal = "cos",
                        three_phase: bool = False) -> OneCycleMomentum:
   r"""The momentum that one-cycle pairs with: ``max -> base -> max``.
 
@@ -276,8 +283,10 @@ def one_cycle_momentum(total_steps: Any, *, base_value: Any = 0.85,
     three_phase: use the three-phase variant (static).
 
   Returns:
-    A schedule (use it as ``b1`` of ``optax.inject_hyperparams(optax.adam)`` or
-    ``momentum`` of ``optax.sgd``).
+    A ``OneCycleMomentum`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the momentum as a float array
+    of that shape (float32; float64 under ``jax_enable_x64``). Use it as ``b1`` of
+    ``optax.inject_hyperparams(optax.adam)`` or ``momentum`` of ``optax.sgd``.
 
   Example:
     >>> m = jaxsched.one_cycle_momentum(10, pct_start=0.2, anneal="linear")

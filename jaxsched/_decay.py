@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
 from jaxsched._base import Schedule, concrete, every, factory, register, static
@@ -14,14 +13,14 @@ Array = jax.Array
 
 @register("constant")
 class Constant(Schedule):
-  value: Any
+  value: ArrayLike
 
   def _value(self, k: Array) -> Array:
     return jnp.broadcast_to(_shapes.to_float(self.value), k.shape)
 
 
 @factory("constant")
-def constant(value: Any) -> Constant:
+def constant(value: ArrayLike) -> Constant:
   r"""A constant learning rate.
 
   .. math:: \eta(t) = v
@@ -30,7 +29,9 @@ def constant(value: Any) -> Constant:
     value: the learning rate (any finite number).
 
   Returns:
-    A schedule.
+    A ``Constant`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.constant(0.1)
@@ -42,10 +43,10 @@ def constant(value: Any) -> Constant:
 
 @register("linear")
 class Linear(Schedule):
-  init_value: Any
-  end_value: Any
-  transition_steps: Any
-  transition_begin: Any = 0
+  init_value: ArrayLike
+  end_value: ArrayLike
+  transition_steps: ArrayLike
+  transition_begin: ArrayLike = 0
 
   def _phase_changes(self, horizon: float) -> list[float]:
     b, t = concrete(self.name, self.transition_begin, self.transition_steps)
@@ -58,8 +59,8 @@ class Linear(Schedule):
 
 
 @factory("linear")
-def linear(init_value: Any, end_value: Any, transition_steps: Any, *,
-           transition_begin: Any = 0) -> Linear:
+def linear(init_value: ArrayLike, end_value: ArrayLike, transition_steps: ArrayLike, *,
+           transition_begin: ArrayLike = 0) -> Linear:
   r"""A straight line from ``init_value`` to ``end_value``, then held.
 
   .. math::
@@ -73,7 +74,9 @@ def linear(init_value: Any, end_value: Any, transition_steps: Any, *,
     transition_begin: step ``b`` where the line starts (a whole number >= 0).
 
   Returns:
-    A schedule.
+    A ``Linear`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.linear(1.0, 0.0, 4)
@@ -95,11 +98,11 @@ def linear(init_value: Any, end_value: Any, transition_steps: Any, *,
 
 @register("polynomial")
 class Polynomial(Schedule):
-  init_value: Any
-  end_value: Any
-  transition_steps: Any
-  power: Any = 1.0
-  transition_begin: Any = 0
+  init_value: ArrayLike
+  end_value: ArrayLike
+  transition_steps: ArrayLike
+  power: ArrayLike = 1.0
+  transition_begin: ArrayLike = 0
   cycle: bool = static(default=False)
 
   def _phase_changes(self, horizon: float) -> list[float]:
@@ -123,8 +126,8 @@ class Polynomial(Schedule):
 
 
 @factory("polynomial")
-def polynomial(init_value: Any, end_value: Any, transition_steps: Any, *,
-               power: Any = 1.0, transition_begin: Any = 0,
+def polynomial(init_value: ArrayLike, end_value: ArrayLike, transition_steps: ArrayLike, *,
+               power: ArrayLike = 1.0, transition_begin: ArrayLike = 0,
                cycle: bool = False) -> Polynomial:
   r"""Polynomial decay from ``init_value`` to ``end_value``, then held.
 
@@ -146,7 +149,9 @@ def polynomial(init_value: Any, end_value: Any, transition_steps: Any, *,
     cycle: restart with a stretched horizon instead of holding (static).
 
   Returns:
-    A schedule.
+    A ``Polynomial`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.polynomial(1.0, 0.0, 4, power=2.0)
@@ -170,11 +175,11 @@ def polynomial(init_value: Any, end_value: Any, transition_steps: Any, *,
 
 @register("exponential_decay")
 class ExponentialDecay(Schedule):
-  init_value: Any
-  decay_rate: Any
-  transition_steps: Any = 1
-  transition_begin: Any = 0
-  end_value: Any = None
+  init_value: ArrayLike
+  decay_rate: ArrayLike
+  transition_steps: ArrayLike = 1
+  transition_begin: ArrayLike = 0
+  end_value: ArrayLike | None = None
   staircase: bool = static(default=False)
 
   def _phase_changes(self, horizon: float) -> list[float]:
@@ -193,9 +198,9 @@ class ExponentialDecay(Schedule):
 
 
 @factory("exponential_decay")
-def exponential_decay(init_value: Any, decay_rate: Any, transition_steps: Any = 1,
-                      *, transition_begin: Any = 0, staircase: bool = False,
-                      end_value: Any = None) -> ExponentialDecay:
+def exponential_decay(init_value: ArrayLike, decay_rate: ArrayLike, transition_steps: ArrayLike = 1,
+                      *, transition_begin: ArrayLike = 0, staircase: bool = False,
+                      end_value: ArrayLike | None = None) -> ExponentialDecay:
   r"""Exponential decay: multiplied by ``decay_rate`` every ``transition_steps``.
 
   .. math::
@@ -215,7 +220,9 @@ def exponential_decay(init_value: Any, decay_rate: Any, transition_steps: Any = 
     end_value: optional bound, or ``None`` (static: present or not).
 
   Returns:
-    A schedule.
+    An ``ExponentialDecay`` schedule (a frozen dataclass pytree): ``s(step)``, for
+    an integer step or an array of steps of any shape, is the learning rate as a
+    float array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.exponential_decay(1.0, 0.5, 2, staircase=True)
@@ -241,9 +248,9 @@ def exponential_decay(init_value: Any, decay_rate: Any, transition_steps: Any = 
 
 @register("inverse_time_decay")
 class InverseTimeDecay(Schedule):
-  init_value: Any
-  decay_rate: Any
-  decay_steps: Any = 1
+  init_value: ArrayLike
+  decay_rate: ArrayLike
+  decay_steps: ArrayLike = 1
   staircase: bool = static(default=False)
 
   def _phase_changes(self, horizon: float) -> list[float]:
@@ -257,7 +264,7 @@ class InverseTimeDecay(Schedule):
 
 
 @factory("inverse_time_decay")
-def inverse_time_decay(init_value: Any, decay_rate: Any, decay_steps: Any = 1, *,
+def inverse_time_decay(init_value: ArrayLike, decay_rate: ArrayLike, decay_steps: ArrayLike = 1, *,
                        staircase: bool = False) -> InverseTimeDecay:
   r"""Time-based (inverse-time) decay.
 
@@ -272,7 +279,9 @@ def inverse_time_decay(init_value: Any, decay_rate: Any, decay_steps: Any = 1, *
     staircase: use ``floor(t / T)`` (static).
 
   Returns:
-    A schedule.
+    An ``InverseTimeDecay`` schedule (a frozen dataclass pytree): ``s(step)``, for
+    an integer step or an array of steps of any shape, is the learning rate as a
+    float array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.inverse_time_decay(1.0, 1.0, 2)
@@ -294,9 +303,9 @@ def inverse_time_decay(init_value: Any, decay_rate: Any, decay_steps: Any = 1, *
 
 @register("inverse_scaling")
 class InverseScaling(Schedule):
-  init_value: Any
-  power: Any = 0.5
-  timescale: Any = 1.0
+  init_value: ArrayLike
+  power: ArrayLike = 0.5
+  timescale: ArrayLike = 1.0
 
   def _value(self, k: Array) -> Array:
     return _shapes.to_float(self.init_value) * _shapes.inverse_power(
@@ -304,8 +313,8 @@ class InverseScaling(Schedule):
 
 
 @factory("inverse_scaling")
-def inverse_scaling(init_value: Any, *, power: Any = 0.5,
-                    timescale: Any = 1.0) -> InverseScaling:
+def inverse_scaling(init_value: ArrayLike, *, power: ArrayLike = 0.5,
+                    timescale: ArrayLike = 1.0) -> InverseScaling:
   r"""Inverse scaling: a power-law decay.
 
   .. math:: \eta(t) = v_0 \left(1 + \frac{t}{\tau}\right)^{-p}
@@ -316,7 +325,9 @@ def inverse_scaling(init_value: Any, *, power: Any = 0.5,
     timescale: ``tau > 0`` steps (traced values <= 0 act as 1).
 
   Returns:
-    A schedule.
+    An ``InverseScaling`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.inverse_scaling(1.0, power=0.5, timescale=1.0)
@@ -337,9 +348,9 @@ def inverse_scaling(init_value: Any, *, power: Any = 0.5,
 
 @register("inverse_sqrt")
 class InverseSqrt(Schedule):
-  peak_value: Any
-  warmup_steps: Any
-  timescale: Any = None
+  peak_value: ArrayLike
+  warmup_steps: ArrayLike
+  timescale: ArrayLike | None = None
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return concrete(self.name, self.warmup_steps)
@@ -359,8 +370,8 @@ class InverseSqrt(Schedule):
 
 
 @factory("inverse_sqrt")
-def inverse_sqrt(peak_value: Any, warmup_steps: Any, *,
-                 timescale: Any = None) -> InverseSqrt:
+def inverse_sqrt(peak_value: ArrayLike, warmup_steps: ArrayLike, *,
+                 timescale: ArrayLike | None = None) -> InverseSqrt:
   r"""Linear warmup, then inverse square-root decay (transformers' ``inverse_sqrt``).
 
   .. math::
@@ -374,7 +385,9 @@ def inverse_sqrt(peak_value: Any, warmup_steps: Any, *,
       as in transformers. Traced values below 1 act as 1.
 
   Returns:
-    A schedule.
+    An ``InverseSqrt`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.inverse_sqrt(1.0, 4)

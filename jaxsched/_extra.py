@@ -4,15 +4,17 @@ fraction-of-run positions."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal, get_args
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
 from jaxsched._base import (
   Schedule,
+  ScheduleLike,
   child_changes,
   cycle_starts,
   factory,
@@ -25,23 +27,25 @@ from jaxsched._cosine import restart_args
 
 Array = jax.Array
 
-_ANNEAL_SHAPES = ("cosine", "tanh", "poly", "linear")
-_NOISE_KINDS = ("normal", "uniform")
+AnnealShape = Literal["cosine", "tanh", "poly", "linear"]
+_ANNEAL_SHAPES = get_args(AnnealShape)
+NoiseKind = Literal["normal", "uniform"]
+_NOISE_KINDS = get_args(NoiseKind)
 
 
 @register("anneal_restarts")
 class AnnealRestarts(Schedule):
-  peak_value: Any
-  period: Any
-  end_value: Any = 0.0
-  period_mult: Any = 1.0
-  peak_decay: Any = 1.0
-  cycle_limit: Any = None
-  k_decay: Any = 1.0
-  power: Any = 1.0
-  tanh_lower: Any = -7.0
-  tanh_upper: Any = 3.0
-  shape: str = static(default="cosine")
+  peak_value: ArrayLike
+  period: ArrayLike
+  end_value: ArrayLike = 0.0
+  period_mult: ArrayLike = 1.0
+  peak_decay: ArrayLike = 1.0
+  cycle_limit: ArrayLike | None = None
+  k_decay: ArrayLike = 1.0
+  power: ArrayLike = 1.0
+  tanh_lower: ArrayLike = -7.0
+  tanh_upper: ArrayLike = 3.0
+  shape: AnnealShape = static(default="cosine")
 
   def _value(self, k: Array) -> Array:
     i, ph = _shapes.cycle_index(k, self.period, self.period_mult)
@@ -64,18 +68,18 @@ class AnnealRestarts(Schedule):
   def _phase_changes(self, horizon: float) -> list[float]:
     if not is_concrete(self.period, self.period_mult, self.cycle_limit):
       return [0.0]
-    limit = None if self.cycle_limit is None else float(self.cycle_limit)
-    return cycle_starts(float(self.period), float(self.period_mult),
+    limit = None if self.cycle_limit is None else float(np.asarray(self.cycle_limit))
+    return cycle_starts(float(np.asarray(self.period)), float(np.asarray(self.period_mult)),
                          float(horizon), limit)
 
 
 @factory("anneal_restarts")
-def anneal_restarts(peak_value: Any, period: Any, *, end_value: Any = 0.0,
-                    shape: str = "cosine", period_mult: Any = 1.0,
-                    peak_decay: Any = 1.0, cycle_limit: Any = None,
-                    k_decay: Any = 1.0, power: Any = 1.0,
-                    tanh_lower: Any = -7.0,
-                    tanh_upper: Any = 3.0) -> AnnealRestarts:
+def anneal_restarts(peak_value: ArrayLike, period: ArrayLike, *, end_value: ArrayLike = 0.0,
+                    shape: AnnealShape = "cosine", period_mult: ArrayLike = 1.0,
+                    peak_decay: ArrayLike = 1.0, cycle_limit: ArrayLike | None = None,
+                    k_decay: ArrayLike = 1.0, power: ArrayLike = 1.0,
+                    tanh_lower: ArrayLike = -7.0,
+                    tanh_upper: ArrayLike = 3.0) -> AnnealRestarts:
   r"""Warm restarts with a choice of anneal, k-decay and a limit on the cycles.
 
   Cycle :math:`i` lasts :math:`P m^i` steps from :math:`S_i` (as in
@@ -108,7 +112,9 @@ def anneal_restarts(peak_value: Any, period: Any, *, end_value: Any = 0.0,
     tanh_upper: ``U > L``, tanh argument at the end of a cycle.
 
   Returns:
-    A schedule.
+    An ``AnnealRestarts`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.anneal_restarts(1.0, 4, cycle_limit=1)
@@ -148,10 +154,10 @@ def anneal_restarts(peak_value: Any, period: Any, *, end_value: Any = 0.0,
 
 @register("power_ramp")
 class PowerRamp(Schedule):
-  init_value: Any
-  end_value: Any
-  transition_steps: Any
-  power: Any = 1.0
+  init_value: ArrayLike
+  end_value: ArrayLike
+  transition_steps: ArrayLike
+  power: ArrayLike = 1.0
 
   def _value(self, k: Array) -> Array:
     ph = _shapes.progress(jnp.maximum(k, 0), self.transition_steps)
@@ -160,12 +166,12 @@ class PowerRamp(Schedule):
   def _phase_changes(self, horizon: float) -> list[float]:
     if not is_concrete(self.transition_steps):
       return [0.0]
-    return [0.0, max(float(self.transition_steps), 1.0)]
+    return [0.0, max(float(np.asarray(self.transition_steps)), 1.0)]
 
 
 @factory("power_ramp")
-def power_ramp(init_value: Any, end_value: Any, transition_steps: Any, *,
-               power: Any = 1.0) -> PowerRamp:
+def power_ramp(init_value: ArrayLike, end_value: ArrayLike, transition_steps: ArrayLike, *,
+               power: ArrayLike = 1.0) -> PowerRamp:
   r"""A power curve from ``init_value`` to ``end_value``, then held.
 
   .. math:: \eta(t) = v_0 + (v_1 - v_0)\,(\min(t, T)/T)^{p}
@@ -179,7 +185,9 @@ def power_ramp(init_value: Any, end_value: Any, transition_steps: Any, *,
     power: ``p >= 0``.
 
   Returns:
-    A schedule.
+    A ``PowerRamp`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> jaxsched.power_ramp(0.0, 1.0, 4, power=2.0)(jnp.arange(6)).tolist()
@@ -201,9 +209,9 @@ def power_ramp(init_value: Any, end_value: Any, transition_steps: Any, *,
 @register("linear_warmup")
 class LinearWarmup(Schedule):
   schedule: Schedule
-  warmup_steps: Any
-  init_value: Any = 0.0
-  peak_value: Any = None
+  warmup_steps: ArrayLike
+  init_value: ArrayLike = 0.0
+  peak_value: ArrayLike | None = None
   prefix: bool = static(default=True)
 
   def _value(self, k: Array) -> Array:
@@ -221,7 +229,7 @@ class LinearWarmup(Schedule):
   def _phase_changes(self, horizon: float) -> list[float]:
     if not is_concrete(self.warmup_steps):
       return [0.0]
-    w = float(self.warmup_steps)
+    w = float(np.asarray(self.warmup_steps))
     rest = child_changes(self.schedule, horizon)
     if self.prefix:
       rest = [w + x for x in rest]
@@ -229,8 +237,8 @@ class LinearWarmup(Schedule):
 
 
 @factory("linear_warmup")
-def linear_warmup(schedule: Any, warmup_steps: Any, *, init_value: Any = 0.0,
-                  peak_value: Any = None, prefix: bool = True) -> LinearWarmup:
+def linear_warmup(schedule: ScheduleLike, warmup_steps: ArrayLike, *, init_value: ArrayLike = 0.0,
+                  peak_value: ArrayLike | None = None, prefix: bool = True) -> LinearWarmup:
   r"""A linear warmup to ``peak_value``, before or over a schedule.
 
   .. math::
@@ -252,7 +260,9 @@ def linear_warmup(schedule: Any, warmup_steps: Any, *, init_value: Any = 0.0,
     prefix: whether the schedule starts after the warmup (static).
 
   Returns:
-    A schedule.
+    A ``LinearWarmup`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> base = jaxsched.linear(1.0, 0.0, 8)
@@ -278,12 +288,12 @@ def linear_warmup(schedule: Any, warmup_steps: Any, *, init_value: Any = 0.0,
 @register("noisy")
 class Noisy(Schedule):
   schedule: Schedule
-  seed: Any = 42
-  pct: Any = 0.67
-  std: Any = 1.0
-  begin: Any = 0
-  end: Any = None
-  kind: str = static(default="normal")
+  seed: ArrayLike = 42
+  pct: ArrayLike = 0.67
+  std: ArrayLike = 1.0
+  begin: ArrayLike = 0
+  end: ArrayLike | None = None
+  kind: NoiseKind = static(default="normal")
 
   def _value(self, k: Array) -> Array:
     base = self.schedule(k)
@@ -297,12 +307,13 @@ class Noisy(Schedule):
     ends = [self.begin] + ([] if self.end is None else [self.end])
     if not is_concrete(*ends):
       return [0.0]
-    return [float(x) for x in ends] + child_changes(self.schedule, horizon)
+    return [float(np.asarray(x)) for x in ends] + child_changes(self.schedule, horizon)
 
 
 @factory("noisy")
-def noisy(schedule: Any, *, seed: Any = 42, pct: Any = 0.67, std: Any = 1.0,
-          begin: Any = 0, end: Any = None, kind: str = "normal") -> Noisy:
+def noisy(schedule: ScheduleLike, *, seed: ArrayLike = 42, pct: ArrayLike = 0.67,
+          std: ArrayLike = 1.0,
+          begin: ArrayLike = 0, end: ArrayLike | None = None, kind: NoiseKind = "normal") -> Noisy:
   r"""Multiplicative noise, a pure function of the step and the seed.
 
   .. math::
@@ -325,7 +336,9 @@ def noisy(schedule: Any, *, seed: Any = 42, pct: Any = 0.67, std: Any = 1.0,
     kind: ``"normal"`` or ``"uniform"`` (static).
 
   Returns:
-    A schedule.
+    A ``Noisy`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.noisy(jaxsched.constant(1.0), seed=0, pct=0.1, begin=2)
@@ -346,7 +359,7 @@ def noisy(schedule: Any, *, seed: Any = 42, pct: Any = 0.67, std: Any = 1.0,
                      "Pass an int such as 42.")
   return Noisy(
       _as_schedule(fn, "schedule", schedule),
-      seed=seed if _check.is_traced(seed) or isinstance(seed, jax.Array) else int(seed),
+      seed=seed if _check.is_traced(seed) or isinstance(seed, jax.Array) else int(np.asarray(seed)),
       pct=_check.number(fn, "pct", pct, lo=0, lo_open=True,
                         fix="Pass the noise limit, e.g. 0.67."),
       std=_check.number(fn, "std", std, lo=0, lo_open=True,
@@ -361,7 +374,7 @@ def noisy(schedule: Any, *, seed: Any = 42, pct: Any = 0.67, std: Any = 1.0,
 @register("by_fraction")
 class ByFraction(Schedule):
   schedule: Schedule
-  total_steps: Any
+  total_steps: ArrayLike
 
   def _value(self, k: Array) -> Array:
     return self.schedule(_shapes.safe_div(_shapes.to_float(k),
@@ -370,12 +383,12 @@ class ByFraction(Schedule):
   def _phase_changes(self, horizon: float) -> list[float]:
     if not is_concrete(self.total_steps):
       return [0.0]
-    t = float(self.total_steps)
+    t = float(np.asarray(self.total_steps))
     return [t * x for x in child_changes(self.schedule, horizon / t)]
 
 
 @factory("by_fraction")
-def by_fraction(schedule: Any, total_steps: Any) -> ByFraction:
+def by_fraction(schedule: ScheduleLike, total_steps: ArrayLike) -> ByFraction:
   r"""Drives a schedule of the fraction of the run with the step count.
 
   .. math:: \eta(t) = s(t / T)
@@ -389,7 +402,10 @@ def by_fraction(schedule: Any, total_steps: Any) -> ByFraction:
       values <= 0 act as 1).
 
   Returns:
-    A schedule of the step.
+    A ``ByFraction`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``). The wrapped
+    schedule sees the fraction of the run.
 
   Example:
     >>> s = jaxsched.by_fraction(jaxsched.linear(1.0, 0.0, 1), 4)

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxsched import _base
+from jaxsched._base import PyTree
 
 # --- Flax NNX ---------------------------------------------------------------------
 
@@ -100,7 +101,7 @@ def _lookup(raw: Any, path: tuple) -> Any:
   return node
 
 
-def restore_like(target: Any, restored: Any) -> Any:
+def restore_like(target: PyTree, restored: PyTree) -> PyTree:
   r"""Puts a target-less checkpoint restore back into ``target``'s structure.
 
   orbax (``ocp.StandardCheckpointer().restore(path)``, or any restore without

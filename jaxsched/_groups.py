@@ -15,9 +15,10 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import optax
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
-from jaxsched._base import Schedule
+from jaxsched._base import PyTree, Schedule, ScheduleLike
 
 
 class ScaleByGroupState(NamedTuple):
@@ -62,8 +63,8 @@ def _scale(updates: Any, factors: list[Any]) -> Any:
   return jax.tree.unflatten(treedef, scaled)
 
 
-def scale_by_group(labels: Any, rates: Mapping[Any, Any]
-                   ) -> optax.GradientTransformation:
+def scale_by_group(labels: PyTree | Callable[[PyTree], PyTree],
+                   rates: Mapping[Any, ScheduleLike | ArrayLike]) -> optax.GradientTransformation:
   r"""Scales each leaf's update by the rate (a number or schedule) of its group.
 
   .. math::
@@ -136,8 +137,8 @@ def scale_by_group(labels: Any, rates: Mapping[Any, Any]
   return optax.GradientTransformation(init, update)
 
 
-def layerwise_decay(decay: Any, depth: Callable[[str, Any], int] | Any,
-                    num_layers: Any) -> optax.GradientTransformation:
+def layerwise_decay(decay: ArrayLike, depth: Callable[[str, Any], int] | Any,
+                    num_layers: ArrayLike) -> optax.GradientTransformation:
   r"""Layer-wise learning-rate decay: deeper layers train faster.
 
   .. math::
@@ -191,7 +192,7 @@ def layerwise_decay(decay: Any, depth: Callable[[str, Any], int] | Any,
                         fix="Pass the factor per layer, e.g. 0.75.")
   num_layers = _check.steps(fn, "num_layers", num_layers,
                             fix="Pass the depth of the head (blocks + 1).")
-  hi = None if _check.is_traced(num_layers) else num_layers
+  hi: Any = None if _check.is_traced(num_layers) else num_layers  # checked int
 
   def factors(tree: Any) -> list[Any]:
     base = jnp.maximum(jnp.asarray(decay), 0.0)

@@ -18,9 +18,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.typing import ArrayLike, DTypeLike
 
 from jaxsched import _shapes
-from jaxsched._base import Schedule
+from jaxsched._base import PyTree, Schedule
 
 
 class InjectSchedulesState(NamedTuple):
@@ -39,9 +40,9 @@ class InjectSchedulesState(NamedTuple):
     inner_state: the wrapped transformation's state.
   """
   count: jax.Array  # type: ignore[assignment]  # optax names it count; shadows tuple.count
-  schedules: dict[str, Any]
+  schedules: dict[str, Schedule]
   hyperparams: dict[str, jax.Array]
-  inner_state: Any
+  inner_state: PyTree  # the wrapped transformation's state
 
 
 def _fn_name(fn: str, name: str, value: Any) -> ValueError:
@@ -112,7 +113,7 @@ def _cached_update_fn(inner_factory: Callable[..., Any],
 
 def inject_schedules(inner_factory: Callable[..., Any],
                      static_args: str | Iterable[str] = (),
-                     hyperparam_dtype: Any = None) -> Callable[..., Any]:
+                     hyperparam_dtype: DTypeLike | None = None) -> Callable[..., Any]:
   r"""Like ``optax.inject_hyperparams``, with the schedules held in the state.
 
   ``inject_schedules(optax.adam)(learning_rate=s, b1=0.9)`` builds the optimizer
@@ -231,7 +232,7 @@ def _is_state(node: Any) -> bool:
   return isinstance(node, InjectSchedulesState)
 
 
-def with_schedule(opt_state: Any, **hyperparams: Any) -> Any:
+def with_schedule(opt_state: PyTree, **hyperparams: Schedule | ArrayLike) -> PyTree:
   r"""A new optimizer state with other schedules or values for hyperparameters.
 
   For every ``name=value``, every :class:`InjectSchedulesState` inside

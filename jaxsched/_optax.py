@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from jaxsched import _frameworks
+from jaxsched._base import PyTree
 
 _INJECT_FIELDS = ("count", "hyperparams")  # nnx.state drops empty fields
 
@@ -26,7 +27,7 @@ def _hyperparams(node: Any) -> Mapping | None:
   return None
 
 
-def current_lr(opt_state: Any, name: str = "learning_rate") -> jax.Array:
+def current_lr(opt_state: PyTree, name: str = "learning_rate") -> jax.Array:
   """The learning rate held in an ``optax.inject_hyperparams`` state.
 
   Searches ``opt_state`` (inside ``optax.chain``, ``optax.multi_transform``,

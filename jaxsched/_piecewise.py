@@ -6,10 +6,12 @@ number of boundaries.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Literal, get_args
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
 from jaxsched._base import Schedule, concrete, every, factory, register, static
@@ -19,9 +21,9 @@ Array = jax.Array
 
 @register("step_decay")
 class StepDecay(Schedule):
-  init_value: Any
-  step_size: Any
-  gamma: Any = 0.1
+  init_value: ArrayLike
+  step_size: ArrayLike
+  gamma: ArrayLike = 0.1
 
   def _phase_changes(self, horizon: float) -> list[float]:
     (s,) = concrete(self.name, self.step_size)
@@ -33,7 +35,7 @@ class StepDecay(Schedule):
 
 
 @factory("step_decay")
-def step_decay(init_value: Any, step_size: Any, *, gamma: Any = 0.1) -> StepDecay:
+def step_decay(init_value: ArrayLike, step_size: ArrayLike, *, gamma: ArrayLike = 0.1) -> StepDecay:
   r"""Step decay: multiplied by ``gamma`` every ``step_size`` steps.
 
   .. math:: \eta(t) = v_0\, \gamma^{\lfloor t / s \rfloor}
@@ -45,7 +47,9 @@ def step_decay(init_value: Any, step_size: Any, *, gamma: Any = 0.1) -> StepDeca
     gamma: factor ``>= 0`` per period.
 
   Returns:
-    A schedule.
+    A ``StepDecay`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.step_decay(1.0, 2, gamma=0.5)
@@ -66,9 +70,9 @@ def step_decay(init_value: Any, step_size: Any, *, gamma: Any = 0.1) -> StepDeca
 
 @register("multistep")
 class MultiStep(Schedule):
-  init_value: Any
-  milestones: Any
-  gamma: Any = 0.1
+  init_value: ArrayLike
+  milestones: ArrayLike
+  gamma: ArrayLike = 0.1
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return list(concrete(self.name, self.milestones)[0])
@@ -79,7 +83,8 @@ class MultiStep(Schedule):
 
 
 @factory("multistep")
-def multistep(init_value: Any, milestones: Any, *, gamma: Any = 0.1) -> MultiStep:
+def multistep(init_value: ArrayLike, milestones: Sequence[ArrayLike] | ArrayLike, *,
+              gamma: ArrayLike = 0.1) -> MultiStep:
   r"""Multiplied by ``gamma`` at each milestone (the change happens at the milestone).
 
   .. math:: \eta(t) = v_0\, \gamma^{\#\{i : m_i \le t\}}
@@ -93,7 +98,9 @@ def multistep(init_value: Any, milestones: Any, *, gamma: Any = 0.1) -> MultiSte
     gamma: factor ``>= 0`` per milestone.
 
   Returns:
-    A schedule.
+    A ``MultiStep`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.multistep(1.0, [2, 4], gamma=0.5)
@@ -115,8 +122,8 @@ def multistep(init_value: Any, milestones: Any, *, gamma: Any = 0.1) -> MultiSte
 
 @register("piecewise_constant")
 class PiecewiseConstant(Schedule):
-  boundaries: Any
-  values: Any
+  boundaries: ArrayLike
+  values: ArrayLike
   inclusive: bool = static(default=True)
 
   def _phase_changes(self, horizon: float) -> list[float]:
@@ -132,7 +139,8 @@ class PiecewiseConstant(Schedule):
 
 
 @factory("piecewise_constant")
-def piecewise_constant(boundaries: Any, values: Any, *,
+def piecewise_constant(boundaries: Sequence[ArrayLike] | ArrayLike,
+                       values: Sequence[ArrayLike] | ArrayLike, *,
                        inclusive: bool = True) -> PiecewiseConstant:
   r"""Piecewise constant: ``values[i]`` from ``boundaries[i-1]`` on.
 
@@ -147,7 +155,9 @@ def piecewise_constant(boundaries: Any, values: Any, *,
     inclusive: whether ``boundaries[i-1]`` itself takes ``values[i]`` (static).
 
   Returns:
-    A schedule.
+    A ``PiecewiseConstant`` schedule (a frozen dataclass pytree): ``s(step)``, for
+    an integer step or an array of steps of any shape, is the learning rate as a
+    float array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.piecewise_constant([2, 4], [1.0, 0.5, 0.25])
@@ -164,14 +174,15 @@ def piecewise_constant(boundaries: Any, values: Any, *,
   return PiecewiseConstant(b, v, inclusive=_check.flag(fn, "inclusive", inclusive))
 
 
-_INTERPOLATIONS = ("linear", "cosine")
+Interpolation = Literal["linear", "cosine"]
+_INTERPOLATIONS = get_args(Interpolation)
 
 
 @register("piecewise_linear")
 class PiecewiseLinear(Schedule):
-  boundaries: Any
-  values: Any
-  interpolation: str = static(default="linear")
+  boundaries: ArrayLike
+  values: ArrayLike
+  interpolation: Interpolation = static(default="linear")
 
   def _phase_changes(self, horizon: float) -> list[float]:
     return list(concrete(self.name, self.boundaries)[0])
@@ -190,8 +201,9 @@ class PiecewiseLinear(Schedule):
 
 
 @factory("piecewise_linear")
-def piecewise_linear(boundaries: Any, values: Any, *,
-                     interpolation: str = "linear") -> PiecewiseLinear:
+def piecewise_linear(boundaries: Sequence[ArrayLike] | ArrayLike,
+                     values: Sequence[ArrayLike] | ArrayLike, *,
+                     interpolation: Interpolation = "linear") -> PiecewiseLinear:
   r"""Straight lines through the knots ``(boundaries[i], values[i])``, held outside.
 
   .. math::
@@ -210,7 +222,9 @@ def piecewise_linear(boundaries: Any, values: Any, *,
     interpolation: ``"linear"`` or ``"cosine"`` (static).
 
   Returns:
-    A schedule.
+    A ``PiecewiseLinear`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.piecewise_linear([0, 2, 6], [0.0, 1.0, 0.0])

@@ -18,18 +18,21 @@ comparison.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _pytree, _shapes
 
 _INT32_MAX = _shapes.INT32_MAX
 
-_MODES = ("min", "max")
-_THRESHOLD_MODES = ("rel", "abs")
+PlateauMode = Literal["min", "max"]
+_MODES = get_args(PlateauMode)
+ThresholdMode = Literal["rel", "abs"]
+_THRESHOLD_MODES = get_args(ThresholdMode)
 
 
 @_pytree.dataclass
@@ -50,13 +53,13 @@ class PlateauState:
     acc_nonfinite: whether a NaN or infinite metric arrived in the window (bool).
   """
 
-  best: Any
-  num_bad_epochs: Any
-  cooldown_counter: Any
-  value: Any
-  acc_sum: Any
-  acc_count: Any
-  acc_nonfinite: Any
+  best: jax.Array
+  num_bad_epochs: jax.Array
+  cooldown_counter: jax.Array
+  value: jax.Array
+  acc_sum: jax.Array
+  acc_count: jax.Array
+  acc_nonfinite: jax.Array
 
 
 def _count(x: Any) -> jax.Array:
@@ -91,16 +94,16 @@ class ReduceOnPlateau:
   ``update(state, value=...)`` and ``__call__(state)``.
   """
 
-  factor: Any
-  patience: Any
-  threshold: Any
-  cooldown: Any
-  init_value: Any
-  min_value: Any
-  eps: Any
-  accumulation: Any
-  mode: str = _pytree.static(default="min")
-  threshold_mode: str = _pytree.static(default="rel")
+  factor: ArrayLike
+  patience: ArrayLike
+  threshold: ArrayLike
+  cooldown: ArrayLike
+  init_value: ArrayLike
+  min_value: ArrayLike
+  eps: ArrayLike
+  accumulation: ArrayLike
+  mode: PlateauMode = _pytree.static(default="min")
+  threshold_mode: ThresholdMode = _pytree.static(default="rel")
   torch_rule: bool = _pytree.static(default=False)
 
   def init(self) -> PlateauState:
@@ -122,7 +125,7 @@ class ReduceOnPlateau:
     del extra_args
     return jnp.asarray(state.value)
 
-  def update(self, state: PlateauState, value: Any,
+  def update(self, state: PlateauState, value: ArrayLike,
              **extra_args: Any) -> PlateauState:
     """Feeds one metric; decides once ``accumulation`` metrics have arrived.
 
@@ -292,11 +295,12 @@ def build(fn: str, *, factor: Any, patience: Any, mode: Any, threshold: Any,
   )
 
 
-def reduce_on_plateau(*, factor: Any = 0.1, patience: Any = 10, mode: str = "min",
-                      threshold: Any = 1e-4, threshold_mode: str = "rel",
-                      cooldown: Any = 0, init_value: Any = 1.0,
-                      min_value: Any = 0.0, eps: Any = 1e-8,
-                      accumulation: Any = 1) -> ReduceOnPlateau:
+def reduce_on_plateau(*, factor: ArrayLike = 0.1, patience: ArrayLike = 10,
+                      mode: PlateauMode = "min",
+                      threshold: ArrayLike = 1e-4, threshold_mode: ThresholdMode = "rel",
+                      cooldown: ArrayLike = 0, init_value: ArrayLike = 1.0,
+                      min_value: ArrayLike = 0.0, eps: ArrayLike = 1e-8,
+                      accumulation: ArrayLike = 1) -> ReduceOnPlateau:
   r"""Reduces a value when a metric stops improving, as explicit state.
 
   Every ``accumulation`` calls of ``update(state, value=metric)`` the mean

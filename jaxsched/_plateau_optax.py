@@ -16,16 +16,30 @@ Both states carry the plateau's hyperparameters (``rule``), so that
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _frameworks, _pytree, _shapes
+from jaxsched._base import PyTree, ScheduleLike
 from jaxsched._plateau import PlateauState
+
+
+class Plateau(Protocol):
+  """What :func:`plateau_schedule` and :func:`scale_by_plateau` take: a
+  :class:`ReduceOnPlateau`, or any object with these three methods (checked by
+  duck typing at run time; its state may be any pytree)."""
+
+  def init(self) -> Any: ...
+
+  def update(self, state: Any, value: Any, /) -> Any: ...
+
+  def __call__(self, state: Any, /) -> Any: ...
 
 
 def _is_plateau(p: Any) -> bool:
@@ -52,9 +66,9 @@ class PlateauScheduleState:
       state later must keep ``accumulation=1``.
   """
 
-  count: Any
-  plateau: Any
-  rule: Any
+  count: jax.Array
+  plateau: Any  # the plateau's state: a PlateauState for a ReduceOnPlateau
+  rule: Plateau | None
   single: bool = _pytree.static(default=False)
 
 
@@ -73,8 +87,8 @@ class ScaleByPlateauState:
       ``init`` (as in :class:`PlateauScheduleState`).
   """
 
-  plateau: Any
-  rule: Any
+  plateau: Any  # the plateau's state: a PlateauState for a ReduceOnPlateau
+  rule: Plateau | None
   single: bool = _pytree.static(default=False)
 
   @property
@@ -92,8 +106,8 @@ class PlateauSchedule:
   schedule is held in a ``jax.tree_util.Partial``.
   """
 
-  schedule: Any
-  plateau: Any
+  schedule: ScheduleLike
+  plateau: Plateau
 
   def init(self) -> PlateauScheduleState:
     """Count 0, the plateau's initial state and the plateau itself."""
@@ -102,7 +116,7 @@ class PlateauSchedule:
                                 rule=_as_leaves(self.plateau),
                                 single=_decides_every_metric(self.plateau))
 
-  def update(self, state: PlateauScheduleState, value: Any = None,
+  def update(self, state: PlateauScheduleState, value: ArrayLike | None = None,
              **extra_args: Any) -> PlateauScheduleState:
     """Counts one step; feeds ``value`` (the metric) to the plateau if given.
 
@@ -188,7 +202,7 @@ def _feed(rule: Any, state: Any, value: Any, single: bool = False) -> Any:
   return rule.update(state, value=value)
 
 
-def plateau_schedule(schedule: Callable[[Any], Any], plateau: Any) -> PlateauSchedule:
+def plateau_schedule(schedule: ScheduleLike, plateau: Plateau) -> PlateauSchedule:
   r"""Pairs a base schedule with a plateau as one optax ``StatefulSchedule``.
 
   .. math::
@@ -256,7 +270,7 @@ def plateau_schedule(schedule: Callable[[Any], Any], plateau: Any) -> PlateauSch
   return PlateauSchedule(schedule=schedule, plateau=plateau)
 
 
-def scale_by_plateau(plateau: Any) -> optax.GradientTransformationExtraArgs:
+def scale_by_plateau(plateau: Plateau) -> optax.GradientTransformationExtraArgs:
   r"""Scales updates by a plateau's value, fed by the ``value=`` extra argument.
 
   .. math::
@@ -329,7 +343,7 @@ def _is_holder(x: Any) -> bool:
   return isinstance(x, (PlateauScheduleState, ScaleByPlateauState))
 
 
-def plateau_step(opt_state: Any, value: Any) -> Any:
+def plateau_step(opt_state: PyTree, value: ArrayLike) -> PyTree:
   r"""Feeds one metric to the plateau(s) held in an optimizer state.
 
   For every state of :func:`scale_by_plateau` and of :func:`plateau_schedule`

@@ -15,6 +15,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from jax.typing import ArrayLike
+
+from jaxsched._base import ScheduleLike
 
 _MAX_LIST = 4  # lists longer than this are shortened in labels
 
@@ -152,8 +155,12 @@ def config_label(config: Mapping[str, Any]) -> str:
     A one-line label, e.g. ``"cosine_decay(init_value=0.1, decay_steps=100)"``.
 
   Example:
-    >>> from jaxsched._plot import config_label
-    >>> config_label(jaxsched.one_cycle(600, 0.01, pct_start=0.25).to_config())
+    :func:`jaxsched.plot` labels a schedule given without a label so:
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig = jaxsched.plot(jaxsched.one_cycle(600, 0.01, pct_start=0.25), 600)
+    >>> fig.axes[0].get_legend().get_texts()[0].get_text()
     'one_cycle(total_steps=600, peak_value=0.01, pct_start=0.25)'
   """
   from jaxsched import _base  # pylint: disable=import-outside-toplevel
@@ -240,7 +247,10 @@ def _values(schedule: Any, steps: Any) -> Any:
     return schedule(steps)
 
 
-def plot(schedules: Any, steps: Any, ax: Any = None, *,
+# `ax` and the result are matplotlib's Axes and Figure, typed Any: matplotlib is
+# optional, and importing it for the annotations would slow every import
+def plot(schedules: ScheduleLike | Sequence[ScheduleLike] | Mapping[str, ScheduleLike],
+         steps: ArrayLike, ax: Any = None, *,
          labels: Sequence[str] | None = None, log: bool = False) -> Any:
   """Draws learning-rate curves: one line per schedule, labelled, on one axis.
 
@@ -264,8 +274,7 @@ def plot(schedules: Any, steps: Any, ax: Any = None, *,
   Example:
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from jaxsched._plot import plot
-    >>> fig = plot({"cosine": jaxsched.cosine_decay(1.0, 100),
+    >>> fig = jaxsched.plot({"cosine": jaxsched.cosine_decay(1.0, 100),
     ...                      "1cycle": jaxsched.one_cycle(100, 1.0)}, 100)
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     ['cosine', '1cycle']

@@ -17,9 +17,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
-from jaxsched._base import Schedule, concrete, every, factory, register, static
+from jaxsched._base import Schedule, ScheduleLike, concrete, every, factory, register, static
 from jaxsched._combinators import _as_schedule
 
 Array = jax.Array
@@ -41,9 +42,9 @@ def _multiples(step: Any, horizon: float, start: float = 0.0) -> list[float]:
 
 @register("log_warmup")
 class LogWarmup(Schedule):
-  init_value: Any
-  peak_value: Any
-  warmup_steps: Any
+  init_value: ArrayLike
+  peak_value: ArrayLike
+  warmup_steps: ArrayLike
 
   def _value(self, k: Array) -> Array:
     return _shapes.log_ramp(self.init_value, self.peak_value, k, self.warmup_steps)
@@ -51,11 +52,11 @@ class LogWarmup(Schedule):
   def _phase_changes(self, horizon: float) -> list[float]:
     if _check.is_traced(self.warmup_steps):
       return [0.0]
-    return [0.0, max(float(self.warmup_steps), 2.0) - 1.0]
+    return [0.0, max(float(np.asarray(self.warmup_steps)), 2.0) - 1.0]
 
 
 @factory("log_warmup")
-def log_warmup(init_value: Any, peak_value: Any, warmup_steps: Any) -> LogWarmup:
+def log_warmup(init_value: ArrayLike, peak_value: ArrayLike, warmup_steps: ArrayLike) -> LogWarmup:
   r"""Logarithmic warmup from ``init_value`` to ``peak_value``, then held.
 
   .. math::
@@ -70,7 +71,9 @@ def log_warmup(init_value: Any, peak_value: Any, warmup_steps: Any) -> LogWarmup
       2; negative steps act as step 0).
 
   Returns:
-    A schedule.
+    A ``LogWarmup`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.log_warmup(0.0, 1.0, 4)
@@ -90,9 +93,9 @@ def log_warmup(init_value: Any, peak_value: Any, warmup_steps: Any) -> LogWarmup
 
 @register("linear_growth")
 class LinearGrowth(Schedule):
-  init_value: Any
-  rate: Any
-  step_size: Any = 1
+  init_value: ArrayLike
+  rate: ArrayLike
+  step_size: ArrayLike = 1
   staircase: bool = static(default=False)
 
   def _value(self, k: Array) -> Array:
@@ -104,7 +107,7 @@ class LinearGrowth(Schedule):
 
 
 @factory("linear_growth")
-def linear_growth(init_value: Any, rate: Any, step_size: Any = 1, *,
+def linear_growth(init_value: ArrayLike, rate: ArrayLike, step_size: ArrayLike = 1, *,
                   staircase: bool = False) -> LinearGrowth:
   r"""Linear growth without end: the learning rate of a linear LR range test.
 
@@ -120,7 +123,10 @@ def linear_growth(init_value: Any, rate: Any, step_size: Any = 1, *,
     staircase: grow in jumps every ``T`` steps (static).
 
   Returns:
-    A schedule (negative steps act as step 0).
+    A ``LinearGrowth`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``). Negative steps
+    act as step 0.
 
   Example:
     >>> s = jaxsched.linear_growth(0.1, 1.0, 2, staircase=True)
@@ -142,9 +148,9 @@ def linear_growth(init_value: Any, rate: Any, step_size: Any = 1, *,
 
 @register("cosine_wave")
 class CosineWave(Schedule):
-  init_value: Any
-  end_value: Any
-  half_period: Any
+  init_value: ArrayLike
+  end_value: ArrayLike
+  half_period: ArrayLike
 
   def _value(self, k: Array) -> Array:
     h = _shapes.to_float(self.half_period)
@@ -158,7 +164,7 @@ class CosineWave(Schedule):
 
 
 @factory("cosine_wave")
-def cosine_wave(init_value: Any, end_value: Any, half_period: Any) -> CosineWave:
+def cosine_wave(init_value: ArrayLike, end_value: ArrayLike, half_period: ArrayLike) -> CosineWave:
   r"""A cosine wave that never stops: down in ``H`` steps, up in ``H``, repeated.
 
   .. math::
@@ -171,7 +177,9 @@ def cosine_wave(init_value: Any, end_value: Any, half_period: Any) -> CosineWave
       1; negative steps act as step 0).
 
   Returns:
-    A schedule.
+    A ``CosineWave`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.cosine_wave(1.0, 0.0, 2)
@@ -192,12 +200,12 @@ def cosine_wave(init_value: Any, end_value: Any, half_period: Any) -> CosineWave
 
 @register("stepped_cyclic")
 class SteppedCyclic(Schedule):
-  base_value: Any
-  max_value: Any
-  step_size_up: Any
-  step_size_down: Any
-  stairs_up: Any = 0
-  stairs_down: Any = 0
+  base_value: ArrayLike
+  max_value: ArrayLike
+  step_size_up: ArrayLike
+  step_size_down: ArrayLike
+  stairs_up: ArrayLike = 0
+  stairs_down: ArrayLike = 0
 
   def _value(self, k: Array) -> Array:
     total = _shapes.exact_add(self.step_size_up, self.step_size_down)
@@ -212,7 +220,7 @@ class SteppedCyclic(Schedule):
   def _phase_changes(self, horizon: float) -> list[float]:
     if _check.is_traced(self.step_size_up) or _check.is_traced(self.step_size_down):
       return [0.0]
-    up, down = float(self.step_size_up), float(self.step_size_down)
+    up, down = float(np.asarray(self.step_size_up)), float(np.asarray(self.step_size_down))
     out = []
     for start in _multiples(up + down, horizon):
       out += [start, start + up]
@@ -220,9 +228,9 @@ class SteppedCyclic(Schedule):
 
 
 @factory("stepped_cyclic")
-def stepped_cyclic(base_value: Any, max_value: Any, step_size_up: Any, *,
-                   step_size_down: Any = None, stairs_up: Any = 0,
-                   stairs_down: Any = None) -> SteppedCyclic:
+def stepped_cyclic(base_value: ArrayLike, max_value: ArrayLike, step_size_up: ArrayLike, *,
+                   step_size_down: ArrayLike | None = None, stairs_up: ArrayLike = 0,
+                   stairs_down: ArrayLike | None = None) -> SteppedCyclic:
   r"""A triangular cycle whose halves may move in flat stairs.
 
   With :math:`L = u + d` and :math:`x = t \bmod L`, the rise is
@@ -244,8 +252,10 @@ def stepped_cyclic(base_value: Any, max_value: Any, step_size_up: Any, *,
     stairs_down: the same for the fall; ``None`` means ``stairs_up``.
 
   Returns:
-    A schedule (negative steps act as step 0). Stair edges are exact for
-    integer inputs while ``x n < 2**24``.
+    A ``SteppedCyclic`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``). Negative steps
+    act as step 0. Stair edges are exact for integer inputs while ``x n < 2**24``.
 
   Example:
     >>> s = jaxsched.stepped_cyclic(0.0, 1.0, 4, stairs_up=2)
@@ -287,11 +297,11 @@ class CumulativeProduct(Schedule):
     return table[idx]
 
   def _phase_changes(self, horizon: float) -> list[float]:
-    return [0.0, float(self.max_steps)] + _changes(self.schedule, horizon)
+    return [0.0, float(np.asarray(self.max_steps))] + _changes(self.schedule, horizon)
 
 
 @factory("cumulative_product")
-def cumulative_product(schedule: Any, max_steps: int) -> CumulativeProduct:
+def cumulative_product(schedule: ScheduleLike, max_steps: int) -> CumulativeProduct:
   r"""The running product of a schedule's values: ``s(1) s(2) ... s(t)``.
 
   .. math:: \eta(t) = \prod_{j=1}^{\min(t, M)} s(j), \qquad \eta(0) = 1
@@ -308,7 +318,10 @@ def cumulative_product(schedule: Any, max_steps: int) -> CumulativeProduct:
       From step ``M`` on the product is held.
 
   Returns:
-    A schedule (negative steps give 1).
+    A ``CumulativeProduct`` schedule (a frozen dataclass pytree): ``s(step)``, for
+    an integer step or an array of steps of any shape, is the learning rate as a
+    float array of that shape (float32; float64 under ``jax_enable_x64``). Negative
+    steps give 1.
 
   Example:
     >>> s = jaxsched.cumulative_product(jaxsched.constant(0.5), 10)
@@ -341,7 +354,7 @@ class WithMomentum(Schedule):
 
 
 @factory("with_momentum")
-def with_momentum(schedule: Any, momentum: Any) -> WithMomentum:
+def with_momentum(schedule: ScheduleLike, momentum: ScheduleLike) -> WithMomentum:
   r"""A learning-rate schedule that carries the momentum curve paired with it.
 
   .. math:: \eta(t) = s(t), \qquad \texttt{.momentum}(t) = m(t)
@@ -354,7 +367,10 @@ def with_momentum(schedule: Any, momentum: Any) -> WithMomentum:
     momentum: the momentum ``m``.
 
   Returns:
-    A schedule whose value is the learning rate.
+    A ``WithMomentum`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``). Its value is
+    the learning rate of ``schedule``; ``s.momentum`` is the momentum schedule.
 
   Example:
     >>> s = jaxsched.with_momentum(jaxsched.constant(0.1), jaxsched.constant(0.9))

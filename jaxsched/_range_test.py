@@ -10,17 +10,21 @@ seeds in one compile).
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _pytree, _shapes
+from jaxsched._base import PyTree
 
 _FN = "lr_range_test"
-_METHODS = ("steepest", "valley", "minimum", "steep", "slide")
+SuggestMethod = Literal["steepest", "valley", "minimum", "steep", "slide"]
+_METHODS = get_args(SuggestMethod)
 _SLIDE_DIFF, _SLIDE_THRESH = 15, 0.005  # fastai slide's lr_diff and thresh
 _SKIP_END = 5  # fastai's lr_find drops the last 5 points before suggesting.
 
@@ -83,7 +87,7 @@ class RangeTestResult:
     n = self.batch_shape[0]
     return [jax.tree.map(lambda x, i=i: x[i], self) for i in range(n)]
 
-  def suggestion(self, method: str = "steepest") -> jax.Array:
+  def suggestion(self, method: SuggestMethod = "steepest") -> jax.Array:
     """Suggests a learning rate from the smoothed loss curve.
 
     Methods (as fastai's ``lr_find`` suggestions, on ``smoothed`` without the
@@ -128,8 +132,8 @@ class RangeTestResult:
     suggest = _suggest_fn(method, len(self.batch_shape))
     return suggest(self.lrs, self.smoothed, self.valid)
 
-  def plot(self, path: Any = None, ax: Any = None, *,
-           method: str = "steepest") -> Any:
+  def plot(self, path: str | os.PathLike[str] | None = None, ax: Any = None, *,
+           method: SuggestMethod = "steepest") -> Any:
     """Plots loss and smoothed loss against the learning rate (log axis).
 
     The suggestion of ``method`` is marked by a labelled vertical line, the
@@ -230,10 +234,11 @@ def _slide(lrs: jax.Array, s: jax.Array, idx: jax.Array, lo: jax.Array,
 
 
 def lr_range_test(train_step: Callable[[Any, Any, jax.Array], tuple[Any, Any]],
-                  state: Any, batches: Any, *, min_lr: float = 1e-7,
-                  max_lr: float = 10.0, num_steps: int = 100, mode: str = "exp",
-                  smoothing: float = 0.98,
-                  diverge_factor: float = 4.0) -> RangeTestResult:
+                  state: PyTree, batches: PyTree, *, min_lr: ArrayLike = 1e-7,
+                  max_lr: ArrayLike = 10.0, num_steps: int = 100,
+                  mode: Literal["exp", "linear"] = "exp",
+                  smoothing: ArrayLike = 0.98,
+                  diverge_factor: ArrayLike = 4.0) -> RangeTestResult:
   r"""Runs a learning-rate range test as one compiled ``jax.lax.scan``.
 
   Step ``i`` (``0 <= i < N``, ``N = num_steps``) calls ``train_step(state,

@@ -25,6 +25,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
 
@@ -69,10 +70,10 @@ class Run:
     (1000, 2000, 300)
   """
 
-  steps_per_epoch: Any = None
-  batch_size: Any = None
-  tokens_per_sample: Any = None
-  total_steps: Any = None
+  steps_per_epoch: ArrayLike | None = None
+  batch_size: ArrayLike | None = None
+  tokens_per_sample: ArrayLike | None = None
+  total_steps: ArrayLike | None = None
 
   def __post_init__(self) -> None:
     for name in _FIELDS:
@@ -82,7 +83,7 @@ class Run:
             "Run", name, x, positive=True,
             fix=f"Pass {_FIELD_FIX[name]} (>= 1), or None."))
 
-  def steps(self, duration: Any, *, name: str = "duration") -> Any:
+  def steps(self, duration: str | ArrayLike, *, name: str = "duration") -> int | jax.Array:
     """``to_steps(duration, self)``: a duration as a number of optimizer steps."""
     return to_steps(duration, self, name=name)
 
@@ -103,8 +104,8 @@ jax.tree_util.register_pytree_node(Run, _flatten, _unflatten)
 _UNIT_LIST = ", ".join(f'"{u}"' for u in _UNITS)
 
 
-def to_steps(duration: Any, run: Run | None = None, *, name: str = "duration",
-             fn: str = "to_steps") -> Any:
+def to_steps(duration: str | ArrayLike, run: Run | None = None, *, name: str = "duration",
+             fn: str = "to_steps") -> int | jax.Array:
   r"""A duration as a number of optimizer steps, resolved against a run.
 
   .. math::

@@ -8,13 +8,14 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
-from jaxsched._base import Schedule, child_changes, factory, register, static
+from jaxsched._base import Schedule, ScheduleLike, child_changes, factory, register, static
 from jaxsched._combinators import _as_schedule
 from jaxsched._decay import constant
 from jaxsched._run import Run
-from jaxsched._run_time import _COOLDOWN_SHAPES, _num, _steps, _within
+from jaxsched._run_time import _COOLDOWN_SHAPES, CooldownShape, _num, _steps, _within
 
 Array = jax.Array
 
@@ -38,13 +39,13 @@ def _ceil_ratio(ratio: Any, total: Array) -> Array:
 
 @register("warmup_decay_ratio")
 class WarmupDecayRatio(Schedule):
-  peak_value: Any
-  total_steps: Any
-  warmup_ratio: Any = 0.0
-  decay_ratio: Any = None
-  min_lr_ratio: Any = 0.0
-  init_lr_ratio: Any = 0.0
-  decay_shape: str = static(default="cosine")
+  peak_value: ArrayLike
+  total_steps: ArrayLike
+  warmup_ratio: ArrayLike = 0.0
+  decay_ratio: ArrayLike | None = None
+  min_lr_ratio: ArrayLike = 0.0
+  init_lr_ratio: ArrayLike = 0.0
+  decay_shape: CooldownShape = static(default="cosine")
 
   def lengths(self) -> tuple[Array, Array]:
     """The warmup and decay lengths ``(W, D)`` in steps (float arrays)."""
@@ -73,10 +74,10 @@ class WarmupDecayRatio(Schedule):
 
 
 @factory("warmup_decay_ratio")
-def warmup_decay_ratio(peak_value: Any, total_steps: Any, *,
-                       warmup_ratio: Any = 0.0, decay_ratio: Any = None,
-                       min_lr_ratio: Any = 0.0, init_lr_ratio: Any = 0.0,
-                       decay_shape: str = "cosine",
+def warmup_decay_ratio(peak_value: ArrayLike, total_steps: ArrayLike, *,
+                       warmup_ratio: ArrayLike = 0.0, decay_ratio: ArrayLike | None = None,
+                       min_lr_ratio: ArrayLike = 0.0, init_lr_ratio: ArrayLike = 0.0,
+                       decay_shape: CooldownShape = "cosine",
                        run: Run | None = None) -> WarmupDecayRatio:
   r"""Warmup, stable, decay with lengths and values as ratios (transformers style).
 
@@ -120,7 +121,9 @@ def warmup_decay_ratio(peak_value: Any, total_steps: Any, *,
     run: a :class:`jaxsched.Run` to resolve a ``total_steps`` duration against.
 
   Returns:
-    A schedule.
+    A ``WarmupDecayRatio`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.warmup_decay_ratio(1.0, 10, warmup_ratio=0.2,
@@ -168,8 +171,8 @@ def warmup_decay_ratio(peak_value: Any, total_steps: Any, *,
 @register("batch_scale")
 class BatchScale(Schedule):
   schedule: Schedule
-  batch_size: Any
-  base_batch_size: Any = 256
+  batch_size: ArrayLike
+  base_batch_size: ArrayLike = 256
   rule: str = static(default="linear")
 
   def factor(self) -> Array:
@@ -188,7 +191,7 @@ class BatchScale(Schedule):
 
 
 @factory("batch_scale")
-def batch_scale(schedule: Any, batch_size: Any, *, base_batch_size: Any = 256,
+def batch_scale(schedule: ScheduleLike, batch_size: ArrayLike, *, base_batch_size: ArrayLike = 256,
                 rule: str = "linear") -> BatchScale:
   r"""Scales a schedule's rate with the batch size, from a reference batch size.
 
@@ -210,7 +213,9 @@ def batch_scale(schedule: Any, batch_size: Any, *, base_batch_size: Any = 256,
     rule: ``"linear"`` or ``"sqrt"`` (static).
 
   Returns:
-    A schedule.
+    A ``BatchScale`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> base = jaxsched.constant(0.1)

@@ -8,20 +8,22 @@ config of the result holds the resolved steps.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
-from jaxsched._base import Schedule, child_changes, factory, register, static
+from jaxsched._base import Schedule, ScheduleLike, child_changes, factory, register, static
 from jaxsched._combinators import _as_schedule
 from jaxsched._run import Run, to_steps
 
 Array = jax.Array
 
-_COOLDOWN_SHAPES = ("linear", "cosine", "sqrt")
+CooldownShape = Literal["linear", "cosine", "sqrt"]
+_COOLDOWN_SHAPES = get_args(CooldownShape)
 
 
 def _steps(fn: str, name: str, x: Any, run: Run | None, *, positive: bool = False,
@@ -46,7 +48,7 @@ def _within(points: list[float], horizon: float) -> list[float]:
 @register("accumulate")
 class Accumulate(Schedule):
   schedule: Schedule
-  accumulation_steps: Any
+  accumulation_steps: ArrayLike
 
   def _value(self, k: Array) -> Array:
     return self.schedule(_shapes.floor_div_raw(k, self.accumulation_steps))
@@ -58,7 +60,7 @@ class Accumulate(Schedule):
 
 
 @factory("accumulate")
-def accumulate(schedule: Any, accumulation_steps: Any) -> Accumulate:
+def accumulate(schedule: ScheduleLike, accumulation_steps: ArrayLike) -> Accumulate:
   r"""A schedule of optimizer updates, driven by a micro-step counter.
 
   .. math:: \eta(m) = s(\lfloor m / k \rfloor)
@@ -92,7 +94,10 @@ def accumulate(schedule: Any, accumulation_steps: Any) -> Accumulate:
       as 1.
 
   Returns:
-    A schedule of the micro-step.
+    An ``Accumulate`` schedule (a frozen dataclass pytree): ``s(m)``, for an
+    integer micro-step ``m`` or an array of them of any shape, is the learning
+    rate of the update ``m`` belongs to, a float array of that shape (float32;
+    float64 under ``jax_enable_x64``).
 
   Example:
     >>> s = jaxsched.accumulate(jaxsched.linear(1.0, 0.0, 4), 2)
@@ -116,9 +121,9 @@ def accumulate(schedule: Any, accumulation_steps: Any) -> Accumulate:
 @register("stretch")
 class Stretch(Schedule):
   schedule: Schedule
-  total_steps: Any
-  new_total_steps: Any
-  warmup_steps: Any = 0
+  total_steps: ArrayLike
+  new_total_steps: ArrayLike
+  warmup_steps: ArrayLike = 0
 
   def _value(self, k: Array) -> Array:
     return _remap_eval(self.schedule, k, self.warmup_steps, self.total_steps,
@@ -154,8 +159,8 @@ def _remapped_changes(s: Any, horizon: float, keep: float, old: float,
 
 
 @factory("stretch")
-def stretch(schedule: Any, total_steps: Any, new_total_steps: Any, *,
-            warmup_steps: Any = 0, run: Run | None = None) -> Stretch:
+def stretch(schedule: ScheduleLike, total_steps: ArrayLike, new_total_steps: ArrayLike, *,
+            warmup_steps: ArrayLike = 0, run: Run | None = None) -> Stretch:
   r"""Stretches (or compresses) a schedule in time to a new total length.
 
   .. math::
@@ -184,7 +189,10 @@ def stretch(schedule: Any, total_steps: Any, new_total_steps: Any, *,
     run: a :class:`jaxsched.Run` to resolve duration strings against.
 
   Returns:
-    A schedule of ``T'`` steps.
+    A ``Stretch`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``). The curve of
+    ``schedule`` stretched to ``T'`` steps.
 
   Example:
     >>> base = jaxsched.warmup_cosine_decay(1.0, 2, 6)
@@ -213,9 +221,9 @@ def stretch(schedule: Any, total_steps: Any, new_total_steps: Any, *,
 @register("extend")
 class Extend(Schedule):
   schedule: Schedule
-  resume_step: Any
-  total_steps: Any
-  new_total_steps: Any
+  resume_step: ArrayLike
+  total_steps: ArrayLike
+  new_total_steps: ArrayLike
 
   def _value(self, k: Array) -> Array:
     return _remap_eval(self.schedule, k, self.resume_step, self.total_steps,
@@ -227,8 +235,8 @@ class Extend(Schedule):
 
 
 @factory("extend")
-def extend(schedule: Any, resume_step: Any, total_steps: Any,
-           new_total_steps: Any, *, run: Run | None = None) -> Extend:
+def extend(schedule: ScheduleLike, resume_step: ArrayLike, total_steps: ArrayLike,
+           new_total_steps: ArrayLike, *, run: Run | None = None) -> Extend:
   r"""Extends a running or finished schedule to a longer run, from where it is.
 
   A run planned for ``T`` steps is stopped at step ``r`` and resumed with a
@@ -257,7 +265,10 @@ def extend(schedule: Any, resume_step: Any, total_steps: Any,
     run: a :class:`jaxsched.Run` to resolve duration strings against.
 
   Returns:
-    A schedule of ``T'`` steps.
+    An ``Extend`` schedule (a frozen dataclass pytree): ``s(step)``, for an integer
+    step or an array of steps of any shape, is the learning rate as a float array of
+    that shape (float32; float64 under ``jax_enable_x64``). The curve of
+    ``schedule`` stretched to ``T'`` steps.
 
   Example:
     >>> base = jaxsched.linear(1.0, 0.0, 10)
@@ -283,10 +294,10 @@ def extend(schedule: Any, resume_step: Any, total_steps: Any,
 @register("cooldown_from")
 class CooldownFrom(Schedule):
   schedule: Schedule
-  start: Any
-  length: Any
-  end_value: Any = 0.0
-  shape: str = static(default="linear")
+  start: ArrayLike
+  length: ArrayLike
+  end_value: ArrayLike = 0.0
+  shape: CooldownShape = static(default="linear")
 
   def _value(self, k: Array) -> Array:
     rate = self.schedule(self.start)
@@ -301,8 +312,8 @@ class CooldownFrom(Schedule):
 
 
 @factory("cooldown_from")
-def cooldown_from(schedule: Any, start: Any, length: Any, *,
-                  shape: str = "linear", end_value: Any = 0.0,
+def cooldown_from(schedule: ScheduleLike, start: ArrayLike, length: ArrayLike, *,
+                  shape: CooldownShape = "linear", end_value: ArrayLike = 0.0,
                   run: Run | None = None) -> CooldownFrom:
   r"""Branches a cooldown off any step of a schedule: the WSD checkpoint anneal.
 
@@ -331,7 +342,9 @@ def cooldown_from(schedule: Any, start: Any, length: Any, *,
     run: a :class:`jaxsched.Run` to resolve duration strings against.
 
   Returns:
-    A schedule.
+    A ``CooldownFrom`` schedule (a frozen dataclass pytree): ``s(step)``, for an
+    integer step or an array of steps of any shape, is the learning rate as a float
+    array of that shape (float32; float64 under ``jax_enable_x64``).
 
   Example:
     >>> stable = jaxsched.warmup(jaxsched.constant(1.0), 2)

@@ -17,6 +17,7 @@ import jax
 import numpy as np
 
 from jaxsched import _check
+from jaxsched._base import PyTree
 
 
 def _host(x: Any) -> np.ndarray:
@@ -93,8 +94,8 @@ def chunk_layout(num_configs: int, num_devices: int,
   return chunk, -(-num_configs // chunk)
 
 
-def sweep(train_fn: Callable[[Any, Any, Any], Any], configs: Any,
-          data: Any = None, key: Any = None, *, chunk_size: int | None = None,
+def sweep(train_fn: Callable[[Any, Any, Any], Any], configs: PyTree,
+          data: PyTree = None, key: jax.Array | None = None, *, chunk_size: int | None = None,
           split_key: bool = False, devices: Sequence[Any] | None = None,
           return_info: bool = False) -> Any:
   r"""Runs ``train_fn`` for every config in one compiled, vmapped, sharded call.

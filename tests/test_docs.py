@@ -70,3 +70,57 @@ def test_relink_rewrites_root_relative_links():
   text = "![g](docs/gallery.png) [r](bench/RESULTS.md#summary) [x](https://a.b/c)"
   assert hooks._relink(text, "families/decay.md") == (  # pylint: disable=protected-access
       "![g](../gallery.png) [r](../benchmarks.md#summary) [x](https://a.b/c)")
+
+
+def _public_functions():
+  """``(name, function)``: the public functions of jaxsched and its compat layers."""
+  out = []
+  for name in jaxsched.__all__:
+    obj = getattr(jaxsched, name)
+    if inspect.ismodule(obj):
+      for sub in obj.__all__:
+        mod = getattr(obj, sub)
+        out += [(f"compat.{sub}.{n}", getattr(mod, n)) for n in mod.__all__
+                if inspect.isfunction(getattr(mod, n))]
+    elif inspect.isfunction(obj):
+      out.append((name, obj))
+  return out
+
+
+def _returns(doc: str) -> str:
+  m = re.search(r"\nReturns:\n(.*?)(?:\n\n|\Z)", doc, re.S)
+  return " ".join(m.group(1).split()) if m else ""
+
+
+def test_returns_say_what_calling_the_result_gives():
+  """A factory's ``Returns:`` names what it returns and what calling it gives
+  (``s(step)``, ``p(state)``...), not only "A schedule."."""
+  import typing  # pylint: disable=import-outside-toplevel
+  bare = {"a schedule.", "a jaxsched schedule.", "a schedule of the step."}
+  bad, checked = [], 0
+  for name, fn in _public_functions():
+    ret = _returns(inspect.getdoc(fn) or "")
+    returned = typing.get_type_hints(fn).get("return")
+    makes_schedule = inspect.isclass(returned) and issubclass(returned, jaxsched.Schedule)
+    if makes_schedule:
+      checked += 1
+    if not ret and makes_schedule:
+      bad.append(f"{name}: no Returns section")
+    elif ret.lower() in bare:
+      bad.append(f"{name}: Returns says only {ret!r}")
+    elif makes_schedule and not re.search(r"``\w+\(\w+\)``", ret):
+      bad.append(f"{name}: Returns does not say how to call it ({ret[:60]!r}...)")
+  assert checked > 100, checked
+  assert not bad, "\n".join(bad)
+
+
+def test_the_returns_check_bites():
+  def f() -> jaxsched.Schedule:
+    """Does.
+
+    Returns:
+      A schedule.
+    """
+  assert _returns(inspect.getdoc(f)) == "A schedule."
+  assert re.search(r"``\w+\(\w+\)``", "so ``s(step)`` is")
+  assert not re.search(r"``\w+\(\w+\)``", "A ``CosineDecay`` schedule.")

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from jaxsched import _check
 from jaxsched._base import Schedule
@@ -45,7 +46,8 @@ __all__ = ["LRRangeTest", "OneCycle", "WarmupCosineLR", "WarmupDecayLR", "Warmup
            "from_config"]
 
 _P = "compat.deepspeed."
-_WARMUP_TYPES = ("log", "linear")
+WarmupType = Literal["log", "linear"]
+_WARMUP_TYPES = get_args(WarmupType)
 
 
 def _last(fn: str, value: Any) -> None:
@@ -80,9 +82,9 @@ def _shifted(first: Any, inner: Schedule) -> Schedule:
   return join([constant(first), inner], [1])
 
 
-def WarmupLR(warmup_min_lr: Any = 0.0, warmup_max_lr: Any = None,  # pylint: disable=invalid-name
-             warmup_num_steps: int = 1000, warmup_type: str = "log",
-             last_batch_iteration: int = -1, *, lr: Any = None) -> Schedule:
+def WarmupLR(warmup_min_lr: ArrayLike = 0.0, warmup_max_lr: ArrayLike | None = None,  # pylint: disable=invalid-name
+             warmup_num_steps: ArrayLike = 1000, warmup_type: WarmupType = "log",
+             last_batch_iteration: int = -1, *, lr: ArrayLike | None = None) -> Schedule:
   r"""DeepSpeed ``WarmupLR``: from ``warmup_min_lr`` to ``warmup_max_lr``, then held.
 
   With :math:`W = \max(2, \text{warmup\_num\_steps})`, :math:`i = k - 1` and
@@ -105,7 +107,8 @@ def WarmupLR(warmup_min_lr: Any = 0.0, warmup_max_lr: Any = None,  # pylint: dis
     lr: the optimizer's learning rate, used when ``warmup_max_lr`` is ``None``.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with DeepSpeed's values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import deepspeed as jd
@@ -128,9 +131,9 @@ def WarmupLR(warmup_min_lr: Any = 0.0, warmup_max_lr: Any = None,  # pylint: dis
   return _shifted(lo, _ramp(fn, warmup_type, lo, hi, w))
 
 
-def WarmupDecayLR(total_num_steps: int, warmup_min_lr: Any = 0.0,  # pylint: disable=invalid-name
-                  warmup_max_lr: Any = 0.001, warmup_num_steps: int = 1000,
-                  warmup_type: str = "log", last_batch_iteration: int = -1) -> Schedule:
+def WarmupDecayLR(total_num_steps: ArrayLike, warmup_min_lr: ArrayLike = 0.0,  # pylint: disable=invalid-name
+                  warmup_max_lr: ArrayLike = 0.001, warmup_num_steps: ArrayLike = 1000,
+                  warmup_type: WarmupType = "log", last_batch_iteration: int = -1) -> Schedule:
   r"""DeepSpeed ``WarmupDecayLR``: :func:`WarmupLR`, then linear decay to the min.
 
   With :math:`T` = ``total_num_steps``, :math:`W` and :math:`g` as in
@@ -152,7 +155,8 @@ def WarmupDecayLR(total_num_steps: int, warmup_min_lr: Any = 0.0,  # pylint: dis
     last_batch_iteration: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with DeepSpeed's values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import deepspeed as jd
@@ -181,10 +185,10 @@ def _plus1(w: Any) -> Any:
   return w + 1 if not _args.traced(w) else jnp.asarray(w) + 1
 
 
-def WarmupCosineLR(total_num_steps: int, warmup_min_ratio: Any = 0.0,  # pylint: disable=invalid-name
-                   warmup_num_steps: int = 1000, cos_min_ratio: Any = 0.0001,
-                   warmup_type: str = "log", last_batch_iteration: int = -1, *,
-                   lr: Any) -> Schedule:
+def WarmupCosineLR(total_num_steps: ArrayLike, warmup_min_ratio: ArrayLike = 0.0,  # pylint: disable=invalid-name
+                   warmup_num_steps: ArrayLike = 1000, cos_min_ratio: ArrayLike = 0.0001,
+                   warmup_type: WarmupType = "log", last_batch_iteration: int = -1, *,
+                   lr: ArrayLike) -> Schedule:
   r"""DeepSpeed ``WarmupCosineLR``: ratio warmup, then cosine to a ratio floor.
 
   With :math:`\eta` = ``lr``, :math:`r_w` = ``warmup_min_ratio``, :math:`r_c` =
@@ -212,7 +216,8 @@ def WarmupCosineLR(total_num_steps: int, warmup_min_ratio: Any = 0.0,  # pylint:
     lr: the optimizer's learning rate (DeepSpeed multiplies it by the ratio).
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with DeepSpeed's values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import deepspeed as jd
@@ -236,12 +241,14 @@ def WarmupCosineLR(total_num_steps: int, warmup_min_ratio: Any = 0.0,  # pylint:
   return join([constant(0.0), ramp, _args.advanced(cos)], [1, _plus1(w)])
 
 
-def OneCycle(cycle_min_lr: Any, cycle_max_lr: Any, decay_lr_rate: Any = 0.0,  # pylint: disable=invalid-name
-             cycle_first_step_size: Any = 2000, cycle_second_step_size: Any = None,
-             cycle_first_stair_count: Any = 0, cycle_second_stair_count: Any = None,
-             decay_step_size: Any = 0, cycle_momentum: bool = True,
-             cycle_min_mom: Any = 0.8, cycle_max_mom: Any = 0.9,
-             decay_mom_rate: Any = 0.0, last_batch_iteration: int = -1) -> Schedule:
+def OneCycle(cycle_min_lr: ArrayLike, cycle_max_lr: ArrayLike, decay_lr_rate: ArrayLike = 0.0,  # pylint: disable=invalid-name
+             cycle_first_step_size: ArrayLike = 2000,
+             cycle_second_step_size: ArrayLike | None = None,
+             cycle_first_stair_count: ArrayLike = 0,
+             cycle_second_stair_count: ArrayLike | None = None,
+             decay_step_size: ArrayLike = 0, cycle_momentum: bool = True,
+             cycle_min_mom: ArrayLike = 0.8, cycle_max_mom: ArrayLike = 0.9,
+             decay_mom_rate: ArrayLike = 0.0, last_batch_iteration: int = -1) -> Schedule:
   r"""DeepSpeed ``OneCycle``: one triangular cycle, then a slow decay; with momentum.
 
   With :math:`u, d` the two half cycles, :math:`L = u + d`, the cycle's
@@ -279,8 +286,9 @@ def OneCycle(cycle_min_lr: Any, cycle_max_lr: Any, decay_lr_rate: Any = 0.0,  # 
     last_batch_iteration: must be -1.
 
   Returns:
-    A jaxsched schedule; with ``cycle_momentum``, ``s.momentum`` is the
-    momentum schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with DeepSpeed's values: ``s(step)`` is
+    the learning rate, a float array of the step's shape. With ``cycle_momentum``,
+    ``s.momentum`` is the momentum schedule.
 
   Example:
     >>> from jaxsched.compat import deepspeed as jd
@@ -328,9 +336,9 @@ def OneCycle(cycle_min_lr: Any, cycle_max_lr: Any, decay_lr_rate: Any = 0.0,  # 
   return with_momentum(lrs, mom + piecewise_constant([1], [first, 0.0]))
 
 
-def LRRangeTest(lr_range_test_min_lr: Any = 1e-3,  # pylint: disable=invalid-name
-                lr_range_test_step_size: int = 2000,
-                lr_range_test_step_rate: Any = 1.0,
+def LRRangeTest(lr_range_test_min_lr: ArrayLike = 1e-3,  # pylint: disable=invalid-name
+                lr_range_test_step_size: ArrayLike = 2000,
+                lr_range_test_step_rate: ArrayLike = 1.0,
                 lr_range_test_staircase: bool = False,
                 last_batch_iteration: int = -1) -> Schedule:
   r"""DeepSpeed ``LRRangeTest``: a linearly growing learning rate.
@@ -351,7 +359,8 @@ def LRRangeTest(lr_range_test_min_lr: Any = 1e-3,  # pylint: disable=invalid-nam
     last_batch_iteration: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with DeepSpeed's values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import deepspeed as jd
@@ -376,7 +385,7 @@ _TYPES: dict[str, Callable[..., Any]] = {
     "LRRangeTest": LRRangeTest}
 
 
-def from_config(config: dict[str, Any], *, lr: Any = None) -> Schedule:
+def from_config(config: dict[str, Any], *, lr: ArrayLike | None = None) -> Schedule:
   """The schedule of a DeepSpeed config's ``"scheduler"`` block.
 
   Args:
@@ -388,7 +397,8 @@ def from_config(config: dict[str, Any], *, lr: Any = None) -> Schedule:
       ``warmup_max_lr``.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with DeepSpeed's values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import deepspeed as jd

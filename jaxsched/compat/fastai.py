@@ -33,8 +33,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
 from jaxsched._base import Schedule
@@ -66,7 +68,7 @@ def _v(fn: str, name: str, x: Any) -> Any:
   return _args.value(_P + fn, name, x)
 
 
-def SchedLin(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
+def SchedLin(start: ArrayLike, end: ArrayLike) -> Schedule:  # pylint: disable=invalid-name
   r"""fastai ``SchedLin``: :math:`f(p) = s + p (e - s)`, a schedule of ``pos``.
 
   Maps to :func:`jaxsched.linear` ``(start, end, 1)``.
@@ -76,7 +78,9 @@ def SchedLin(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
     end: ``e``, the value at ``pos = 1``.
 
   Returns:
-    A schedule of ``pos`` in ``[0, 1]`` (held outside).
+    A jaxsched :class:`~jaxsched.Schedule` of the position: ``s(pos)``, for ``pos``
+    in ``[0, 1]`` (a number or an array), is the value as a float array of ``pos``'s
+    shape; held at the ends outside ``[0, 1]``.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -86,7 +90,7 @@ def SchedLin(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
   return linear(_v("SchedLin", "start", start), _v("SchedLin", "end", end), 1)
 
 
-def SchedCos(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
+def SchedCos(start: ArrayLike, end: ArrayLike) -> Schedule:  # pylint: disable=invalid-name
   r"""fastai ``SchedCos``: :math:`f(p) = s + (e - s)(1 + \cos(\pi (1 - p)))/2`.
 
   Maps to :func:`jaxsched.cosine_decay` ``(start, 1, end_value=end)`` (the same
@@ -97,7 +101,9 @@ def SchedCos(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
     end: ``e``, the value at ``pos = 1``.
 
   Returns:
-    A schedule of ``pos`` in ``[0, 1]`` (held outside).
+    A jaxsched :class:`~jaxsched.Schedule` of the position: ``s(pos)``, for ``pos``
+    in ``[0, 1]`` (a number or an array), is the value as a float array of ``pos``'s
+    shape; held at the ends outside ``[0, 1]``.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -109,7 +115,7 @@ def SchedCos(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
                       end_value=_v("SchedCos", "end", end))
 
 
-def SchedNo(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
+def SchedNo(start: ArrayLike, end: ArrayLike) -> Schedule:  # pylint: disable=invalid-name
   r"""fastai ``SchedNo``: :math:`f(p) = s` (``end`` is ignored, as in fastai).
 
   Args:
@@ -117,7 +123,8 @@ def SchedNo(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
     end: unused.
 
   Returns:
-    :func:`jaxsched.constant` ``(start)``.
+    A :func:`jaxsched.constant` schedule of ``start``: ``s(pos)`` is ``start`` as a
+    float array of ``pos``'s shape.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -127,7 +134,7 @@ def SchedNo(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
   return constant(_v("SchedNo", "start", start))
 
 
-def SchedExp(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
+def SchedExp(start: ArrayLike, end: ArrayLike) -> Schedule:  # pylint: disable=invalid-name
   r"""fastai ``SchedExp``: :math:`f(p) = s (e / s)^p` (``s, e > 0``).
 
   Maps to :func:`jaxsched.exponential_decay` ``(start, end / start, 1,
@@ -138,7 +145,9 @@ def SchedExp(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
     end: ``e > 0``.
 
   Returns:
-    A schedule of ``pos`` in ``[0, 1]`` (held at ``end`` after 1).
+    A jaxsched :class:`~jaxsched.Schedule` of the position: ``s(pos)``, for ``pos``
+    in ``[0, 1]`` (a number or an array), is the value as a float array of ``pos``'s
+    shape; held at ``end`` after 1.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -154,7 +163,7 @@ def SchedExp(start: Any, end: Any) -> Schedule:  # pylint: disable=invalid-name
   return exponential_decay(s, _args.div(e, s), 1, end_value=e)
 
 
-def SchedPoly(start: Any, end: Any, power: Any) -> Schedule:  # pylint: disable=invalid-name
+def SchedPoly(start: ArrayLike, end: ArrayLike, power: ArrayLike) -> Schedule:  # pylint: disable=invalid-name
   r"""fastai ``SchedPoly``: :math:`f(p) = s + (e - s)\,p^{q}`.
 
   Maps to :func:`jaxsched.power_ramp` ``(start, end, 1, power=power)``.
@@ -165,7 +174,9 @@ def SchedPoly(start: Any, end: Any, power: Any) -> Schedule:  # pylint: disable=
     power: ``q >= 0``.
 
   Returns:
-    A schedule of ``pos`` in ``[0, 1]`` (held outside).
+    A jaxsched :class:`~jaxsched.Schedule` of the position: ``s(pos)``, for ``pos``
+    in ``[0, 1]`` (a number or an array), is the value as a float array of ``pos``'s
+    shape; held at the ends outside ``[0, 1]``.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -192,8 +203,8 @@ def _pcts(fn: str, pcts: Any, n: int) -> Any:
   return p
 
 
-def combine_scheds(pcts: Sequence[Any], scheds: Sequence[Schedule],
-                   total_steps: Any = None) -> Schedule:
+def combine_scheds(pcts: Sequence[ArrayLike], scheds: Sequence[Schedule],
+                   total_steps: ArrayLike | None = None) -> Schedule:
   r"""fastai ``combine_scheds``: schedule ``j`` over its share ``p_j`` of the run.
 
   With :math:`c_j = p_0 + \dots + p_{j-1}`, for :math:`c_j \le x < c_{j+1}`:
@@ -211,7 +222,10 @@ def combine_scheds(pcts: Sequence[Any], scheds: Sequence[Schedule],
       whole run (a schedule of the step).
 
   Returns:
-    A schedule (:func:`jaxsched.join` of :func:`jaxsched.by_fraction` segments).
+    A jaxsched :class:`~jaxsched.Schedule` (a :func:`jaxsched.join` of
+    :func:`jaxsched.by_fraction` segments): ``s(x)``, for ``pos`` (or, with
+    ``total_steps``, a step) as a number or an array, is the value as a float array
+    of ``x``'s shape.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -251,8 +265,8 @@ def _segments(scheds: list, widths: list, cum: Any) -> Schedule:
   return join(segs, cum[:-1])
 
 
-def combined_cos(pct: Any, start: Any, middle: Any, end: Any,
-                 total_steps: Any = None) -> Schedule:
+def combined_cos(pct: ArrayLike, start: ArrayLike, middle: ArrayLike, end: ArrayLike,
+                 total_steps: ArrayLike | None = None) -> Schedule:
   r"""fastai ``combined_cos``: cosine ``start -> middle`` over ``pct``, then
   ``middle -> end``.
 
@@ -265,7 +279,10 @@ def combined_cos(pct: Any, start: Any, middle: Any, end: Any,
     total_steps: as in :func:`combine_scheds`.
 
   Returns:
-    A schedule.
+    A jaxsched :class:`~jaxsched.Schedule`: ``s(x)``, for ``pos`` (or, with
+    ``total_steps``, a step) as a number or an array, is the value as a float array
+    of ``x``'s shape: ``start`` at 0, ``middle`` at ``pct``, ``end`` at 1 (at steps
+    ``pct * total_steps`` and ``total_steps`` with ``total_steps``).
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -290,9 +307,9 @@ def _total(fn: str, n_epoch: Any, steps_per_epoch: Any) -> Any:
   return jnp.asarray(e) * jnp.asarray(s) if _args.traced(e, s) else e * s
 
 
-def fit_one_cycle(n_epoch: Any, lr_max: Any, *, steps_per_epoch: Any,
-                  div: Any = 25.0, div_final: Any = 1e5,
-                  pct_start: Any = 0.25) -> Schedule:
+def fit_one_cycle(n_epoch: ArrayLike, lr_max: ArrayLike, *, steps_per_epoch: ArrayLike,
+                  div: ArrayLike = 25.0, div_final: ArrayLike = 1e5,
+                  pct_start: ArrayLike = 0.25) -> Schedule:
   r"""The learning rate of fastai's ``Learner.fit_one_cycle``, per batch.
 
   ``combined_cos(pct_start, lr_max / div, lr_max, lr_max / div_final)`` at
@@ -310,7 +327,9 @@ def fit_one_cycle(n_epoch: Any, lr_max: Any, *, steps_per_epoch: Any,
     pct_start: the warmup's fraction of the run, in [0, 1].
 
   Returns:
-    A schedule of the batch index ``k`` (0-based, over the whole fit).
+    A jaxsched :class:`~jaxsched.Schedule` of the batch index ``k`` (0-based, over
+    the whole fit): ``s(k)``, for an integer or an array of them, is the learning
+    rate as a float array of ``k``'s shape.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -328,9 +347,9 @@ def fit_one_cycle(n_epoch: Any, lr_max: Any, *, steps_per_epoch: Any,
   return combined_cos(pct_start, _args.div(lr, d), lr, _args.div(lr, df), n)
 
 
-def fit_one_cycle_moms(n_epoch: Any, *, steps_per_epoch: Any,
-                       pct_start: Any = 0.25,
-                       moms: Sequence[Any] = (0.95, 0.85, 0.95)) -> Schedule:
+def fit_one_cycle_moms(n_epoch: ArrayLike, *, steps_per_epoch: ArrayLike,
+                       pct_start: ArrayLike = 0.25,
+                       moms: Sequence[ArrayLike] = (0.95, 0.85, 0.95)) -> Schedule:
   r"""The momentum of fastai's ``fit_one_cycle``: ``combined_cos(pct_start, *moms)``.
 
   Args:
@@ -340,7 +359,9 @@ def fit_one_cycle_moms(n_epoch: Any, *, steps_per_epoch: Any,
     moms: ``(start, middle, end)``, fastai's default ``(0.95, 0.85, 0.95)``.
 
   Returns:
-    A schedule of the batch index.
+    A jaxsched :class:`~jaxsched.Schedule` of the batch index ``k`` (0-based, over
+    the whole fit): ``s(k)``, for an integer or an array of them, is the momentum as
+    a float array of ``k``'s shape.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -357,8 +378,8 @@ def fit_one_cycle_moms(n_epoch: Any, *, steps_per_epoch: Any,
                       _total(fn, n_epoch, steps_per_epoch))
 
 
-def fit_flat_cos(n_epoch: Any, lr: Any, *, steps_per_epoch: Any,
-                 div_final: Any = 1e5, pct_start: Any = 0.75) -> Schedule:
+def fit_flat_cos(n_epoch: ArrayLike, lr: ArrayLike, *, steps_per_epoch: ArrayLike,
+                 div_final: ArrayLike = 1e5, pct_start: ArrayLike = 0.75) -> Schedule:
   r"""The learning rate of fastai's ``Learner.fit_flat_cos``, per batch.
 
   ``combined_cos(pct_start, lr, lr, lr / div_final)`` at ``pos = k / N``: flat,
@@ -372,7 +393,9 @@ def fit_flat_cos(n_epoch: Any, lr: Any, *, steps_per_epoch: Any,
     pct_start: the flat fraction of the run, in [0, 1].
 
   Returns:
-    A schedule of the batch index.
+    A jaxsched :class:`~jaxsched.Schedule` of the batch index ``k`` (0-based, over
+    the whole fit): ``s(k)``, for an integer or an array of them, is the learning
+    rate as a float array of ``k``'s shape.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -388,13 +411,18 @@ def fit_flat_cos(n_epoch: Any, lr: Any, *, steps_per_epoch: Any,
                       _total(fn, n_epoch, steps_per_epoch))
 
 
-def sgdr_epochs(n_cycles: int, cycle_len: Any, cycle_mult: Any = 2) -> Any:
+def sgdr_epochs(n_cycles: int, cycle_len: ArrayLike,
+                cycle_mult: ArrayLike = 2) -> int | float | jax.Array:
   r"""The epochs fastai's ``fit_sgdr`` trains: :math:`L (m^n - 1) / (m - 1)`.
 
   Computed as the sum :math:`L \sum_{i<n} m^i` (the same for whole ``m``; fastai
   floors the quotient, which only differs for fractional ``m``, where fastai's
   own fractions then fail to sum to 1). ``cycle_mult = 1`` gives ``n L``
   (fastai divides by zero there).
+
+  Returns:
+    The number of epochs: an ``int`` when it is whole, else a ``float``; a
+    ``jax.Array`` when ``cycle_len`` or ``cycle_mult`` is traced.
 
   Example:
     >>> from jaxsched.compat import fastai
@@ -417,8 +445,8 @@ def sgdr_epochs(n_cycles: int, cycle_len: Any, cycle_mult: Any = 2) -> Any:
   return int(total) if float(total).is_integer() else total
 
 
-def fit_sgdr(n_cycles: int, cycle_len: Any, lr_max: Any, *, steps_per_epoch: Any,
-             cycle_mult: Any = 2) -> Schedule:
+def fit_sgdr(n_cycles: int, cycle_len: ArrayLike, lr_max: ArrayLike, *, steps_per_epoch: ArrayLike,
+             cycle_mult: ArrayLike = 2) -> Schedule:
   r"""The learning rate of fastai's ``Learner.fit_sgdr``, per batch.
 
   ``n_cycles`` cosines ``SchedCos(lr_max, 0)``, cycle ``i`` lasting
@@ -434,7 +462,9 @@ def fit_sgdr(n_cycles: int, cycle_len: Any, lr_max: Any, *, steps_per_epoch: Any
     cycle_mult: growth of each cycle (>= 1).
 
   Returns:
-    A schedule of the batch index.
+    A jaxsched :class:`~jaxsched.Schedule` of the batch index ``k`` (0-based, over
+    the whole fit): ``s(k)``, for an integer or an array of them, is the learning
+    rate as a float array of ``k``'s shape.
 
   Example:
     >>> from jaxsched.compat import fastai

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from jax.typing import ArrayLike
+
 from jaxsched import _check
 from jaxsched._base import Schedule
 from jaxsched._combinators import warmup
@@ -51,8 +53,8 @@ def _decay_steps(fn: str, x: Any, name: str = "decay_steps") -> Any:
                        fix="Pass a positive number of steps.")
 
 
-def ExponentialDecay(initial_learning_rate: Any, decay_steps: Any,  # pylint: disable=invalid-name
-                     decay_rate: Any, staircase: bool = False,
+def ExponentialDecay(initial_learning_rate: ArrayLike, decay_steps: ArrayLike,  # pylint: disable=invalid-name
+                     decay_rate: ArrayLike, staircase: bool = False,
                      name: str = "ExponentialDecay") -> Schedule:
   r"""Keras ``ExponentialDecay``: :math:`\eta(t) = v_0\, r^{t/T}`
   (:math:`r^{\lfloor t/T\rfloor}` with ``staircase``).
@@ -67,7 +69,8 @@ def ExponentialDecay(initial_learning_rate: Any, decay_steps: Any,  # pylint: di
     name: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with Keras' values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import keras as jk
@@ -82,8 +85,8 @@ def ExponentialDecay(initial_learning_rate: Any, decay_steps: Any,  # pylint: di
       staircase=_check.flag(_P + fn, "staircase", staircase))
 
 
-def InverseTimeDecay(initial_learning_rate: Any, decay_steps: Any,  # pylint: disable=invalid-name
-                     decay_rate: Any, staircase: bool = False,
+def InverseTimeDecay(initial_learning_rate: ArrayLike, decay_steps: ArrayLike,  # pylint: disable=invalid-name
+                     decay_rate: ArrayLike, staircase: bool = False,
                      name: str = "InverseTimeDecay") -> Schedule:
   r"""Keras ``InverseTimeDecay``: :math:`\eta(t) = v_0 / (1 + r\,t/T)`
   (:math:`\lfloor t/T\rfloor` with ``staircase``).
@@ -98,7 +101,8 @@ def InverseTimeDecay(initial_learning_rate: Any, decay_steps: Any,  # pylint: di
     name: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with Keras' values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import keras as jk
@@ -113,7 +117,7 @@ def InverseTimeDecay(initial_learning_rate: Any, decay_steps: Any,  # pylint: di
       staircase=_check.flag(_P + fn, "staircase", staircase))
 
 
-def PiecewiseConstantDecay(boundaries: Sequence[Any], values: Sequence[Any],  # pylint: disable=invalid-name
+def PiecewiseConstantDecay(boundaries: Sequence[ArrayLike], values: Sequence[ArrayLike],  # pylint: disable=invalid-name
                            name: str = "PiecewiseConstant") -> Schedule:
   r"""Keras ``PiecewiseConstantDecay``: ``values[i]`` while
   :math:`b_{i-1} < t \le b_i`.
@@ -128,7 +132,8 @@ def PiecewiseConstantDecay(boundaries: Sequence[Any], values: Sequence[Any],  # 
     name: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with Keras' values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import keras as jk
@@ -145,8 +150,8 @@ def PiecewiseConstantDecay(boundaries: Sequence[Any], values: Sequence[Any],  # 
   return piecewise_constant(b, v, inclusive=False)
 
 
-def PolynomialDecay(initial_learning_rate: Any, decay_steps: Any,  # pylint: disable=invalid-name
-                    end_learning_rate: Any = 0.0001, power: Any = 1.0,
+def PolynomialDecay(initial_learning_rate: ArrayLike, decay_steps: ArrayLike,  # pylint: disable=invalid-name
+                    end_learning_rate: ArrayLike = 0.0001, power: ArrayLike = 1.0,
                     cycle: bool = False, name: str = "PolynomialDecay"
                     ) -> Schedule:
   r"""Keras ``PolynomialDecay``:
@@ -166,7 +171,8 @@ def PolynomialDecay(initial_learning_rate: Any, decay_steps: Any,  # pylint: dis
     name: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with Keras' values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import keras as jk
@@ -184,9 +190,9 @@ def PolynomialDecay(initial_learning_rate: Any, decay_steps: Any,  # pylint: dis
       cycle=_check.flag(_P + fn, "cycle", cycle))
 
 
-def CosineDecay(initial_learning_rate: Any, decay_steps: Any, alpha: Any = 0.0,  # pylint: disable=invalid-name
-                name: str = "CosineDecay", warmup_target: Any = None,
-                warmup_steps: Any = 0) -> Schedule:
+def CosineDecay(initial_learning_rate: ArrayLike, decay_steps: ArrayLike, alpha: ArrayLike = 0.0,  # pylint: disable=invalid-name
+                name: str = "CosineDecay", warmup_target: ArrayLike | None = None,
+                warmup_steps: ArrayLike = 0) -> Schedule:
   r"""Keras ``CosineDecay``, with its optional linear warmup.
 
   Without ``warmup_target`` (``warmup_steps`` is then ignored, as in Keras):
@@ -210,7 +216,8 @@ def CosineDecay(initial_learning_rate: Any, decay_steps: Any, alpha: Any = 0.0, 
     warmup_steps: ``W``, whole number >= 0.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with Keras' values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import keras as jk
@@ -232,8 +239,8 @@ def CosineDecay(initial_learning_rate: Any, decay_steps: Any, alpha: Any = 0.0, 
                 init_value=init)
 
 
-def CosineDecayRestarts(initial_learning_rate: Any, first_decay_steps: Any,  # pylint: disable=invalid-name
-                        t_mul: Any = 2.0, m_mul: Any = 1.0, alpha: Any = 0.0,
+def CosineDecayRestarts(initial_learning_rate: ArrayLike, first_decay_steps: ArrayLike,  # pylint: disable=invalid-name
+                        t_mul: ArrayLike = 2.0, m_mul: ArrayLike = 1.0, alpha: ArrayLike = 0.0,
                         name: str = "SGDRDecay") -> Schedule:
   r"""Keras ``CosineDecayRestarts`` (SGDR).
 
@@ -258,7 +265,8 @@ def CosineDecayRestarts(initial_learning_rate: Any, first_decay_steps: Any,  # p
     name: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with Keras' values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import keras as jk

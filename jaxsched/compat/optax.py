@@ -20,21 +20,27 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check
-from jaxsched._base import Schedule
+from jaxsched._base import Schedule, ScheduleLike
 from jaxsched._combinators import join
 from jaxsched._cosine import cosine_decay, warmup_cosine_decay
 from jaxsched._decay import constant, linear, polynomial
 from jaxsched._decay import exponential_decay as _exponential_decay
-from jaxsched._piecewise import piecewise_constant, piecewise_linear
+from jaxsched._piecewise import Interpolation, piecewise_constant, piecewise_linear
 from jaxsched.compat import _args
+
+# optax's dict {boundary: scale}, a sequence of (boundary, scale) pairs, an
+# (n, 2) array or a pair of 1-D arrays (boundaries, scales); None: no jumps
+BoundariesAndScales = (Mapping[ArrayLike, ArrayLike] | Sequence[Sequence[ArrayLike]]
+                       | Sequence[ArrayLike] | ArrayLike | None)
 
 __all__ = [
     "constant_schedule",
@@ -65,7 +71,7 @@ def _num(fn: str, name: str, x: Any, **kw: Any) -> Any:
   return _args.value(_P + fn, name, x, **kw)
 
 
-def constant_schedule(value: Any) -> Schedule:
+def constant_schedule(value: ArrayLike) -> Schedule:
   r"""optax ``constant_schedule``: :math:`\eta(t) = v`.
 
   Maps to :func:`jaxsched.constant`.
@@ -74,8 +80,9 @@ def constant_schedule(value: Any) -> Schedule:
     value: ``v``, any finite number (may be traced).
 
   Returns:
-    A jaxsched schedule. It returns an array shaped like the step, where optax
-    returns ``value`` itself.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape. It returns an array shaped
+    like the step, where optax returns ``value`` itself.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -90,8 +97,8 @@ def _begin(fn: str, transition_begin: Any) -> Any:
   return _args.steps_max(b, 0)
 
 
-def polynomial_schedule(init_value: Any, end_value: Any, power: Any,
-                        transition_steps: int, transition_begin: int = 0
+def polynomial_schedule(init_value: ArrayLike, end_value: ArrayLike, power: ArrayLike,
+                        transition_steps: ArrayLike, transition_begin: ArrayLike = 0
                         ) -> Schedule:
   r"""optax ``polynomial_schedule``, mapped to :func:`jaxsched.polynomial`.
 
@@ -111,7 +118,8 @@ def polynomial_schedule(init_value: Any, end_value: Any, power: Any,
     transition_begin: ``b``, whole number.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -128,8 +136,8 @@ def polynomial_schedule(init_value: Any, end_value: Any, power: Any,
                     transition_begin=_begin(fn, transition_begin))
 
 
-def linear_schedule(init_value: Any, end_value: Any, transition_steps: int,
-                    transition_begin: int = 0) -> Schedule:
+def linear_schedule(init_value: ArrayLike, end_value: ArrayLike, transition_steps: ArrayLike,
+                    transition_begin: ArrayLike = 0) -> Schedule:
   r"""optax ``linear_schedule``, mapped to :func:`jaxsched.linear`.
 
   .. math::
@@ -145,7 +153,8 @@ def linear_schedule(init_value: Any, end_value: Any, transition_steps: int,
     transition_begin: ``b``, whole number.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -228,8 +237,8 @@ def _knot_values(init: Any, scales: Any) -> Any:
                                       _args.as_float(scales)]))
 
 
-def piecewise_constant_schedule(init_value: Any,
-                                boundaries_and_scales: Any = None) -> Schedule:
+def piecewise_constant_schedule(init_value: ArrayLike,
+                                boundaries_and_scales: BoundariesAndScales = None) -> Schedule:
   r"""optax ``piecewise_constant_schedule``, as a vectorised
   :func:`jaxsched.piecewise_constant`.
 
@@ -245,8 +254,9 @@ def piecewise_constant_schedule(init_value: Any,
       are used as given.
 
   Returns:
-    A jaxsched schedule; one lookup whatever the number of boundaries (optax
-    unrolls a Python loop over them).
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape. One lookup whatever the number
+    of boundaries (optax unrolls a Python loop over them).
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -263,8 +273,8 @@ def piecewise_constant_schedule(init_value: Any,
 _INTERPOLATE = ("linear", "cosine")
 
 
-def piecewise_interpolate_schedule(interpolate_type: str, init_value: Any,
-                                   boundaries_and_scales: Any = None) -> Schedule:
+def piecewise_interpolate_schedule(interpolate_type: Interpolation, init_value: ArrayLike,
+                                   boundaries_and_scales: BoundariesAndScales = None) -> Schedule:
   r"""optax ``piecewise_interpolate_schedule``, mapped to
   :func:`jaxsched.piecewise_linear` (``interpolation`` linear or cosine).
 
@@ -279,8 +289,9 @@ def piecewise_interpolate_schedule(interpolate_type: str, init_value: Any,
       boundaries must be >= 0.
 
   Returns:
-    A jaxsched schedule. Before step 0 it holds ``init_value`` (optax returns 0
-    for negative steps).
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape. Before step 0 it holds
+    ``init_value`` (optax returns 0 for negative steps).
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -308,9 +319,9 @@ def piecewise_interpolate_schedule(interpolate_type: str, init_value: Any,
                           interpolation=interpolate_type)
 
 
-def exponential_decay(init_value: Any, transition_steps: int, decay_rate: float,
-                      transition_begin: int = 0, staircase: bool = False,
-                      end_value: Any = None) -> Schedule:
+def exponential_decay(init_value: ArrayLike, transition_steps: ArrayLike, decay_rate: ArrayLike,
+                      transition_begin: ArrayLike = 0, staircase: bool = False,
+                      end_value: ArrayLike | None = None) -> Schedule:
   r"""optax ``exponential_decay``, mapped to :func:`jaxsched.exponential_decay`.
 
   .. math::
@@ -332,7 +343,8 @@ def exponential_decay(init_value: Any, transition_steps: int, decay_rate: float,
     end_value: optional bound (static: present or not).
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -356,8 +368,8 @@ def exponential_decay(init_value: Any, transition_steps: int, decay_rate: float,
       staircase=_check.flag(_P + fn, "staircase", staircase), end_value=end_value)
 
 
-def cosine_decay_schedule(init_value: Any, decay_steps: int, alpha: Any = 0.0,
-                          exponent: Any = 1.0) -> Schedule:
+def cosine_decay_schedule(init_value: ArrayLike, decay_steps: ArrayLike, alpha: ArrayLike = 0.0,
+                          exponent: ArrayLike = 1.0) -> Schedule:
   r"""optax ``cosine_decay_schedule``, mapped to :func:`jaxsched.cosine_decay`
   with ``end_value = alpha * init_value``.
 
@@ -377,7 +389,8 @@ def cosine_decay_schedule(init_value: Any, decay_steps: int, alpha: Any = 0.0,
   every jaxsched decay does before it starts. Steps ``>= 0`` agree.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -394,8 +407,8 @@ def cosine_decay_schedule(init_value: Any, decay_steps: int, alpha: Any = 0.0,
                                     fix="Pass a non-negative exponent."))
 
 
-def warmup_constant_schedule(init_value: Any, peak_value: Any,
-                             warmup_steps: int) -> Schedule:
+def warmup_constant_schedule(init_value: ArrayLike, peak_value: ArrayLike,
+                             warmup_steps: ArrayLike) -> Schedule:
   r"""optax ``warmup_constant_schedule``: a line to ``peak_value``, then held.
 
   Same as :func:`linear_schedule` ``(init_value, peak_value, warmup_steps)``;
@@ -407,7 +420,8 @@ def warmup_constant_schedule(init_value: Any, peak_value: Any,
     warmup_steps: whole number.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -417,10 +431,10 @@ def warmup_constant_schedule(init_value: Any, peak_value: Any,
   return linear_schedule(init_value, peak_value, warmup_steps)
 
 
-def warmup_cosine_decay_schedule(init_value: Any, peak_value: Any,
-                                 warmup_steps: int, decay_steps: int,
-                                 end_value: Any = 0.0,
-                                 exponent: Any = 1.0) -> Schedule:
+def warmup_cosine_decay_schedule(init_value: ArrayLike, peak_value: ArrayLike,
+                                 warmup_steps: ArrayLike, decay_steps: ArrayLike,
+                                 end_value: ArrayLike = 0.0,
+                                 exponent: ArrayLike = 1.0) -> Schedule:
   r"""optax ``warmup_cosine_decay_schedule``, mapped to
   :func:`jaxsched.warmup_cosine_decay` (``decay_steps`` is the total length).
 
@@ -442,7 +456,8 @@ def warmup_cosine_decay_schedule(init_value: Any, peak_value: Any,
     exponent: ``e >= 0``.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -466,11 +481,11 @@ def warmup_cosine_decay_schedule(init_value: Any, peak_value: Any,
                     fix="Pass a non-negative exponent."))
 
 
-def warmup_exponential_decay_schedule(init_value: Any, peak_value: Any,
-                                      warmup_steps: int, transition_steps: int,
-                                      decay_rate: Any, transition_begin: int = 0,
+def warmup_exponential_decay_schedule(init_value: ArrayLike, peak_value: ArrayLike,
+                                      warmup_steps: ArrayLike, transition_steps: ArrayLike,
+                                      decay_rate: ArrayLike, transition_begin: ArrayLike = 0,
                                       staircase: bool = False,
-                                      end_value: Any = None) -> Schedule:
+                                      end_value: ArrayLike | None = None) -> Schedule:
   r"""optax ``warmup_exponential_decay_schedule``: :func:`jaxsched.join` of a
   :func:`linear_schedule` warmup and an :func:`exponential_decay` at
   ``warmup_steps``.
@@ -488,7 +503,8 @@ def warmup_exponential_decay_schedule(init_value: Any, peak_value: Any,
       :func:`exponential_decay`.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -518,10 +534,10 @@ def _onecycle_knots(fn: str, transition_steps: Any, fracs: Sequence[Any],
   return jnp.stack(b), jnp.stack([_args.as_float(s) for s in scales])
 
 
-def linear_onecycle_schedule(transition_steps: int, peak_value: Any,
-                             pct_start: float = 0.3, pct_final: float = 0.85,
-                             div_factor: float = 25.0,
-                             final_div_factor: float = 1e4) -> Schedule:
+def linear_onecycle_schedule(transition_steps: ArrayLike, peak_value: ArrayLike,
+                             pct_start: ArrayLike = 0.3, pct_final: ArrayLike = 0.85,
+                             div_factor: ArrayLike = 25.0,
+                             final_div_factor: ArrayLike = 1e4) -> Schedule:
   r"""optax ``linear_onecycle_schedule``: :func:`piecewise_interpolate_schedule`
   (linear) through the knots
 
@@ -538,11 +554,12 @@ def linear_onecycle_schedule(transition_steps: int, peak_value: Any,
     final_div_factor: ``delta_f``.
 
   Returns:
-    A jaxsched schedule. With concrete ``pct_*`` and ``T`` the knots are optax's
-    (``int()`` in float64, colliding knots merged as in optax's dict); traced,
-    ``floor(p T)`` is computed in the default float dtype (it can differ by one
-    step where ``p T`` is within rounding of an integer) and ``p_s <= p_f`` is
-    assumed.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape. With concrete ``pct_*`` and
+    ``T`` the knots are optax's (``int()`` in float64, colliding knots merged as in
+    optax's dict); traced, ``floor(p T)`` is computed in the default float dtype (it
+    can differ by one step where ``p T`` is within rounding of an integer) and ``p_s
+    <= p_f`` is assumed.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -562,9 +579,9 @@ def linear_onecycle_schedule(transition_steps: int, peak_value: Any,
       "linear", _args.div(_num(fn, "peak_value", peak_value), div), knots)
 
 
-def cosine_onecycle_schedule(transition_steps: int, peak_value: Any,
-                             pct_start: float = 0.3, div_factor: float = 25.0,
-                             final_div_factor: float = 1e4) -> Schedule:
+def cosine_onecycle_schedule(transition_steps: ArrayLike, peak_value: ArrayLike,
+                             pct_start: ArrayLike = 0.3, div_factor: ArrayLike = 25.0,
+                             final_div_factor: ArrayLike = 1e4) -> Schedule:
   r"""optax ``cosine_onecycle_schedule``: :func:`piecewise_interpolate_schedule`
   (cosine) through the knots
 
@@ -580,8 +597,9 @@ def cosine_onecycle_schedule(transition_steps: int, peak_value: Any,
     final_div_factor: ``delta_f``.
 
   Returns:
-    A jaxsched schedule (traced ``p_s T`` as in
-    :func:`linear_onecycle_schedule`).
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape. A traced ``p_s T`` is
+    handled as in :func:`linear_onecycle_schedule`.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -613,7 +631,8 @@ def sgdr_schedule(cosine_kwargs: Iterable[dict[str, Any]]) -> Schedule:
       per cycle (any of them may be traced).
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo
@@ -643,8 +662,8 @@ def sgdr_schedule(cosine_kwargs: Iterable[dict[str, Any]]) -> Schedule:
   return join(cycles, bounds)
 
 
-def join_schedules(schedules: Sequence[Callable[[Any], Any]],
-                   boundaries: Sequence[int]) -> Schedule:
+def join_schedules(schedules: Sequence[ScheduleLike],
+                   boundaries: Sequence[ArrayLike] | ArrayLike) -> Schedule:
   r"""optax ``join_schedules``, mapped to :func:`jaxsched.join`.
 
   .. math:: \eta(t) = s_i(t - b_{i-1}), \qquad b_{i-1} \le t < b_i
@@ -655,7 +674,8 @@ def join_schedules(schedules: Sequence[Callable[[Any], Any]],
       accepts unsorted boundaries; here concrete ones must be sorted.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with optax's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import optax as jo

@@ -45,20 +45,21 @@ What is not bit-identical to timm:
 from __future__ import annotations
 
 import fractions
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _shapes
 from jaxsched._base import Schedule
 from jaxsched._combinators import epochwise
 from jaxsched._decay import constant, exponential_decay
-from jaxsched._extra import anneal_restarts, linear_warmup, noisy
+from jaxsched._extra import AnnealShape, anneal_restarts, linear_warmup, noisy
 from jaxsched._piecewise import multistep
-from jaxsched._plateau import ReduceOnPlateau
+from jaxsched._plateau import PlateauMode, ReduceOnPlateau
 from jaxsched.compat import _args
 from jaxsched.compat.torch import ReduceLROnPlateau
 
@@ -90,7 +91,7 @@ def _finish(fn: str, core: Schedule, lr: Any, warmup_t: Any, warmup_lr_init: Any
   """Warmup, noise and the epoch/update index around a core schedule."""
   w = _check.steps(_P + fn, "warmup_t", warmup_t,
                    fix="Pass the warmup length (0 for none).")
-  s = linear_warmup(core, w, init_value=_args.as_float(_check.number(
+  s: Schedule = linear_warmup(core, w, init_value=_args.as_float(_check.number(
       _P + fn, "warmup_lr_init", warmup_lr_init, lo=0,
       fix="Pass the learning rate at the start of the warmup.")),
                     peak_value=lr if peak == "lr" else peak,
@@ -150,7 +151,7 @@ def _interval(d: Any) -> Any:
   return float(f32)
 
 
-def _cycles(fn: str, lr: Any, t_initial: Any, lr_min: Any, shape: str,
+def _cycles(fn: str, lr: Any, t_initial: Any, lr_min: Any, shape: AnnealShape,
             cycle_mul: Any, cycle_decay: Any, cycle_limit: Any, **kw: Any):
   t = _steps(fn, "t_initial", t_initial, "Pass the length of the first cycle.",
              positive=True)
@@ -181,26 +182,31 @@ _SHARED = """
       update count (``epochwise``); ``None`` keeps timm's index ``t``.
 
   Returns:
-    A jaxsched schedule of ``t``.
+    A jaxsched :class:`~jaxsched.Schedule` with timm's values: ``s(t)`` is the
+    learning rate, a float array of ``t``'s shape.
 
 """
 
 
-def _shared_args(fn):
-  fn.__doc__ = fn.__doc__.replace("  %SHARED%\n", _SHARED.lstrip("\n"))
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _shared_args(fn: F) -> F:
+  """Inserts the shared Args entries; returns ``fn`` itself (its signature kept)."""
+  fn.__doc__ = (fn.__doc__ or "").replace("  %SHARED%\n", _SHARED.lstrip("\n"))
   return fn
 
 
 @_shared_args
-def CosineLRScheduler(lr: Any, t_initial: Any, lr_min: Any = 0.0,  # pylint: disable=invalid-name
-                      cycle_mul: Any = 1.0, cycle_decay: Any = 1.0,
-                      cycle_limit: Any = 1, warmup_t: Any = 0,
-                      warmup_lr_init: Any = 0.0, warmup_prefix: bool = False,
-                      t_in_epochs: bool = True, noise_range_t: Any = None,
-                      noise_pct: Any = 0.67, noise_std: Any = 1.0,
-                      noise_seed: Any = 42, k_decay: Any = 1.0,
+def CosineLRScheduler(lr: ArrayLike, t_initial: ArrayLike, lr_min: ArrayLike = 0.0,  # pylint: disable=invalid-name
+                      cycle_mul: ArrayLike = 1.0, cycle_decay: ArrayLike = 1.0,
+                      cycle_limit: ArrayLike = 1, warmup_t: ArrayLike = 0,
+                      warmup_lr_init: ArrayLike = 0.0, warmup_prefix: bool = False,
+                      t_in_epochs: bool = True, noise_range_t: ArrayLike | None = None,
+                      noise_pct: ArrayLike = 0.67, noise_std: ArrayLike = 1.0,
+                      noise_seed: ArrayLike = 42, k_decay: ArrayLike = 1.0,
                       initialize: bool = True, *,
-                      updates_per_epoch: Any = None) -> Schedule:
+                      updates_per_epoch: ArrayLike | None = None) -> Schedule:
   r"""timm ``CosineLRScheduler``: cosine cycles with k-decay, warmup and noise.
 
   In cycle :math:`i` (length :math:`T_i = T m^i`, position :math:`t_c`):
@@ -229,15 +235,15 @@ def CosineLRScheduler(lr: Any, t_initial: Any, lr_min: Any = 0.0,  # pylint: dis
 
 
 @_shared_args
-def TanhLRScheduler(lr: Any, t_initial: Any, lb: Any = -7.0, ub: Any = 3.0,  # pylint: disable=invalid-name
-                    lr_min: Any = 0.0, cycle_mul: Any = 1.0,
-                    cycle_decay: Any = 1.0, cycle_limit: Any = 1,
-                    warmup_t: Any = 0, warmup_lr_init: Any = 0.0,
+def TanhLRScheduler(lr: ArrayLike, t_initial: ArrayLike, lb: ArrayLike = -7.0, ub: ArrayLike = 3.0,  # pylint: disable=invalid-name
+                    lr_min: ArrayLike = 0.0, cycle_mul: ArrayLike = 1.0,
+                    cycle_decay: ArrayLike = 1.0, cycle_limit: ArrayLike = 1,
+                    warmup_t: ArrayLike = 0, warmup_lr_init: ArrayLike = 0.0,
                     warmup_prefix: bool = False, t_in_epochs: bool = True,
-                    noise_range_t: Any = None, noise_pct: Any = 0.67,
-                    noise_std: Any = 1.0, noise_seed: Any = 42,
+                    noise_range_t: ArrayLike | None = None, noise_pct: ArrayLike = 0.67,
+                    noise_std: ArrayLike = 1.0, noise_seed: ArrayLike = 42,
                     initialize: bool = True, *,
-                    updates_per_epoch: Any = None) -> Schedule:
+                    updates_per_epoch: ArrayLike | None = None) -> Schedule:
   r"""timm ``TanhLRScheduler``: hyperbolic-tangent cycles.
 
   .. math::
@@ -267,15 +273,16 @@ def TanhLRScheduler(lr: Any, t_initial: Any, lb: Any = -7.0, ub: Any = 3.0,  # p
 
 
 @_shared_args
-def PolyLRScheduler(lr: Any, t_initial: Any, power: Any = 0.5, lr_min: Any = 0.0,  # pylint: disable=invalid-name
-                    cycle_mul: Any = 1.0, cycle_decay: Any = 1.0,
-                    cycle_limit: Any = 1, warmup_t: Any = 0,
-                    warmup_lr_init: Any = 0.0, warmup_prefix: bool = False,
-                    t_in_epochs: bool = True, noise_range_t: Any = None,
-                    noise_pct: Any = 0.67, noise_std: Any = 1.0,
-                    noise_seed: Any = 42, k_decay: Any = 1.0,
+def PolyLRScheduler(lr: ArrayLike, t_initial: ArrayLike, power: ArrayLike = 0.5,
+                    lr_min: ArrayLike = 0.0,  # pylint: disable=invalid-name
+                    cycle_mul: ArrayLike = 1.0, cycle_decay: ArrayLike = 1.0,
+                    cycle_limit: ArrayLike = 1, warmup_t: ArrayLike = 0,
+                    warmup_lr_init: ArrayLike = 0.0, warmup_prefix: bool = False,
+                    t_in_epochs: bool = True, noise_range_t: ArrayLike | None = None,
+                    noise_pct: ArrayLike = 0.67, noise_std: ArrayLike = 1.0,
+                    noise_seed: ArrayLike = 42, k_decay: ArrayLike = 1.0,
                     initialize: bool = True, *,
-                    updates_per_epoch: Any = None) -> Schedule:
+                    updates_per_epoch: ArrayLike | None = None) -> Schedule:
   r"""timm ``PolyLRScheduler``: polynomial cycles with k-decay.
 
   .. math::
@@ -300,13 +307,13 @@ def PolyLRScheduler(lr: Any, t_initial: Any, power: Any = 0.5, lr_min: Any = 0.0
                  updates_per_epoch)
 
 
-def StepLRScheduler(lr: Any, decay_t: Any, decay_rate: Any = 1.0,  # pylint: disable=invalid-name
-                    warmup_t: Any = 0, warmup_lr_init: Any = 0.0,
+def StepLRScheduler(lr: ArrayLike, decay_t: ArrayLike, decay_rate: ArrayLike = 1.0,  # pylint: disable=invalid-name
+                    warmup_t: ArrayLike = 0, warmup_lr_init: ArrayLike = 0.0,
                     warmup_prefix: bool = True, t_in_epochs: bool = True,
-                    noise_range_t: Any = None, noise_pct: Any = 0.67,
-                    noise_std: Any = 1.0, noise_seed: Any = 42,
+                    noise_range_t: ArrayLike | None = None, noise_pct: ArrayLike = 0.67,
+                    noise_std: ArrayLike = 1.0, noise_seed: ArrayLike = 42,
                     initialize: bool = True, *,
-                    updates_per_epoch: Any = None) -> Schedule:
+                    updates_per_epoch: ArrayLike | None = None) -> Schedule:
   r"""timm ``StepLRScheduler``: :math:`\eta(t) = \mathrm{lr}\; r^{\lfloor t / T_d \rfloor}`.
 
   Maps to :func:`jaxsched.exponential_decay` with ``staircase=True``
@@ -320,12 +327,13 @@ def StepLRScheduler(lr: Any, decay_t: Any, decay_rate: Any = 1.0,  # pylint: dis
     lr: the optimizer's learning rate.
     decay_t: ``T_d > 0``, the decay interval.
     decay_rate: ``r >= 0``, the factor per interval.
-    warmup_t, warmup_lr_init, warmup_prefix, t_in_epochs, noise_range_t,
-      noise_pct, noise_std, noise_seed, initialize, updates_per_epoch: as in
-      :func:`CosineLRScheduler`.
+    warmup_t, warmup_lr_init, warmup_prefix, t_in_epochs: as in :func:`CosineLRScheduler`.
+    noise_range_t, noise_pct, noise_std, noise_seed: as in :func:`CosineLRScheduler`.
+    initialize, updates_per_epoch: as in :func:`CosineLRScheduler`.
 
   Returns:
-    A jaxsched schedule of ``t``.
+    A jaxsched :class:`~jaxsched.Schedule` with timm's values: ``s(t)`` is the
+    learning rate, a float array of ``t``'s shape.
 
   Example:
     >>> from jaxsched.compat import timm
@@ -345,13 +353,14 @@ def StepLRScheduler(lr: Any, decay_t: Any, decay_rate: Any = 1.0,  # pylint: dis
                  updates_per_epoch)
 
 
-def MultiStepLRScheduler(lr: Any, decay_t: Sequence[Any], decay_rate: Any = 1.0,  # pylint: disable=invalid-name
-                         warmup_t: Any = 0, warmup_lr_init: Any = 0.0,
+def MultiStepLRScheduler(lr: ArrayLike, decay_t: Sequence[ArrayLike] | ArrayLike,  # pylint: disable=invalid-name
+                         decay_rate: ArrayLike = 1.0,
+                         warmup_t: ArrayLike = 0, warmup_lr_init: ArrayLike = 0.0,
                          warmup_prefix: bool = True, t_in_epochs: bool = True,
-                         noise_range_t: Any = None, noise_pct: Any = 0.67,
-                         noise_std: Any = 1.0, noise_seed: Any = 42,
+                         noise_range_t: ArrayLike | None = None, noise_pct: ArrayLike = 0.67,
+                         noise_std: ArrayLike = 1.0, noise_seed: ArrayLike = 42,
                          initialize: bool = True, *,
-                         updates_per_epoch: Any = None) -> Schedule:
+                         updates_per_epoch: ArrayLike | None = None) -> Schedule:
   r"""timm ``MultiStepLRScheduler``: :math:`\eta(t) = \mathrm{lr}\; r^{\#\{j: m_j \le t + 1\}}`.
 
   timm's convention (kept, as timm keeps it): milestone ``m`` already applies
@@ -363,12 +372,13 @@ def MultiStepLRScheduler(lr: Any, decay_t: Sequence[Any], decay_rate: Any = 1.0,
     lr: the optimizer's learning rate.
     decay_t: the milestones ``m_j``.
     decay_rate: ``r >= 0``, the factor per milestone.
-    warmup_t, warmup_lr_init, warmup_prefix, t_in_epochs, noise_range_t,
-      noise_pct, noise_std, noise_seed, initialize, updates_per_epoch: as in
-      :func:`CosineLRScheduler`.
+    warmup_t, warmup_lr_init, warmup_prefix, t_in_epochs: as in :func:`CosineLRScheduler`.
+    noise_range_t, noise_pct, noise_std, noise_seed: as in :func:`CosineLRScheduler`.
+    initialize, updates_per_epoch: as in :func:`CosineLRScheduler`.
 
   Returns:
-    A jaxsched schedule of ``t``.
+    A jaxsched :class:`~jaxsched.Schedule` with timm's values: ``s(t)`` is the
+    learning rate, a float array of ``t``'s shape.
 
   Example:
     >>> from jaxsched.compat import timm
@@ -377,8 +387,9 @@ def MultiStepLRScheduler(lr: Any, decay_t: Sequence[Any], decay_rate: Any = 1.0,
   """
   fn = "MultiStepLRScheduler"
   base = _lr(fn, lr)
+  ndim = np.ndim(cast(Any, decay_t))  # numpy's stubs take no list of jax arrays
   m = _check.sequence(_P + fn, "decay_t", decay_t if _args.traced(decay_t) else
-                      np.sort(np.asarray(decay_t)) if np.ndim(decay_t) == 1 else
+                      np.sort(np.asarray(decay_t)) if ndim == 1 else
                       decay_t, lo=0, fix="Pass the milestones, e.g. [30, 60].")
   shifted = (jnp.maximum(m - 1, 0) if isinstance(m, jnp.ndarray) and not
              isinstance(m, np.ndarray) else np.maximum(m - 1, 0))
@@ -390,13 +401,13 @@ def MultiStepLRScheduler(lr: Any, decay_t: Sequence[Any], decay_rate: Any = 1.0,
                  updates_per_epoch)
 
 
-def PlateauLRScheduler(lr: Any, decay_rate: Any = 0.1, patience_t: Any = 10,  # pylint: disable=invalid-name
-                       threshold: Any = 1e-4, cooldown_t: Any = 0,
-                       warmup_t: Any = 0, warmup_lr_init: Any = 0.0,
-                       lr_min: Any = 0.0, mode: str = "max",
-                       noise_range_t: Any = None, noise_type: str = "normal",
-                       noise_pct: Any = 0.67, noise_std: Any = 1.0,
-                       noise_seed: Any = None,
+def PlateauLRScheduler(lr: ArrayLike, decay_rate: ArrayLike = 0.1, patience_t: ArrayLike = 10,  # pylint: disable=invalid-name
+                       threshold: ArrayLike = 1e-4, cooldown_t: ArrayLike = 0,
+                       warmup_t: ArrayLike = 0, warmup_lr_init: ArrayLike = 0.0,
+                       lr_min: ArrayLike = 0.0, mode: PlateauMode = "max",
+                       noise_range_t: ArrayLike | None = None, noise_type: str = "normal",
+                       noise_pct: ArrayLike = 0.67, noise_std: ArrayLike = 1.0,
+                       noise_seed: ArrayLike | None = None,
                        initialize: bool = True) -> ReduceOnPlateau:
   r"""timm ``PlateauLRScheduler`` (deprecated in timm) as a jaxsched plateau.
 
@@ -430,7 +441,9 @@ def PlateauLRScheduler(lr: Any, decay_rate: Any = 0.1, patience_t: Any = 10,  # 
       without noise.
 
   Returns:
-    A :class:`jaxsched.ReduceOnPlateau` whose ``p(state)`` is the learning rate.
+    A :class:`jaxsched.ReduceOnPlateau` (a frozen dataclass pytree, not a function
+    of the step): ``p.init()`` gives the state, ``p.update(state, value=metric)``
+    the next state, and ``p(state)`` the learning rate.
 
   Example:
     >>> from jaxsched.compat import timm
@@ -483,20 +496,23 @@ _SCHEDS = ("cosine", "tanh", "step", "constant", "multistep", "plateau", "poly",
            "none")
 
 
-def create_scheduler_v2(lr: Any, sched: str = "cosine", num_epochs: Any = 300,
-                        decay_epochs: Any = None,
-                        decay_milestones: Sequence[Any] = (90, 180, 270),
-                        cooldown_epochs: Any = 0, patience_epochs: Any = 10,
-                        decay_rate: Any = 0.1, min_lr: Any = 0.0,
-                        warmup_lr: Any = 1e-5, warmup_epochs: Any = 0,
-                        warmup_prefix: bool = False, noise: Any = None,
-                        noise_pct: Any = 0.67, noise_std: Any = 1.0,
-                        noise_seed: Any = 42, cycle_mul: Any = 1.0,
-                        cycle_decay: Any = 0.1, cycle_limit: Any = 1,
-                        k_decay: Any = 1.0, decay_fn: Any = None,
-                        stable_timescale: Any = None, plateau_mode: str = "max",
+def create_scheduler_v2(lr: ArrayLike, sched: str = "cosine", num_epochs: ArrayLike = 300,
+                        decay_epochs: ArrayLike | None = None,
+                        decay_milestones: Sequence[ArrayLike] = (90, 180, 270),
+                        cooldown_epochs: ArrayLike = 0, patience_epochs: ArrayLike = 10,
+                        decay_rate: ArrayLike = 0.1, min_lr: ArrayLike = 0.0,
+                        warmup_lr: ArrayLike = 1e-5, warmup_epochs: ArrayLike = 0,
+                        warmup_prefix: bool = False,
+                        noise: ArrayLike | Sequence[ArrayLike] | None = None,
+                        noise_pct: ArrayLike = 0.67, noise_std: ArrayLike = 1.0,
+                        noise_seed: ArrayLike = 42, cycle_mul: ArrayLike = 1.0,
+                        cycle_decay: ArrayLike = 0.1, cycle_limit: ArrayLike = 1,
+                        k_decay: ArrayLike = 1.0, decay_fn: Callable[..., Any] | None = None,
+                        stable_timescale: ArrayLike | None = None,
+                        plateau_mode: PlateauMode = "max",
                         step_on_epochs: bool = True,
-                        updates_per_epoch: Any = 0) -> tuple[Any, Any]:
+                        updates_per_epoch: ArrayLike = 0
+                        ) -> tuple[Schedule | ReduceOnPlateau, ArrayLike]:
   r"""timm's ``create_scheduler_v2``: ``(schedule, num_epochs)``.
 
   The arguments are timm's (the optimizer replaced by ``lr``) and are mapped as
@@ -519,14 +535,17 @@ def create_scheduler_v2(lr: Any, sched: str = "cosine", num_epochs: Any = 300,
 
   Args:
     lr: the optimizer's learning rate.
-    sched, num_epochs, decay_epochs, decay_milestones, cooldown_epochs,
-      patience_epochs, decay_rate, min_lr, warmup_lr, warmup_epochs,
-      warmup_prefix, noise, noise_pct, noise_std, noise_seed, cycle_mul,
-      cycle_decay, cycle_limit, k_decay, decay_fn, stable_timescale,
-      plateau_mode, step_on_epochs, updates_per_epoch: timm's.
+    sched, num_epochs, decay_epochs, decay_milestones, cooldown_epochs: timm's.
+    patience_epochs, decay_rate, min_lr, warmup_lr, warmup_epochs: timm's.
+    warmup_prefix, noise, noise_pct, noise_std, noise_seed, cycle_mul: timm's.
+    cycle_decay, cycle_limit, k_decay, decay_fn, stable_timescale: timm's.
+    plateau_mode, step_on_epochs, updates_per_epoch: timm's.
 
   Returns:
-    ``(schedule, num_epochs)``.
+    ``(schedule, num_epochs)``: a jaxsched :class:`~jaxsched.Schedule` whose
+    ``s(step)`` is the learning rate as a float array of the step's shape (a
+    :class:`jaxsched.ReduceOnPlateau` for ``sched="plateau"``, whose ``p(state)``
+    is), and timm's number of epochs (a number; an array when traced).
 
   Example:
     >>> from jaxsched.compat import timm
@@ -557,8 +576,8 @@ def create_scheduler_v2(lr: Any, sched: str = "cosine", num_epochs: Any = 300,
     decay_t = _scaled(decay_t, upe)
     decay_milestones = [_scaled(d, upe) for d in decay_milestones]
     cooldown_t = _scaled(cooldown_t, upe)
-  warm = dict(warmup_lr_init=warmup_lr, warmup_t=warmup_t,
-              warmup_prefix=warmup_prefix)
+  warm: dict[str, Any] = dict(warmup_lr_init=warmup_lr, warmup_t=warmup_t,
+                              warmup_prefix=warmup_prefix)
   if noise is not None:
     if isinstance(noise, (list, tuple)):
       rng = [_scaled(n, t_initial) for n in noise]
@@ -567,10 +586,11 @@ def create_scheduler_v2(lr: Any, sched: str = "cosine", num_epochs: Any = 300,
       noise_range = _scaled(noise, t_initial)
   else:
     noise_range = None
-  nz = dict(noise_range_t=noise_range, noise_pct=noise_pct, noise_std=noise_std,
-            noise_seed=noise_seed)
-  cyc = dict(cycle_mul=cycle_mul, cycle_decay=cycle_decay, cycle_limit=cycle_limit)
-  ep = dict(t_in_epochs=bool(step_on_epochs))
+  nz: dict[str, Any] = dict(noise_range_t=noise_range, noise_pct=noise_pct, noise_std=noise_std,
+                            noise_seed=noise_seed)
+  cyc: dict[str, Any] = dict(cycle_mul=cycle_mul, cycle_decay=cycle_decay, cycle_limit=cycle_limit)
+  ep: dict[str, Any] = dict(t_in_epochs=bool(step_on_epochs))
+  s: Schedule | ReduceOnPlateau
   if sched == "cosine":
     s = CosineLRScheduler(lr, t_initial, lr_min=min_lr, k_decay=k_decay, **cyc,
                           **warm, **nz, **ep)

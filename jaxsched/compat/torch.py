@@ -25,19 +25,20 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Literal, cast
 
 import numpy as np
+from jax.typing import ArrayLike
 
 from jaxsched import _check, _plateau
-from jaxsched._base import Schedule
-from jaxsched._combinators import Function, join, product, repeat, scale, warmup
+from jaxsched._base import Schedule, ScheduleLike
+from jaxsched._combinators import Function, WarmupShape, join, product, repeat, scale, warmup
 from jaxsched._cosine import cosine_decay, cosine_restarts
-from jaxsched._cyclic import cyclic, one_cycle, one_cycle_momentum
+from jaxsched._cyclic import Anneal, CyclicMode, cyclic, one_cycle, one_cycle_momentum
 from jaxsched._decay import constant, exponential_decay, linear, polynomial
 from jaxsched._piecewise import multistep, piecewise_constant, step_decay
-from jaxsched._plateau import ReduceOnPlateau
+from jaxsched._plateau import PlateauMode, ReduceOnPlateau, ThresholdMode
 from jaxsched._ported import cumulative_product, with_momentum
 from jaxsched.compat import _args
 
@@ -90,8 +91,8 @@ def _per_step_rate(gamma: Any) -> tuple[Any, Any]:
   return g ** (2**j), 2**j
 
 
-def StepLR(lr: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1,  # pylint: disable=invalid-name
-           verbose: Any = _DEPRECATED) -> Schedule:
+def StepLR(lr: ArrayLike, step_size: ArrayLike, gamma: ArrayLike = 0.1, last_epoch: int = -1,  # pylint: disable=invalid-name
+           verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``StepLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^{\lfloor k/s\rfloor}`.
 
   Maps to :func:`jaxsched.step_decay`.
@@ -104,7 +105,8 @@ def StepLR(lr: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1,  #
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -120,8 +122,8 @@ def StepLR(lr: Any, step_size: int, gamma: float = 0.1, last_epoch: int = -1,  #
                                fix="Pass a non-negative factor, e.g. 0.1.")))
 
 
-def MultiStepLR(lr: Any, milestones: Sequence[int], gamma: float = 0.1,  # pylint: disable=invalid-name
-                last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+def MultiStepLR(lr: ArrayLike, milestones: Sequence[ArrayLike] | ArrayLike, gamma: ArrayLike = 0.1,  # pylint: disable=invalid-name
+                last_epoch: int = -1, verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``MultiStepLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^{\#\{i: m_i \le k\}}`.
 
   Maps to :func:`jaxsched.multistep`. As in PyTorch, concrete milestones may
@@ -136,7 +138,8 @@ def MultiStepLR(lr: Any, milestones: Sequence[int], gamma: float = 0.1,  # pylin
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -159,8 +162,8 @@ def MultiStepLR(lr: Any, milestones: Sequence[int], gamma: float = 0.1,  # pylin
       _P + fn, "gamma", gamma, lo=0, fix="Pass a non-negative factor, e.g. 0.1.")))
 
 
-def ConstantLR(lr: Any, factor: float = 1.0 / 3, total_iters: int = 5,  # pylint: disable=invalid-name
-               last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+def ConstantLR(lr: ArrayLike, factor: ArrayLike = 1.0 / 3, total_iters: ArrayLike = 5,  # pylint: disable=invalid-name
+               last_epoch: int = -1, verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``ConstantLR``: ``lr * factor`` for the first ``total_iters`` calls,
   then ``lr``.
 
@@ -176,7 +179,8 @@ def ConstantLR(lr: Any, factor: float = 1.0 / 3, total_iters: int = 5,  # pylint
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -194,9 +198,9 @@ def ConstantLR(lr: Any, factor: float = 1.0 / 3, total_iters: int = 5,  # pylint
   return piecewise_constant([t], [_args.mul(base, f), base])
 
 
-def LinearLR(lr: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,  # pylint: disable=invalid-name
-             total_iters: int = 5, last_epoch: int = -1,
-             verbose: Any = _DEPRECATED) -> Schedule:
+def LinearLR(lr: ArrayLike, start_factor: ArrayLike = 1.0 / 3, end_factor: ArrayLike = 1.0,  # pylint: disable=invalid-name
+             total_iters: ArrayLike = 5, last_epoch: int = -1,
+             verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``LinearLR``: the factor moves linearly from ``start_factor`` to
   ``end_factor`` over ``total_iters`` calls.
 
@@ -213,7 +217,8 @@ def LinearLR(lr: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,  #
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -234,8 +239,8 @@ def LinearLR(lr: Any, start_factor: float = 1.0 / 3, end_factor: float = 1.0,  #
                        "Pass the number of steps of the ramp (>= 1)."))
 
 
-def ExponentialLR(lr: Any, gamma: float, last_epoch: int = -1,  # pylint: disable=invalid-name
-                  verbose: Any = _DEPRECATED) -> Schedule:
+def ExponentialLR(lr: ArrayLike, gamma: ArrayLike, last_epoch: int = -1,  # pylint: disable=invalid-name
+                  verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``ExponentialLR``: :math:`\eta(k) = \mathrm{lr}\,\gamma^k`.
 
   Maps to :func:`jaxsched.exponential_decay` ``(lr, gamma ** N, N)``, with
@@ -251,7 +256,8 @@ def ExponentialLR(lr: Any, gamma: float, last_epoch: int = -1,  # pylint: disabl
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -265,8 +271,8 @@ def ExponentialLR(lr: Any, gamma: float, last_epoch: int = -1,  # pylint: disabl
   return exponential_decay(_lr(fn, lr), rate, n)
 
 
-def PolynomialLR(lr: Any, total_iters: int = 5, power: float = 1.0,  # pylint: disable=invalid-name
-                 last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+def PolynomialLR(lr: ArrayLike, total_iters: ArrayLike = 5, power: ArrayLike = 1.0,  # pylint: disable=invalid-name
+                 last_epoch: int = -1, verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``PolynomialLR``:
   :math:`\eta(k) = \mathrm{lr}\,(1 - \min(k, T)/T)^{p}`.
 
@@ -280,7 +286,8 @@ def PolynomialLR(lr: Any, total_iters: int = 5, power: float = 1.0,  # pylint: d
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -296,8 +303,8 @@ def PolynomialLR(lr: Any, total_iters: int = 5, power: float = 1.0,  # pylint: d
                                fix="Pass a non-negative exponent.")))
 
 
-def CosineAnnealingLR(lr: Any, T_max: int, eta_min: float = 0.0,  # pylint: disable=invalid-name
-                      last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+def CosineAnnealingLR(lr: ArrayLike, T_max: ArrayLike, eta_min: ArrayLike = 0.0,  # pylint: disable=invalid-name
+                      last_epoch: int = -1, verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``CosineAnnealingLR``, which keeps oscillating past ``T_max``:
 
   .. math::
@@ -317,7 +324,8 @@ def CosineAnnealingLR(lr: Any, T_max: int, eta_min: float = 0.0,  # pylint: disa
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -335,9 +343,9 @@ def CosineAnnealingLR(lr: Any, T_max: int, eta_min: float = 0.0,  # pylint: disa
   return repeat(join([down, up], [t]), 2 * t)
 
 
-def CosineAnnealingWarmRestarts(lr: Any, T_0: int, T_mult: int = 1,  # pylint: disable=invalid-name
-                                eta_min: float = 0.0, last_epoch: int = -1,
-                                verbose: Any = _DEPRECATED) -> Schedule:
+def CosineAnnealingWarmRestarts(lr: ArrayLike, T_0: ArrayLike, T_mult: ArrayLike = 1,  # pylint: disable=invalid-name
+                                eta_min: ArrayLike = 0.0, last_epoch: int = -1,
+                                verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``CosineAnnealingWarmRestarts`` (SGDR).
 
   Cycle :math:`i` lasts :math:`T_0 m^i` calls; at position :math:`x` in it,
@@ -358,7 +366,8 @@ def CosineAnnealingWarmRestarts(lr: Any, T_0: int, T_mult: int = 1,  # pylint: d
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -379,12 +388,12 @@ def CosineAnnealingWarmRestarts(lr: Any, T_0: int, T_mult: int = 1,  # pylint: d
 _CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
 
 
-def CyclicLR(base_lr: Any, max_lr: Any, step_size_up: int = 2000,  # pylint: disable=invalid-name
-             step_size_down: int | None = None, mode: str = "triangular",
-             gamma: float = 1.0, scale_fn: Callable[[Any], Any] | None = None,
-             scale_mode: str = "cycle", cycle_momentum: bool = True,
-             base_momentum: Any = 0.8, max_momentum: Any = 0.9,
-             last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+def CyclicLR(base_lr: ArrayLike, max_lr: ArrayLike, step_size_up: ArrayLike = 2000,  # pylint: disable=invalid-name
+             step_size_down: ArrayLike | None = None, mode: CyclicMode = "triangular",
+             gamma: ArrayLike = 1.0, scale_fn: ScheduleLike | None = None,
+             scale_mode: Literal["cycle", "iterations"] = "cycle", cycle_momentum: bool = True,
+             base_momentum: ArrayLike = 0.8, max_momentum: ArrayLike = 0.9,
+             last_epoch: int = -1, verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``CyclicLR``: triangular waves between ``base_lr`` and ``max_lr``.
 
   With :math:`L = u + d`, cycle :math:`c = \lfloor k/L \rfloor` and
@@ -418,8 +427,9 @@ def CyclicLR(base_lr: Any, max_lr: Any, step_size_up: int = 2000,  # pylint: dis
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule; with ``cycle_momentum`` (PyTorch's default),
-    ``s.momentum`` is the momentum schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape. With ``cycle_momentum``
+    (PyTorch's default), ``s.momentum`` is the momentum schedule.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -452,7 +462,7 @@ def CyclicLR(base_lr: Any, max_lr: Any, step_size_up: int = 2000,  # pylint: dis
   return with_momentum(lrs, _cyclic_curve(m_hi, m_lo, up, down, mode, g))
 
 
-def _cyclic_curve(base: Any, top: Any, up: Any, down: Any, mode: str,
+def _cyclic_curve(base: Any, top: Any, up: Any, down: Any, mode: CyclicMode,
                   g: Any) -> Schedule:
   """CyclicLR's curve from ``base`` towards ``top`` (also the momentum's)."""
   if mode != "exp_range" or _args.traced(g):
@@ -468,16 +478,16 @@ def _cyclic_curve(base: Any, top: Any, up: Any, down: Any, mode: str,
   return constant(base) + wave * exponential_decay(1.0, rate, n)
 
 
-_ANNEAL = {"cos": "cos", "linear": "linear"}
+_ANNEAL: dict[str, Anneal] = {"cos": "cos", "linear": "linear"}
 
 
-def OneCycleLR(max_lr: Any, total_steps: int | None = None,  # pylint: disable=invalid-name
-               epochs: int | None = None, steps_per_epoch: int | None = None,
-               pct_start: float = 0.3, anneal_strategy: str = "cos",
-               cycle_momentum: bool = True, base_momentum: Any = 0.85,
-               max_momentum: Any = 0.95, div_factor: float = 25.0,
-               final_div_factor: float = 1e4, three_phase: bool = False,
-               last_epoch: int = -1, verbose: Any = _DEPRECATED) -> Schedule:
+def OneCycleLR(max_lr: ArrayLike, total_steps: ArrayLike | None = None,  # pylint: disable=invalid-name
+               epochs: ArrayLike | None = None, steps_per_epoch: ArrayLike | None = None,
+               pct_start: ArrayLike = 0.3, anneal_strategy: Anneal = "cos",
+               cycle_momentum: bool = True, base_momentum: ArrayLike = 0.85,
+               max_momentum: ArrayLike = 0.95, div_factor: ArrayLike = 25.0,
+               final_div_factor: ArrayLike = 1e4, three_phase: bool = False,
+               last_epoch: int = -1, verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``OneCycleLR``: up from ``max_lr / div_factor`` to ``max_lr``, then
   far down, with PyTorch's phase ends.
 
@@ -511,8 +521,9 @@ def OneCycleLR(max_lr: Any, total_steps: int | None = None,  # pylint: disable=i
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule; with ``cycle_momentum`` (PyTorch's default),
-    ``s.momentum`` is the momentum schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape. With ``cycle_momentum``
+    (PyTorch's default), ``s.momentum`` is the momentum schedule.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -561,9 +572,9 @@ def OneCycleLR(max_lr: Any, total_steps: int | None = None,  # pylint: disable=i
       pct_start=pct, anneal=_ANNEAL[anneal_strategy], three_phase=three))
 
 
-def SequentialLR(lr: Any = None, schedulers: Any = None,  # pylint: disable=invalid-name
-                 milestones: Any = None, last_epoch: int = -1,
-                 verbose: Any = _DEPRECATED) -> Schedule:
+def SequentialLR(lr: ArrayLike | None = None, schedulers: Sequence[ScheduleLike] | None = None,  # pylint: disable=invalid-name
+                 milestones: Sequence[ArrayLike] | ArrayLike | None = None, last_epoch: int = -1,
+                 verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``SequentialLR``: each scheduler runs from its milestone, restarted.
 
   .. math:: \eta(k) = s_i(k - m_{i-1}), \qquad m_{i-1} \le k < m_i
@@ -584,7 +595,8 @@ def SequentialLR(lr: Any = None, schedulers: Any = None,  # pylint: disable=inva
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -611,7 +623,7 @@ def SequentialLR(lr: Any = None, schedulers: Any = None,  # pylint: disable=inva
     _lr(fn, lr)
   scheds = list(schedulers)
   try:
-    n_m = len(milestones)
+    n_m = len(cast(Any, milestones))  # a sequence or a 1-D array
   except TypeError:
     n_m = None
   if n_m is not None and n_m != len(scheds) - 1:
@@ -622,8 +634,8 @@ def SequentialLR(lr: Any = None, schedulers: Any = None,  # pylint: disable=inva
   return join(scheds, milestones)
 
 
-def LambdaLR(lr: Any, lr_lambda: Callable[[Any], Any], last_epoch: int = -1,  # pylint: disable=invalid-name
-             verbose: Any = _DEPRECATED) -> Schedule:
+def LambdaLR(lr: ArrayLike, lr_lambda: ScheduleLike, last_epoch: int = -1,  # pylint: disable=invalid-name
+             verbose: object = _DEPRECATED) -> Schedule:
   r"""PyTorch ``LambdaLR``: :math:`\eta(k) = \mathrm{lr}\cdot f(k)`.
 
   Maps to :func:`jaxsched.scale` ``(Function(lr_lambda), lr)``. ``lr_lambda``
@@ -640,7 +652,8 @@ def LambdaLR(lr: Any, lr_lambda: Callable[[Any], Any], last_epoch: int = -1,  # 
     verbose: ignored.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -657,8 +670,8 @@ def LambdaLR(lr: Any, lr_lambda: Callable[[Any], Any], last_epoch: int = -1,  # 
   return scale(Function(lr_lambda), _lr(fn, lr))
 
 
-def MultiplicativeLR(lr: Any, lr_lambda: Callable[[Any], Any],  # pylint: disable=invalid-name
-                     last_epoch: int = -1, verbose: Any = _DEPRECATED, *,
+def MultiplicativeLR(lr: ArrayLike, lr_lambda: ScheduleLike,  # pylint: disable=invalid-name
+                     last_epoch: int = -1, verbose: object = _DEPRECATED, *,
                      max_steps: int) -> Schedule:
   r"""PyTorch ``MultiplicativeLR``: each call multiplies the rate by ``f(k)``.
 
@@ -682,7 +695,8 @@ def MultiplicativeLR(lr: Any, lr_lambda: Callable[[Any], Any],  # pylint: disabl
       PyTorch has no such argument). From ``max_steps`` on the rate is held.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -704,7 +718,7 @@ def MultiplicativeLR(lr: Any, lr_lambda: Callable[[Any], Any],  # pylint: disabl
   return scale(cumulative_product(Function(lr_lambda), int(max_steps)), _lr(fn, lr))
 
 
-def ChainedScheduler(schedulers: Sequence[Any], lr: Any) -> Schedule:  # pylint: disable=invalid-name
+def ChainedScheduler(schedulers: Sequence[ScheduleLike], lr: ArrayLike) -> Schedule:  # pylint: disable=invalid-name
   r"""PyTorch ``ChainedScheduler``: every scheduler steps at once; factors multiply.
 
   .. math:: \eta(k) = \mathrm{lr} \prod_i \frac{s_i(k)}{\mathrm{lr}}
@@ -721,7 +735,8 @@ def ChainedScheduler(schedulers: Sequence[Any], lr: Any) -> Schedule:  # pylint:
       ``optimizer`` argument.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -743,8 +758,8 @@ def ChainedScheduler(schedulers: Sequence[Any], lr: Any) -> Schedule:  # pylint:
   return scale(product([scale(s, inv) for s in schedulers]), base)
 
 
-def SWALR(lr: Any, swa_lr: Any, anneal_epochs: int = 10,  # pylint: disable=invalid-name
-          anneal_strategy: str = "cos", last_epoch: int = -1) -> Schedule:
+def SWALR(lr: ArrayLike, swa_lr: ArrayLike, anneal_epochs: ArrayLike = 10,  # pylint: disable=invalid-name
+          anneal_strategy: Anneal = "cos", last_epoch: int = -1) -> Schedule:
   r"""PyTorch ``torch.optim.swa_utils.SWALR``: anneal to ``swa_lr``, then hold it.
 
   With :math:`t = \min(1, k / \max(1, E))` (:math:`t = 1` from the start when
@@ -764,7 +779,8 @@ def SWALR(lr: Any, swa_lr: Any, anneal_epochs: int = 10,  # pylint: disable=inva
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with PyTorch's values: ``s(step)`` is the
+    learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import torch as jt
@@ -780,16 +796,16 @@ def SWALR(lr: Any, swa_lr: Any, anneal_epochs: int = 10,  # pylint: disable=inva
         f"anneal_strategy={anneal_strategy!r}. Pass 'cos' or 'linear'.")
   e = _check.steps(_P + fn, "anneal_epochs", anneal_epochs,
                    fix="Pass the number of annealing steps (0 for none).")
-  shape = "cosine" if anneal_strategy == "cos" else "linear"
+  shape: WarmupShape = "cosine" if anneal_strategy == "cos" else "linear"
   return warmup(constant(_args.as_float(_check.number(_P + fn, "swa_lr", swa_lr, lo=0,
                                             fix="Pass the SWA learning rate."))),
                 e, init_value=_lr(fn, lr), shape=shape)
 
 
-def ReduceLROnPlateau(lr: Any, *, mode: str = "min", factor: Any = 0.1,  # pylint: disable=invalid-name
-                      patience: Any = 10, threshold: Any = 1e-4,
-                      threshold_mode: str = "rel", cooldown: Any = 0,
-                      min_lr: Any = 0.0, eps: Any = 1e-8) -> ReduceOnPlateau:
+def ReduceLROnPlateau(lr: ArrayLike, *, mode: PlateauMode = "min", factor: ArrayLike = 0.1,  # pylint: disable=invalid-name
+                      patience: ArrayLike = 10, threshold: ArrayLike = 1e-4,
+                      threshold_mode: ThresholdMode = "rel", cooldown: ArrayLike = 0,
+                      min_lr: ArrayLike = 0.0, eps: ArrayLike = 1e-8) -> ReduceOnPlateau:
   r"""PyTorch's ``ReduceLROnPlateau`` as a plateau whose value is the learning rate.
 
   ``p(state)`` after ``k`` calls of ``state = p.update(state, value=metric)``
@@ -830,7 +846,9 @@ def ReduceLROnPlateau(lr: Any, *, mode: str = "min", factor: Any = 0.1,  # pylin
     Traced values behave as documented in :func:`jaxsched.reduce_on_plateau`.
 
   Returns:
-    A :class:`jaxsched.ReduceOnPlateau` whose ``p(state)`` is the learning rate.
+    A :class:`jaxsched.ReduceOnPlateau` (a frozen dataclass pytree, not a function
+    of the step): ``p.init()`` gives the state, ``p.update(state, value=metric)``
+    the next state, and ``p(state)`` the learning rate.
 
   Example:
     >>> from jaxsched.compat import torch as jt

@@ -28,15 +28,17 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import jax.numpy as jnp
+from jax.typing import ArrayLike
 
 from jaxsched import _check
 from jaxsched._base import Schedule
-from jaxsched._combinators import join, warmup
+from jaxsched._combinators import WarmupShape, join, warmup
 from jaxsched._cosine import cosine_restarts, warmup_stable_decay
 from jaxsched._decay import constant, inverse_sqrt, linear, polynomial
+from jaxsched._plateau import ReduceOnPlateau
 from jaxsched._ported import cosine_wave
 from jaxsched.compat import _args
 from jaxsched.compat.torch import ReduceLROnPlateau
@@ -113,7 +115,7 @@ def _min_rate(fn: str, lr: Any, min_lr: Any, min_lr_rate: Any) -> Any:
                             fix="Pass the final learning rate as a fraction of lr."))
 
 
-def get_constant_schedule(lr: Any, last_epoch: int = -1) -> Schedule:
+def get_constant_schedule(lr: ArrayLike, last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_constant_schedule``: :math:`s(k) = \mathrm{lr}`.
 
   Args:
@@ -121,7 +123,8 @@ def get_constant_schedule(lr: Any, last_epoch: int = -1) -> Schedule:
     last_epoch: must be -1.
 
   Returns:
-    ``jaxsched.constant(lr)``.
+    ``jaxsched.constant(lr)``, a ``Constant`` schedule: ``s(step)`` is ``lr`` as a
+    float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -133,7 +136,7 @@ def get_constant_schedule(lr: Any, last_epoch: int = -1) -> Schedule:
   return constant(_lr(fn, lr))
 
 
-def get_constant_schedule_with_warmup(lr: Any, num_warmup_steps: int,
+def get_constant_schedule_with_warmup(lr: ArrayLike, num_warmup_steps: ArrayLike,
                                       last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_constant_schedule_with_warmup``.
 
@@ -147,7 +150,8 @@ def get_constant_schedule_with_warmup(lr: Any, num_warmup_steps: int,
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -159,8 +163,8 @@ def get_constant_schedule_with_warmup(lr: Any, num_warmup_steps: int,
   return warmup(constant(_lr(fn, lr)), _steps(fn, "num_warmup_steps", num_warmup_steps))
 
 
-def get_linear_schedule_with_warmup(lr: Any, num_warmup_steps: int,
-                                    num_training_steps: int,
+def get_linear_schedule_with_warmup(lr: ArrayLike, num_warmup_steps: ArrayLike,
+                                    num_training_steps: ArrayLike,
                                     last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_linear_schedule_with_warmup``: up to lr, down to 0 at N.
 
@@ -178,7 +182,8 @@ def get_linear_schedule_with_warmup(lr: Any, num_warmup_steps: int,
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -196,8 +201,8 @@ def get_linear_schedule_with_warmup(lr: Any, num_warmup_steps: int,
   return _after_warmup(base, w, linear(top, 0.0, _span(n, w)))
 
 
-def get_cosine_schedule_with_warmup(lr: Any, num_warmup_steps: int,
-                                    num_training_steps: int, num_cycles: float = 0.5,
+def get_cosine_schedule_with_warmup(lr: ArrayLike, num_warmup_steps: ArrayLike,
+                                    num_training_steps: ArrayLike, num_cycles: ArrayLike = 0.5,
                                     last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_cosine_schedule_with_warmup``.
 
@@ -219,7 +224,8 @@ def get_cosine_schedule_with_warmup(lr: Any, num_warmup_steps: int,
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -236,7 +242,8 @@ def get_cosine_schedule_with_warmup(lr: Any, num_warmup_steps: int,
 
 
 def get_cosine_with_hard_restarts_schedule_with_warmup(
-    lr: Any, num_warmup_steps: int, num_training_steps: int, num_cycles: int = 1,
+    lr: ArrayLike, num_warmup_steps: ArrayLike, num_training_steps: ArrayLike,
+    num_cycles: ArrayLike = 1,
     last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_cosine_with_hard_restarts_schedule_with_warmup``.
 
@@ -258,7 +265,8 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -278,8 +286,9 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
 
 
 def get_polynomial_decay_schedule_with_warmup(
-    lr: Any, num_warmup_steps: int, num_training_steps: int, lr_end: float = 1e-7,
-    power: float = 1.0, last_epoch: int = -1) -> Schedule:
+    lr: ArrayLike, num_warmup_steps: ArrayLike, num_training_steps: ArrayLike,
+    lr_end: ArrayLike = 1e-7,
+    power: ArrayLike = 1.0, last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_polynomial_decay_schedule_with_warmup``.
 
   .. math::
@@ -299,7 +308,8 @@ def get_polynomial_decay_schedule_with_warmup(
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -328,8 +338,8 @@ def get_polynomial_decay_schedule_with_warmup(
                                            fix="Pass a non-negative exponent.")))
 
 
-def get_inverse_sqrt_schedule(lr: Any, num_warmup_steps: int,
-                              timescale: int | None = None,
+def get_inverse_sqrt_schedule(lr: ArrayLike, num_warmup_steps: ArrayLike,
+                              timescale: ArrayLike | None = None,
                               last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_inverse_sqrt_schedule``.
 
@@ -347,7 +357,8 @@ def get_inverse_sqrt_schedule(lr: Any, num_warmup_steps: int,
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -362,7 +373,7 @@ def get_inverse_sqrt_schedule(lr: Any, num_warmup_steps: int,
                           fix="Pass a number of steps >= 1, or None."))
 
 
-def get_reduce_on_plateau_schedule(lr: Any, **kwargs: Any) -> Any:
+def get_reduce_on_plateau_schedule(lr: ArrayLike, **kwargs: Any) -> ReduceOnPlateau:
   r"""transformers ``get_reduce_on_plateau_schedule``: PyTorch's ``ReduceLROnPlateau``.
 
   Returns :func:`jaxsched.compat.torch.ReduceLROnPlateau` ``(lr, **kwargs)``: a
@@ -375,7 +386,9 @@ def get_reduce_on_plateau_schedule(lr: Any, **kwargs: Any) -> Any:
       ``threshold``, ``threshold_mode``, ``cooldown``, ``min_lr``, ``eps``).
 
   Returns:
-    A :class:`jaxsched.ReduceOnPlateau`.
+    A :class:`jaxsched.ReduceOnPlateau` (a frozen dataclass pytree, not a function
+    of the step): ``p.init()`` gives the state, ``p.update(state, value=metric)``
+    the next state, and ``p(state)`` the learning rate.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -395,9 +408,10 @@ def get_reduce_on_plateau_schedule(lr: Any, **kwargs: Any) -> Any:
 
 
 def get_cosine_with_min_lr_schedule_with_warmup(
-    lr: Any, num_warmup_steps: int, num_training_steps: int, num_cycles: float = 0.5,
-    last_epoch: int = -1, min_lr: float | None = None,
-    min_lr_rate: float | None = None) -> Schedule:
+    lr: ArrayLike, num_warmup_steps: ArrayLike, num_training_steps: ArrayLike,
+    num_cycles: ArrayLike = 0.5,
+    last_epoch: int = -1, min_lr: ArrayLike | None = None,
+    min_lr_rate: ArrayLike | None = None) -> Schedule:
   r"""transformers ``get_cosine_with_min_lr_schedule_with_warmup``.
 
   As :func:`get_cosine_schedule_with_warmup` with a floor :math:`r` =
@@ -416,7 +430,8 @@ def get_cosine_with_min_lr_schedule_with_warmup(
       one of the two).
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -435,10 +450,11 @@ def get_cosine_with_min_lr_schedule_with_warmup(
 
 
 def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
-    lr: Any, num_warmup_steps: int, num_training_steps: int, num_cycles: float = 0.5,
-    last_epoch: int = -1, min_lr: float | None = None,
-    min_lr_rate: float | None = None,
-    warmup_lr_rate: float | None = None) -> Schedule:
+    lr: ArrayLike, num_warmup_steps: ArrayLike, num_training_steps: ArrayLike,
+    num_cycles: ArrayLike = 0.5,
+    last_epoch: int = -1, min_lr: ArrayLike | None = None,
+    min_lr_rate: ArrayLike | None = None,
+    warmup_lr_rate: ArrayLike | None = None) -> Schedule:
   r"""transformers ``get_cosine_with_min_lr_schedule_with_warmup_lr_rate``
   (``cosine_warmup_with_min_lr``).
 
@@ -460,7 +476,8 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
       ``None``.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -484,14 +501,15 @@ def get_cosine_with_min_lr_schedule_with_warmup_lr_rate(
   return join([ramp, _args.advanced(wave)], [w])
 
 
-_SHAPES = {"linear": "linear", "cosine": "cosine", "1-sqrt": "sqrt"}
+_SHAPES: dict[str, WarmupShape] = {"linear": "linear", "cosine": "cosine", "1-sqrt": "sqrt"}
+WsdType = Literal["linear", "cosine", "1-sqrt"]  # the keys of _SHAPES
 
 
-def get_wsd_schedule(lr: Any, num_warmup_steps: int, num_decay_steps: int,
-                     num_training_steps: int | None = None,
-                     num_stable_steps: int | None = None, warmup_type: str = "linear",
-                     decay_type: str = "cosine", min_lr_ratio: float = 0,
-                     num_cycles: float = 0.5, last_epoch: int = -1) -> Schedule:
+def get_wsd_schedule(lr: ArrayLike, num_warmup_steps: ArrayLike, num_decay_steps: ArrayLike,
+                     num_training_steps: ArrayLike | None = None,
+                     num_stable_steps: ArrayLike | None = None, warmup_type: WsdType = "linear",
+                     decay_type: WsdType = "cosine", min_lr_ratio: ArrayLike = 0,
+                     num_cycles: ArrayLike = 0.5, last_epoch: int = -1) -> Schedule:
   r"""transformers ``get_wsd_schedule`` (``warmup_stable_decay``).
 
   With :math:`r` = ``min_lr_ratio``, :math:`S` = ``num_stable_steps`` (default
@@ -520,7 +538,8 @@ def get_wsd_schedule(lr: Any, num_warmup_steps: int, num_decay_steps: int,
     last_epoch: must be -1.
 
   Returns:
-    A jaxsched schedule.
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
@@ -555,6 +574,7 @@ def get_wsd_schedule(lr: Any, num_warmup_steps: int, num_decay_steps: int,
                            lo_open=False, hi_open=False))
   floor = _args.mul(base, r)
   length = _args.steps_max(d, 1)
+  decay: Schedule
   if kind == "linear":
     decay = linear(base, floor, length)
   elif kind == "1-sqrt":
@@ -591,9 +611,10 @@ _FUNCS: dict[str, Callable[..., Any]] = {
 }
 
 
-def get_scheduler(name: str, lr: Any, num_warmup_steps: int | None = None,
-                  num_training_steps: int | None = None,
-                  scheduler_specific_kwargs: dict[str, Any] | None = None) -> Any:
+def get_scheduler(name: str, lr: ArrayLike, num_warmup_steps: ArrayLike | None = None,
+                  num_training_steps: ArrayLike | None = None,
+                  scheduler_specific_kwargs: dict[str, Any] | None = None
+                  ) -> Schedule | ReduceOnPlateau:
   r"""transformers ``get_scheduler``: any schedule by name, dispatched as transformers does.
 
   ``constant`` ignores the step counts; ``reduce_lr_on_plateau`` takes only
@@ -613,8 +634,10 @@ def get_scheduler(name: str, lr: Any, num_warmup_steps: int | None = None,
     scheduler_specific_kwargs: extra arguments, or ``None``.
 
   Returns:
-    A jaxsched schedule (a :class:`jaxsched.ReduceOnPlateau` for
-    ``reduce_lr_on_plateau``).
+    A jaxsched :class:`~jaxsched.Schedule` with transformers' values: ``s(step)`` is
+    the learning rate, a float array of the step's shape; for
+    ``reduce_lr_on_plateau``, a :class:`jaxsched.ReduceOnPlateau`, whose
+    ``p(state)`` is.
 
   Example:
     >>> from jaxsched.compat import transformers as jtr
