@@ -9,6 +9,7 @@ import sys
 
 import jax
 import pytest
+from docs_examples import python_blocks
 
 import jaxsched
 
@@ -30,7 +31,7 @@ def _examples() -> dict[str, str]:
   out = {}
   for section in re.split(r"^## ", DOC, flags=re.M)[1:]:
     title = section.splitlines()[0].strip()
-    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    blocks = python_blocks(section)
     assert len(blocks) == 1, f"{title}: expected one complete example"
     out[title] = blocks[0]
   return out

@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from docs_examples import page_blocks, run_blocks
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -562,13 +563,9 @@ def test_optax_helpers_reject_non_plateaus():
 
 
 def test_docs_example_runs():
-  with open(os.path.join(ROOT, "docs", "families", "plateau.md")) as f:
-    blocks = re.findall(r"```python\n(.*?)```", f.read(), re.S)
-  code = "\n".join(blocks)  # the main example, then the framework one
-  assert "jaxsched.reduce_on_plateau" in code
-  namespace = {}
-  with jax.numpy_dtype_promotion("standard"):  # user code
-    exec(code, namespace)  # pylint: disable=exec-used
+  blocks = page_blocks("families/plateau.md")  # the main example, then the framework one
+  assert "jaxsched.reduce_on_plateau" in "\n".join(blocks)
+  namespace = run_blocks(blocks, "docs/families/plateau.md")
   val_losses = np.asarray(namespace["val_losses"])
   lrs = np.asarray(namespace["lrs"])
   pstate = namespace["pstate"]

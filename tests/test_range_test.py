@@ -9,10 +9,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from docs_examples import page_blocks, run_blocks
 
 from jaxsched._range_test import RangeTestResult, _run, lr_range_test
 
-_DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
 
 
 # ----------------------------------------------------------------- helpers
@@ -521,8 +521,7 @@ def test_plot_without_matplotlib_names_the_extra(monkeypatch):
 
 
 def _docs_code():
-  text = (_DOCS / "families" / "range-test.md").read_text()
-  blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+  blocks = page_blocks("families/range-test.md")
   assert blocks, "docs/families/range-test.md has no python example"
   return "\n".join(blocks)
 
@@ -530,10 +529,7 @@ def _docs_code():
 def test_docs_example_runs(tmp_path, monkeypatch):
   pytest.importorskip("matplotlib").use("Agg")
   monkeypatch.chdir(tmp_path)
-  namespace = {}
-  # User code: optax.adam itself needs the default (standard) promotion.
-  with jax.numpy_dtype_promotion("standard"):
-    exec(compile(_docs_code(), "docs/families/range-test.md", "exec"), namespace)  # pylint: disable=exec-used
+  namespace = run_blocks([_docs_code()], "docs/families/range-test.md")
   assert (tmp_path / "lr_find.png").exists()
   lr = float(namespace["result"].suggestion())
   assert np.isfinite(lr) and 1e-6 < lr < 1.0

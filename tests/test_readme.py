@@ -10,8 +10,9 @@ import inspect
 import pathlib
 import re
 
-import jax
 import pytest
+from docs_examples import python_blocks as _python_blocks
+from docs_examples import run_blocks
 
 import jaxsched
 
@@ -26,18 +27,8 @@ RUN = [p for p in PROSE if str(p.relative_to(ROOT / "docs")) not in OWN_TEST
        and "```python" in p.read_text()]
 
 
-def _python_blocks(text: str) -> list[str]:
-  return re.findall(r"```python\n(.*?)```", text, flags=re.S)
-
-
 def _run_blocks(text: str, where: str) -> dict:
-  namespace: dict = {"__name__": "__docs__"}
-  # optax's own optimizers mix Python floats with int32 counts, which the suite's
-  # strict dtype promotion rejects; the examples are user code, so run standard.
-  with jax.numpy_dtype_promotion("standard"):
-    for block in _python_blocks(text):
-      exec(compile(block, where, "exec"), namespace)  # noqa: S102
-  return namespace
+  return run_blocks(_python_blocks(text), where)
 
 
 def test_readme_python_blocks_run(tmp_path, monkeypatch, capsys):
