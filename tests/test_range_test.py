@@ -1,7 +1,6 @@
 """Tests for the LR range test (jaxsched/_range_test.py)."""
 
 import functools
-import pathlib
 import re
 import sys
 
@@ -12,8 +11,6 @@ import pytest
 from docs_examples import page_blocks, run_blocks
 
 from jaxsched._range_test import RangeTestResult, _run, lr_range_test
-
-
 
 # ----------------------------------------------------------------- helpers
 
