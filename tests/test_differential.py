@@ -678,6 +678,15 @@ def _report():
     with open(path, "w") as fh:
       json.dump(WORST, fh, indent=1, sort_keys=True)
 
+def _padded(steps: np.ndarray, width: int = 512) -> jax.Array:
+  """int32 ``steps`` padded with the last one to a multiple of ``width``: eager
+  JAX compiles each operation once per shape, so every family's eager run shares
+  one shape (and the programs compiled for it)."""
+  n = -(-len(steps) // width) * width
+  return jnp.asarray(np.concatenate([steps, np.full(n - len(steps), steps[-1])]),
+                     jnp.int32)
+
+
 _vmapped = jax.jit(lambda st, k: jax.vmap(lambda s: s(k))(st))
 _scalar = jax.jit(lambda st, i, k: jax.tree.map(lambda x: x[i], st)(k))
 
@@ -719,7 +728,7 @@ def test_differential(name):
   # eagerly, each configuration on its own, array steps and scalar steps
   for i, s in enumerate(scheds):
     with jax.disable_jit():
-      check(i, s(jnp.asarray(steps_of[i], jnp.int32)), "eager")
+      check(i, s(_padded(steps_of[i]))[:len(steps_of[i])], "eager")
       if i == 0:
         pick = np.nonzero(np.isin(steps_of[i], np.floor(events[i])))[0]
         ours = [float(s(int(steps_of[i][p]))) for p in pick]
@@ -813,13 +822,19 @@ def test_oversized_int64_step_refused():
     js.linear(1.0, 0.0, 10)(np.int64(2**32 + 5))
 
 
-def _restarts(t0: int, mult: int, limit: float) -> list[int]:
+def _restarts(t0: int, mult: int, limit: float, most: int | None = 64) -> list[int]:
+  """The restarts below ``limit`` of cycles ``t0 * mult**i`` (the first ``most``)."""
+  if mult == 1:
+    return np.arange(t0, limit, t0, dtype=np.int64)[:most].tolist()
   out, start, length = [], 0, t0
-  while start + length < limit:
+  while start + length < limit and (most is None or len(out) < most):
     start += length
     out.append(start)
     length *= mult
   return out
+
+
+_batched = jax.jit(jax.vmap(lambda s, k: s(k)))
 
 
 @pytest.mark.parametrize("mult", [1, 2, 3, 4, 6, 7, 8, 10])
@@ -828,13 +843,13 @@ def test_sgdr_every_restart_exact(mult):
   step before it is the end of the previous cycle (traced and closed over)."""
   limit = 1e7 if mult == 1 else 2**31 - 1
   t0s = list(range(1, 101))
-  rs = [_restarts(t, mult, limit)[:64] for t in t0s]
+  rs = [_restarts(t, mult, limit) for t in t0s]
   width = max(len(r) for r in rs)
   steps = np.asarray([r + [r[-1]] * (width - len(r)) for r in rs], np.int64)
   st = js.stack([js.compat.torch.CosineAnnealingWarmRestarts(1.0, T_0=t, T_mult=mult)
                  for t in t0s])
-  at = jax.jit(jax.vmap(lambda s, k: s(k)))(st, jnp.asarray(steps, jnp.int32))
-  before = jax.jit(jax.vmap(lambda s, k: s(k)))(st, jnp.asarray(steps - 1, jnp.int32))
+  at = _batched(st, jnp.asarray(steps, jnp.int32))  # one compile for both
+  before = _batched(st, jnp.asarray(steps - 1, jnp.int32))
   assert np.all(np.asarray(at) == 1.0), np.argwhere(np.asarray(at) != 1.0)[:5]
   # the step before a restart ends the previous cycle (unless that cycle is one
   # step long: with T_0 = 1 the first cycle is step 0 alone, a peak)
@@ -846,7 +861,7 @@ def test_sgdr_every_restart_exact(mult):
   assert np.all((before < 1.0) | one_step), np.argwhere(~((before < 1.0) | one_step))[:5]
   # closed over (constant hyperparameters: the NumPy table), one T_0
   s = js.compat.torch.CosineAnnealingWarmRestarts(1.0, T_0=7, T_mult=mult)
-  r = jnp.asarray(_restarts(7, mult, limit), jnp.int32)
+  r = jnp.asarray(_restarts(7, mult, limit, most=None), jnp.int32)
   assert np.all(np.asarray(jax.jit(lambda k: s(k))(r)) == 1.0)
 
 
@@ -872,17 +887,20 @@ def test_sgdr_traced_table_equals_the_int64_table():
       np.testing.assert_array_equal(got_l[row], want_l, err_msg=f"lengths {p}, {m}")
 
 
-@pytest.mark.parametrize("mult", [1.0, 2.0])
-def test_sgdr_period_above_2_24_restarts_exactly(mult):
+def test_sgdr_period_above_2_24_restarts_exactly():
   """An integer period of 2**24 + 1 (which float32 rounds to 2**24) restarts at
-  P (and 2P or 3P), not one step early, eagerly, jitted and vmapped."""
+  P and 2P (period_mult 1) or P and 3P (period_mult 2), not one step early:
+  eagerly, jitted with the schedule as an argument (vmapped over a stack of
+  both) and closed over."""
   p = 2**24 + 1
-  second = 2 * p if mult == 1.0 else 3 * p
-  s = js.cosine_restarts(1.0, p, period_mult=mult)
-  k = jnp.asarray([p - 1, p, second - 1, second], jnp.int32)
-  ways = [s(k), jax.jit(lambda s, k: s(k))(s, k), jax.jit(lambda k: s(k))(k),
-          jax.vmap(lambda s: s(k))(js.stack([s, s]))[1]]
-  for got in ways:
-    got = np.asarray(got)
-    assert got[1] == 1.0 and got[3] == 1.0, got
-    assert got[0] < 1e-6 and got[2] < 1e-6, got
+  k = np.asarray([p - 1, p, 2 * p - 1, 2 * p, 3 * p - 1, 3 * p])
+  restart = {1.0: [1, 3], 2.0: [1, 5]}  # positions in k
+  end = {1.0: [0, 2], 2.0: [0, 4]}
+  scheds = [js.cosine_restarts(1.0, p, period_mult=m) for m in restart]
+  batched = np.asarray(_vmapped(js.stack(scheds), jnp.asarray(k, jnp.int32)))
+  for row, (mult, s) in enumerate(zip(restart, scheds)):
+    ways = {"eager": np.asarray(s(_padded(k)))[:len(k)], "vmap+jit": batched[row],
+            "jit-closed": np.asarray(jax.jit(lambda k, s=s: s(k))(jnp.asarray(k, jnp.int32)))}
+    for mode, got in ways.items():
+      assert np.all(got[restart[mult]] == 1.0), (mult, mode, got)
+      assert np.all(got[end[mult]] < 1e-6), (mult, mode, got)
