@@ -246,20 +246,36 @@ def _search_int(b: Array, a: Array, side: str) -> Array:
   pad = jnp.full((p - n,), jnp.iinfo(b.dtype).max, b.dtype)
   table = jax.lax.optimization_barrier(jnp.concatenate([b, pad]))
 
-  def one(idx: Array, half: Array) -> Array:
-    probe = jnp.take(table, idx + (half - 1), mode="clip")
-    hit = probe <= a if side == "right" else probe < a
-    return jnp.where(hit, idx + half, idx)
-
   idx = jnp.zeros(a.shape, jnp.int32)
   if passes <= _UNROLLED_PASSES:
     for j in range(passes):
-      idx = jax.lax.optimization_barrier(one(idx, jnp.int32(p >> (j + 1))))
+      idx = jax.lax.optimization_barrier(
+          _search_pass(side, table, a, idx, jnp.int32(p >> (j + 1))))
   else:
-    top = jnp.int32(p >> 1)
-    idx = jax.lax.fori_loop(
-        0, passes, lambda j, x: one(x, jnp.right_shift(top, j)), idx)
+    body = _search_loop_right if side == "right" else _search_loop_left
+    idx, _, _, _ = jax.lax.fori_loop(0, passes, body,
+                                     (idx, table, a, jnp.int32(p >> 1)))
   return jnp.minimum(idx, n)
+
+
+def _search_pass(side: str, table: Array, a: Array, idx: Array, half: Array) -> Array:
+  """One pass of :func:`_search_int`: ``half`` more where ``table`` allows."""
+  probe = jnp.take(table, idx + (half - 1), mode="clip")
+  hit = probe <= a if side == "right" else probe < a
+  return jnp.where(hit, idx + half, idx)
+
+
+# The looped passes' bodies are module-level functions of the loop state only (no
+# closure): JAX caches a loop body's trace by the function object, so eager calls
+# of a schedule reuse one compiled loop instead of compiling a new one per call.
+def _search_loop_right(j: Array, state: tuple[Array, ...]) -> tuple[Array, ...]:
+  idx, table, a, top = state
+  return _search_pass("right", table, a, idx, jnp.right_shift(top, j)), table, a, top
+
+
+def _search_loop_left(j: Array, state: tuple[Array, ...]) -> tuple[Array, ...]:
+  idx, table, a, top = state
+  return _search_pass("left", table, a, idx, jnp.right_shift(top, j)), table, a, top
 
 
 def searchsorted_right(boundaries: Any, k: Any) -> Array:
