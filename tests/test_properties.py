@@ -9,6 +9,7 @@ traced once whatever its numbers.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import jax
@@ -16,10 +17,36 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from cases import CASES
+from padded import BLOCK, block
 
 import jaxsched as js
 
 SWEEPS = [(c, h) for c in CASES for h in c.sweeps]
+
+
+def _steps(case):
+  return jnp.asarray(case.steps, dtype=jnp.int32)
+
+
+# Eager values reused by several tests (the same eager computation, done once):
+# ``case.build(hp=v)(steps)`` for each sweep value, and the eager vmap over the
+# sweep values (the same for "native" and "float" when the values are floats).
+@functools.cache
+def _concrete(name, hp):
+  case = _BY_NAME[name]
+  return np.stack([np.asarray(case.build(**{hp: v})(_steps(case)))
+                   for v in case.sweeps[hp]])
+
+
+@functools.cache
+def _vmapped(name, hp, dtype):
+  case = _BY_NAME[name]
+  arr = np.asarray(case.sweeps[hp]).astype(dtype)
+  steps = _steps(case)
+  return np.asarray(jax.vmap(lambda v: case.build(**{hp: v})(steps))(jnp.asarray(arr)))
+
+
+_BY_NAME = {c.name: c for c in CASES}
 
 
 def _same(a, b):
@@ -40,14 +67,11 @@ def _ids(x):
 @pytest.mark.parametrize("case,hp", SWEEPS, ids=[f"{c.name}-{h}" for c, h in SWEEPS])
 @pytest.mark.parametrize("as_float", [False, True], ids=["native", "float"])
 def test_vmap_over_each_hyperparameter(case, hp, as_float):
-  values = case.sweeps[hp]
-  steps = jnp.asarray(case.steps, dtype=jnp.int32)
-  expected = np.stack([np.asarray(case.build(**{hp: v})(steps)) for v in values])
-  arr = np.asarray(values)
-  if as_float or arr.dtype.kind == "f":
-    arr = arr.astype(np.float32)
-  got = jax.vmap(lambda v: case.build(**{hp: v})(steps))(jnp.asarray(arr))
-  np.testing.assert_allclose(np.asarray(got), expected, rtol=2e-5, atol=1e-6)
+  expected = _concrete(case.name, hp)
+  arr = np.asarray(case.sweeps[hp])
+  dtype = np.float32 if as_float or arr.dtype.kind == "f" else arr.dtype
+  got = _vmapped(case.name, hp, np.dtype(dtype).name)
+  np.testing.assert_allclose(got, expected, rtol=2e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
@@ -60,20 +84,42 @@ def test_shape_and_dtype(case):
     assert out.dtype == jnp.float32
   for shape in [(0,), (5,), (2, 3)]:
     k = jnp.arange(int(np.prod(shape)), dtype=jnp.int32).reshape(shape)
-    assert s(k).shape == shape and s(k).dtype == jnp.float32
+    out = s(k)
+    assert out.shape == shape and out.dtype == jnp.float32
     assert s(k.astype(jnp.float32)).shape == shape
   # float and int steps agree on whole numbers
   k = jnp.asarray(case.steps, dtype=jnp.int32)
   np.testing.assert_allclose(s(k), s(k.astype(jnp.float32)), rtol=1e-5, atol=1e-7)
 
 
+HUGE = np.asarray([0, 2**24, 2**30, 2**31 - 2, 2**31 - 1], np.int32)
+
+
+def _jit_closed(schedules, k):
+  """Each schedule at ``k`` in one jitted program, the schedules closed over."""
+  return [np.asarray(o) for o in jax.jit(lambda k: [s(k) for s in schedules])(k)]
+
+
+@functools.cache
+def _huge_block(start):
+  """``_jit_closed`` at HUGE for ``CASES[start:start + BLOCK]``; None if it
+  fails (each case then runs on its own)."""
+  try:
+    return _jit_closed([c.build() for c in CASES[start:start + BLOCK]], HUGE)
+  except Exception:  # the failing case fails its own test below
+    return None
+
+
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_finite_at_huge_steps(case):
   s = case.build()
-  k = jnp.asarray([0, 2**24, 2**30, 2**31 - 2, 2**31 - 1], dtype=jnp.int32)
+  k = jnp.asarray(HUGE)
   assert np.all(np.isfinite(np.asarray(s(k))))
   assert np.all(np.isfinite(np.asarray(s(k.astype(jnp.float32)))))
-  assert np.all(np.isfinite(np.asarray(jax.jit(s)(k))))
+  start, i = block(CASES, case)
+  jitted = _huge_block(start)
+  jitted = jitted[i] if jitted is not None else _jit_closed([s], k)[0]
+  assert np.all(np.isfinite(jitted))
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
@@ -96,34 +142,65 @@ def test_config_round_trip(case):
     back = js.from_config(text)
     assert back == s
     assert type(back) is type(s)
-    k = jnp.asarray(case.steps, dtype=jnp.int32)
-    np.testing.assert_array_equal(np.asarray(back(k)), np.asarray(s(k)))
+    k = _steps(case)
+    # s(k): the eager values of the last sweep value
+    np.testing.assert_array_equal(np.asarray(back(k)), _concrete(case.name, hp)[-1])
     assert js.from_config(json.loads(text)) == s
+
+
+def _numbered(case, i):
+  """``case`` built with the ``i``-th value of every sweep of scalars."""
+  kw = {hp: vals[i] for hp, vals in case.sweeps.items()
+        if not isinstance(vals[0], list)}
+  # keep sweep values whose type differs (int vs float) out of one trace
+  kw = {hp: v for hp, v in kw.items()
+        if type(v) is type(case.sweeps[hp][0])}
+  try:
+    return case.build(**kw)
+  except ValueError:
+    return case.build(**{hp: v for hp, v in list(kw.items())[:1]})
+
+
+def _trace_runs(cases):
+  """Each case built with its 1st, 2nd and 3rd sweep values, passed (as
+  arguments) into one jitted function of all the cases: the number of traces,
+  and per case the three schedules and their jitted values."""
+  traces = []
+
+  @jax.jit
+  def f(schedules, ks):
+    traces.append(1)
+    return [s(k) for s, k in zip(schedules, ks)]
+
+  ks = [np.asarray(c.steps, np.int32) for c in cases]
+  built = [[_numbered(c, i) for i in range(3)] for c in cases]
+  outs = [f([b[i] for b in built], ks) for i in range(3)]
+  return len(traces), [(b, [np.asarray(o[j]) for o in outs])
+                       for j, b in enumerate(built)]
+
+
+@functools.cache
+def _trace_block(start):
+  """``_trace_runs`` of ``CASES[start:start + BLOCK]``, or None where that fails
+  or traces more than once (each case then runs on its own)."""
+  try:
+    n, rows = _trace_runs(CASES[start:start + BLOCK])
+  except Exception:  # the failing case fails its own test below
+    return None
+  return rows if n == 1 else None
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_jit_traces_once_whatever_the_numbers(case):
-  traces = []
-
-  @jax.jit
-  def f(schedule, k):
-    traces.append(1)
-    return schedule(k)
-
-  k = jnp.asarray(case.steps, dtype=jnp.int32)
-  for i in range(3):
-    kw = {hp: vals[i] for hp, vals in case.sweeps.items()
-          if not isinstance(vals[0], list)}
-    # keep sweep values whose type differs (int vs float) out of one trace
-    kw = {hp: v for hp, v in kw.items()
-          if type(v) is type(case.sweeps[hp][0])}
-    try:
-      s = case.build(**kw)
-    except ValueError:
-      s = case.build(**{hp: v for hp, v in list(kw.items())[:1]})
-    np.testing.assert_allclose(np.asarray(f(s, k)), np.asarray(s(k)), rtol=1e-6,
-                               atol=1e-7)
-  assert len(traces) == 1
+  start, i = block(CASES, case)
+  rows = _trace_block(start)
+  if rows is None:  # this case alone: it must trace once too
+    n, rows = _trace_runs([case])
+    assert n == 1
+  schedules, got = rows[0] if len(rows) == 1 else rows[i]
+  k = _steps(case)
+  for s, g in zip(schedules, got):
+    np.testing.assert_allclose(g, np.asarray(s(k)), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
@@ -135,9 +212,9 @@ def test_stack_and_vmap_sweep(case):
     stacked = js.stack(built)
   except ValueError:
     pytest.skip("values change the structure (e.g. int and float mixed)")
-  k = jnp.asarray(case.steps, dtype=jnp.int32)
+  k = _steps(case)
   got = jax.vmap(lambda s: s(k))(stacked)
-  want = np.stack([np.asarray(s(k)) for s in built])
+  want = _concrete(case.name, hp)  # each of ``built`` at k, eagerly
   np.testing.assert_allclose(np.asarray(got), want, rtol=2e-5, atol=1e-6)
 
 
@@ -157,8 +234,9 @@ def test_replace_and_repr(case):
     changed += 1
     r = s.replace(**diff)
     assert r == other and r != s, (hp, diff)
+    # other(steps): the eager values of the last sweep value
     np.testing.assert_array_equal(np.asarray(r(jnp.asarray(case.steps))),
-                                  np.asarray(other(jnp.asarray(case.steps))))
+                                  _concrete(case.name, hp)[-1])
   assert changed, "no sweep value changes an argument"
   np.testing.assert_array_equal(np.asarray(s(jnp.asarray(case.steps))), before)
   with pytest.raises(ValueError, match="unknown argument"):
