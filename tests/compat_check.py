@@ -26,6 +26,17 @@ def _apply(schedule: Any, steps: jax.Array) -> jax.Array:
   return schedule(steps)
 
 
+@jax.jit
+def apply_each(schedules: Sequence[Any], steps: Sequence[Any]) -> list[jax.Array]:
+  """``[s(k) for s, k in zip(schedules, steps)]`` in one jitted program.
+
+  For lists of schedules that share no structure (one per class): one compile
+  of the whole list is cheaper than one per schedule. Module level, so a second
+  call with the same structure reuses the compile.
+  """
+  return [s(k) for s, k in zip(schedules, steps)]
+
+
 def pad_length(n: int, minimum: int = 64) -> int:
   """The padded length for ``n`` steps: a power of two, at least ``minimum``."""
   return max(minimum, 1 << max(int(n) - 1, 0).bit_length())
