@@ -70,7 +70,7 @@ def _variants(s, k, unsigned):
   return out
 
 
-PAD = 64  # eager and jitted calls run at one padded length: one compile per op
+PAD = 128  # eager and jitted calls run at one padded length: one compile per op
 
 
 def padded(steps, size=PAD):
