@@ -1,4 +1,12 @@
-"""Shared checks of the compat tests: golden tolerances, error records, vmap."""
+"""Shared checks of the compat tests: golden tolerances, error records, vmap.
+
+Compiles are what these tests spend their time on, so every jitted evaluation
+goes through ONE module-level function (``_apply``) with the steps padded to
+one length (``pad_length``): schedules of one class and structure share one
+compile, whatever their hyperparameters and however many steps they check.
+Eager evaluations pad the same way (``eager``), so each jnp operation compiles
+once per dtype instead of once per step count.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +18,64 @@ import jax.numpy as jnp
 import numpy as np
 
 RTOL, ATOL = 1e-5, 2e-7
+EAGER_LENGTH = 256
+
+
+@jax.jit
+def _apply(schedule: Any, steps: jax.Array) -> jax.Array:
+  return schedule(steps)
+
+
+@jax.jit
+def apply_each(schedules: Sequence[Any], steps: Sequence[Any]) -> list[jax.Array]:
+  """``[s(k) for s, k in zip(schedules, steps)]`` in one jitted program.
+
+  For lists of schedules that share no structure (one per class): one compile
+  of the whole list is cheaper than one per schedule. Module level, so a second
+  call with the same structure reuses the compile.
+  """
+  return [s(k) for s, k in zip(schedules, steps)]
+
+
+def pad_length(n: int, minimum: int = 64) -> int:
+  """The padded length for ``n`` steps: a power of two, at least ``minimum``."""
+  return max(minimum, 1 << max(int(n) - 1, 0).bit_length())
+
+
+def pad(steps: Any, length: int, dtype: Any = None) -> np.ndarray:
+  """``steps`` (1-d) followed by copies of its last step up to ``length``."""
+  k = np.asarray(steps) if dtype is None else np.asarray(steps, dtype)
+  assert k.ndim == 1 and 0 < k.shape[0] <= length, (k.shape, length)
+  return np.concatenate([k, np.full(length - k.shape[0], k[-1], k.dtype)])
+
+
+def eager(schedule: Callable[[Any], Any], steps: Any,
+          length: int = EAGER_LENGTH) -> np.ndarray:
+  """``schedule(steps)`` called eagerly on the steps padded to ``length``, sliced."""
+  k = np.asarray(steps)
+  dtype = steps.dtype if isinstance(steps, jax.Array) else None
+  return np.asarray(schedule(jnp.asarray(pad(k, length), dtype)))[:k.shape[0]]
+
+
+def jitted(schedule: Any, steps: Any, dtype: Any = np.int32) -> np.ndarray:
+  """``schedule(steps)`` under the shared jit, steps padded to ``pad_length``."""
+  k = np.asarray(steps, dtype)
+  return np.asarray(_apply(schedule, pad(k, pad_length(k.shape[0]))))[:k.shape[0]]
 
 
 def evaluate_all(schedules: Sequence[Any], steps: Sequence[Any],
-                 chunk: int = 8) -> list[np.ndarray]:
-  """Every schedule at its own steps, ``chunk`` schedules per jitted call.
+                 dtype: Any = np.int32) -> list[np.ndarray]:
+  """Every schedule at its own steps, under jit, as float64 NumPy arrays.
 
-  One call for everything is one very large program: on 2 busy cores its
-  compile took 80 s of wall time for 20 s of CPU time (XLA's compile threads
-  wait on each other); chunks of 8 take the same CPU time and about 20 s.
+  One shared jitted function, all steps padded to one length: one small
+  compile per class and structure (was one large program per 8 schedules).
   """
-  out: list[np.ndarray] = []
-  for i in range(0, len(schedules), chunk):
-    got = jax.jit(lambda ss, ks: [s(k) for s, k in zip(ss, ks)])(
-        list(schedules[i:i + chunk]),
-        [np.asarray(k, np.int32) for k in steps[i:i + chunk]])
-    out += [np.asarray(o, np.float64) for o in got]
+  length = pad_length(max(len(k) for k in steps))
+  out = []
+  for s, k in zip(schedules, steps):
+    k = np.asarray(k, dtype)
+    got = _apply(s, pad(k, length))
+    out.append(np.asarray(got, np.float64)[:k.shape[0]])
   return out
 
 
@@ -56,13 +106,23 @@ def report(title: str, max_err: dict[str, tuple[float, float]], width: int) -> N
     print(f"  {key:{width}s} {rel:.2e}  {ab:.2e}")
 
 
+def _vmap_rows(cols: list[jax.Array], steps: jax.Array, *, make: Any) -> jax.Array:
+  return jax.vmap(lambda *a: make(*a)(steps))(*cols)
+
+
+_vmapped = jax.jit(_vmap_rows, static_argnames="make")
+
+
 def check_vmap(name: str, make: Callable[..., Any], cols: Sequence[Sequence[Any]],
                steps: jax.Array) -> None:
-  """vmap of ``make`` over the columns equals each concrete row, one by one."""
-  batched = jax.vmap(lambda *a: make(*a)(steps))(*[jnp.asarray(c) for c in cols])
+  """vmap of ``make`` over the columns equals each concrete row, one by one.
+
+  The vmap runs under jit (one compile; eager vmap compiled every batched
+  operation on its own); each concrete row goes through the shared ``_apply``.
+  """
+  batched = _vmapped([jnp.asarray(c) for c in cols], steps, make=make)
   assert batched.shape == (len(cols[0]), steps.shape[0])
-  ones = [make(*vals) for vals in zip(*cols)]
-  singles = jax.jit(lambda ss: [s(steps) for s in ss])(ones)
   for i, vals in enumerate(zip(*cols)):
-    np.testing.assert_allclose(np.asarray(batched[i]), np.asarray(singles[i]),
+    single = _apply(make(*vals), steps)
+    np.testing.assert_allclose(np.asarray(batched[i]), np.asarray(single),
                                rtol=2e-6, atol=1e-7, err_msg=f"{name} {vals}")

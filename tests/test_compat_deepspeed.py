@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from compat_check import check_vmap, compare, evaluate_all, report
+from compat_check import apply_each, check_vmap, compare, eager, evaluate_all, report
 
 import jaxsched
 from jaxsched.compat import deepspeed as jd
@@ -115,13 +115,13 @@ def test_vmap_over_every_numeric_argument(name):
 def test_eager_equals_jit_and_integer_dtypes():
   one_per_kind = list({c["type"]: c for c in CASES}.values())
   scheds = [build(c) for c in one_per_kind]
-  jitted = jax.jit(lambda ss, k: [s(k) for s in ss])(scheds, STEPS)
-  for c, s, j in zip(one_per_kind, scheds, jitted):
-    eager = np.asarray(s(STEPS))
+  jit_k = apply_each(scheds, [STEPS] * len(scheds))
+  for c, s, j in zip(one_per_kind, scheds, jit_k):
+    eager_k = eager(s, STEPS)
     # XLA rewrites x / n as x * (1 / n) under jit: a few float32 ulps of the peak
-    np.testing.assert_allclose(eager, np.asarray(j), rtol=1e-6,
-                               atol=1e-7 * np.max(np.abs(eager)), err_msg=c["id"])
-    np.testing.assert_array_equal(np.asarray(s(STEPS.astype(jnp.uint32))), eager,
+    np.testing.assert_allclose(eager_k, j, rtol=1e-6,
+                               atol=1e-7 * np.max(np.abs(eager_k)), err_msg=c["id"])
+    np.testing.assert_array_equal(eager(s, STEPS.astype(jnp.uint32)), eager_k,
                                   err_msg=c["id"])
 
 
@@ -133,8 +133,7 @@ def test_from_config_equals_constructor_and_round_trips():
   b = jd.OneCycle(0.001, 0.01, cycle_first_step_size=10, cycle_first_stair_count=3)
   assert a == b
   assert jaxsched.from_config(json.dumps(a.to_config())) == a
-  np.testing.assert_array_equal(np.asarray(a.momentum(STEPS)),
-                                np.asarray(b.momentum(STEPS)))
+  np.testing.assert_array_equal(eager(a.momentum, STEPS), eager(b.momentum, STEPS))
 
 
 @pytest.mark.parametrize("make, message", [
@@ -182,7 +181,7 @@ def test_int64_steps_under_x64_match_to_float64_precision():
   with jax.enable_x64(True):
     scheds = [build(c) for c in one_per_kind]
     steps = [np.asarray(c["steps"], np.int64) for c in one_per_kind]
-    got = jax.jit(lambda ss, ks: [s(k) for s, k in zip(ss, ks)])(scheds, steps)
+    got = apply_each(scheds, steps)
     for c, g in zip(one_per_kind, got):
       assert g.dtype == jnp.float64
       np.testing.assert_allclose(np.asarray(g), c["values"], rtol=1e-10,

@@ -11,11 +11,10 @@ previous cycle's end, about 0); jaxsched compares in steps and restarts there.
 import json
 from pathlib import Path
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from compat_check import check_vmap, compare, evaluate_all, report
+from compat_check import apply_each, check_vmap, compare, eager, evaluate_all, report
 
 import jaxsched
 from jaxsched.compat import fastai as jf
@@ -96,14 +95,14 @@ def test_golden_sched_shapes_and_combine_scheds():
   assert len(cases) == 12
   scheds = [_pos_schedule(c) for c in cases]
   pos = [np.asarray(c["pos"], np.float32) for c in cases]
-  out = jax.jit(lambda ss, ps: [s(p) for s, p in zip(ss, ps)])(scheds, pos)
+  out = apply_each(scheds, pos)
   failures = []
   for case, s, p, got in zip(cases, scheds, pos, out):
     got = np.asarray(got, np.float64)
     ref = np.asarray(case["values"])
     compare(case["id"], case["pos"], got, ref, np.abs(got - ref), failures,
             MAX_ERR, case.get("fn", "combine_scheds"))
-    np.testing.assert_allclose(np.asarray(s(p), np.float64), got, rtol=1e-6,
+    np.testing.assert_allclose(np.asarray(eager(s, p), np.float64), got, rtol=1e-6,
                                atol=1e-12, err_msg=case["id"])  # eager == jit
   assert not failures, "\n".join(failures[:20])
 
@@ -173,11 +172,12 @@ def test_eager_equals_jit_and_integer_dtypes():
   scheds = [build(c) for c in RECIPES]
   steps = [np.asarray(c["steps"]) for c in RECIPES]
   jitted = evaluate_all(scheds, steps)
-  for case, s, k, j in zip(RECIPES, scheds, steps, jitted):
-    np.testing.assert_allclose(np.asarray(s(jnp.asarray(k, jnp.int32)), np.float64),
+  jitted_u32 = evaluate_all(scheds, steps, np.uint32)
+  for case, s, k, j, u in zip(RECIPES, scheds, steps, jitted, jitted_u32):
+    np.testing.assert_allclose(np.asarray(eager(s, jnp.asarray(k, jnp.int32)),
+                                          np.float64),
                                j, rtol=1e-6, atol=1e-12, err_msg=case["id"])
-    np.testing.assert_array_equal(
-        np.asarray(jax.jit(s)(jnp.asarray(k, jnp.uint32)), np.float64), j)
+    np.testing.assert_array_equal(u, j)
 
 
 def test_config_round_trip():
@@ -185,7 +185,7 @@ def test_config_round_trip():
   back = jaxsched.from_config(json.dumps(s.to_config()))
   assert back == s
   k = jnp.arange(30)
-  np.testing.assert_array_equal(np.asarray(back(k)), np.asarray(s(k)))
+  np.testing.assert_array_equal(eager(back, k), eager(s, k))
 
 
 @pytest.mark.parametrize("call,match", [

@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from compat_check import check_vmap, compare, evaluate_all, report
+from compat_check import check_vmap, compare, eager, evaluate_all, report
 
 import jaxsched
 from jaxsched.compat import optax as jo
@@ -152,7 +152,7 @@ def test_sgdr_and_join_match_installed_optax():
   failures = []
   with _standard():
     ref_k = np.asarray(jax.jit(ref)(k), float)
-  got = np.asarray(s(k), float)
+  got = np.asarray(eager(s, k), float)
   compare("sgdr", k, got, ref_k, np.abs(got - ref_k), failures, {}, "sgdr")
   # join_schedules accepts optax's own schedules as children
   j = jo.join_schedules([optax.schedules.linear_schedule(0.0, 1.0, 5),
@@ -162,7 +162,7 @@ def test_sgdr_and_join_match_installed_optax():
        optax.schedules.cosine_decay_schedule(1.0, 20)], [5])
   with _standard():
     jr_k = np.asarray(jax.jit(jr)(k), float)
-    j_k = np.asarray(j(k), float)
+    j_k = np.asarray(eager(j, k), float)
   compare("join", k, j_k, jr_k, np.abs(j_k - jr_k), failures, {}, "join")
   assert not failures, "\n".join(failures)
 
@@ -242,11 +242,12 @@ def test_optax_itself_cannot_trace_these():
 def test_vmapped_onecycle_equals_optax_one_by_one():
   ts, ps = [40, 64, 50], [0.25, 0.375, 0.5]
   k = jnp.arange(0, 70, dtype=jnp.int32)
-  got = jax.vmap(lambda t, p: jo.cosine_onecycle_schedule(t, 1.0, p)(k))(
+  # under jit: one compile each (an eager vmap compiles operation by operation)
+  got = jax.jit(jax.vmap(lambda t, p: jo.cosine_onecycle_schedule(t, 1.0, p)(k)))(
       jnp.asarray(ts), jnp.asarray(ps))
   for i, (t, p) in enumerate(zip(ts, ps)):
     with _standard():
-      ref = jax.vmap(optax.schedules.cosine_onecycle_schedule(t, 1.0, p))(k)
+      ref = jax.jit(jax.vmap(optax.schedules.cosine_onecycle_schedule(t, 1.0, p)))(k)
     np.testing.assert_allclose(got[i], ref, rtol=1e-5, atol=2e-7)
 
 
@@ -283,18 +284,18 @@ def test_piecewise_constant_is_one_vectorised_lookup():
 # --------------------------------------------------------------------------
 def test_boundaries_and_scales_forms_agree():
   k = jnp.arange(30)
-  want = jo.piecewise_constant_schedule(0.5, {20: 0.1, 10: 0.5})(k)
+  want = eager(jo.piecewise_constant_schedule(0.5, {20: 0.1, 10: 0.5}), k)
   forms = [[(20, 0.1), (10, 0.5)], [[10, 0.5], [20, 0.1]],
            (np.asarray([20, 10]), np.asarray([0.1, 0.5])),
            (jnp.asarray([10, 20]), jnp.asarray([0.5, 0.1])),
            np.asarray([[10, 0.5], [20, 0.1]])]
   for form in forms:
-    np.testing.assert_array_equal(jo.piecewise_constant_schedule(0.5, form)(k),
+    np.testing.assert_array_equal(eager(jo.piecewise_constant_schedule(0.5, form), k),
                                   want)
   traced = jax.jit(lambda b, s: jo.piecewise_constant_schedule(0.5, (b, s))(k))(
       jnp.asarray([10, 20]), jnp.asarray([0.5, 0.1]))
   np.testing.assert_array_equal(traced, want)
-  assert jo.piecewise_constant_schedule(0.5)(k).tolist() == [0.5] * 30
+  assert eager(jo.piecewise_constant_schedule(0.5), k).tolist() == [0.5] * 30
 
 
 def test_concrete_special_cases_match_optax():
@@ -305,7 +306,7 @@ def test_concrete_special_cases_match_optax():
                                             decay_rate=0.5, end_value=0.1)),
                  ("exponential_decay", dict(init_value=0.3, transition_steps=2,
                                             decay_rate=0.0))]:
-    np.testing.assert_allclose(getattr(jo, fn)(**kw)(k), 0.3, rtol=1e-7)
+    np.testing.assert_allclose(eager(getattr(jo, fn)(**kw), k), 0.3, rtol=1e-7)
     with _standard():
       np.testing.assert_allclose(jax.vmap(build_optax(fn, kw))(k), 0.3, rtol=1e-7)
 
@@ -317,7 +318,7 @@ def test_piecewise_linear_cosine_interpolation():
   want = np.where(k < 10, 0.5 * (1 + np.cos(np.pi * k / 10)),
                   np.where(k < 30, 1.0 + 0.5 * (1 + np.cos(np.pi * (k - 10) / 20)),
                            1.0))
-  np.testing.assert_allclose(s(jnp.asarray(k)), want, rtol=1e-6, atol=1e-7)
+  np.testing.assert_allclose(eager(s, jnp.asarray(k)), want, rtol=1e-6, atol=1e-7)
   assert s.to_config()["interpolation"] == "cosine"
   assert jaxsched.from_config(s.to_config()) == s
 
@@ -384,4 +385,4 @@ def test_compat_schedules_round_trip_through_configs():
             jo.piecewise_interpolate_schedule("cosine", 1.0, {5: 0.5}),
             jo.warmup_exponential_decay_schedule(0.0, 1.0, 5, 3, 0.9)]:
     back = jaxsched.from_config(json.dumps(s.to_config()))
-    np.testing.assert_array_equal(back(k), s(k))
+    np.testing.assert_array_equal(eager(back, k), eager(s, k))

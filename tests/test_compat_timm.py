@@ -189,10 +189,10 @@ def test_noise_is_a_pure_function_of_step_and_seed():
   same(jax.jit(s)(k))
   same(jax.jit(lambda s, k: s(k))(s, k))
   same(np.asarray(s(k.reshape(40, 50))).reshape(-1))
-  same(jax.vmap(s)(k))
+  same(jax.jit(jax.vmap(s))(k))  # vmap under jit: eager vmap compiles per op
   same(np.asarray(s(k[::-1]))[::-1])
   seeds = jnp.asarray([7, 8, 9])
-  swept = jax.vmap(lambda sd: make(sd)(k))(seeds)
+  swept = jax.jit(jax.vmap(lambda sd: make(sd)(k)))(seeds)
   same(swept[0])
   assert not np.allclose(np.asarray(swept[1]), eager)
   # the law: timm's rejection rule, a normal of std 0.5 truncated to (-0.5, 0.5)

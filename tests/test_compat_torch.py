@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from compat_check import ATOL, RTOL, check_vmap, compare, evaluate_all, report
+from compat_check import ATOL, RTOL, check_vmap, compare, eager, evaluate_all, jitted, report
 
 import jaxsched
 from jaxsched.compat import torch as jt
@@ -106,9 +106,9 @@ def test_onecycle_momentum_matches_torch():
     k = np.asarray(c["steps"])
     steps.append(np.asarray(k[k < total], np.int32))
     refs.append(np.asarray(c["momentum_values"])[k < total])
-  got = jax.jit(lambda ms, ks: [m(k) for m, k in zip(ms, ks)])(curves, steps)
+  got = evaluate_all(curves, steps)
   for c, g, r in zip(cases, got, refs):
-    np.testing.assert_allclose(np.asarray(g, np.float64), r, rtol=1e-6,
+    np.testing.assert_allclose(g, r, rtol=1e-6,
                                atol=1e-7, err_msg=c["id"])
 
 
@@ -183,7 +183,7 @@ def test_sequential_restarts_children_and_stacks_segments():
   s = jt.SequentialLR(0.1, [jt.LinearLR(0.1, 0.1, total_iters=5),
                             jt.ExponentialLR(0.1, 0.9)], [5])
   k = jnp.arange(5, 9)
-  np.testing.assert_allclose(s(k), 0.1 * 0.9 ** np.arange(4), rtol=1e-6)
+  np.testing.assert_allclose(eager(s, k), 0.1 * 0.9 ** np.arange(4), rtol=1e-6)
   many = jt.SequentialLR(1.0, [jt.StepLR(1.0, 3, 0.5) for _ in range(50)],
                          list(range(10, 500, 10)))
   assert len(many.groups) == 1  # 50 segments, one stacked group
@@ -193,25 +193,25 @@ def test_cosine_annealing_keeps_oscillating_past_t_max():
   s = jt.CosineAnnealingLR(1.0, 10, 0.1)
   k = np.arange(0, 60)
   want = 0.1 + 0.9 * (1 + np.cos(np.pi * k / 10)) / 2
-  np.testing.assert_allclose(s(jnp.asarray(k)), want, rtol=1e-5, atol=1e-7)
+  np.testing.assert_allclose(eager(s, jnp.asarray(k)), want, rtol=1e-5, atol=1e-7)
 
 
 def test_warm_restarts_exact_cycle_starts():
   s = jt.CosineAnnealingWarmRestarts(1.0, 13, 3, 0.0)
   starts = np.cumsum([13 * 3**i for i in range(7)])
-  np.testing.assert_array_equal(np.asarray(s(jnp.asarray(starts))), 1.0)
+  np.testing.assert_array_equal(eager(s, jnp.asarray(starts)), 1.0)
 
 
 def test_onecycle_epochs_times_steps_per_epoch():
   a = jt.OneCycleLR(0.1, epochs=10, steps_per_epoch=13)
   b = jt.OneCycleLR(0.1, total_steps=130)
   k = jnp.arange(131)
-  np.testing.assert_array_equal(a(k), b(k))
+  np.testing.assert_array_equal(eager(a, k), eager(b, k))
 
 
 def test_lambda_lr_is_lr_times_function_under_jit():
   s = jt.LambdaLR(0.5, lambda k: 1.0 / (1.0 + _f(k)))
-  got = jax.jit(lambda s, k: s(k))(s, jnp.arange(4))
+  got = jitted(s, jnp.arange(4))
   np.testing.assert_allclose(got, 0.5 / (1 + np.arange(4)), rtol=1e-6)
 
 
@@ -220,11 +220,11 @@ def test_ignored_arguments_are_accepted():
                   max_momentum=0.6, scale_mode="iterations", verbose=False)
   b = jt.CyclicLR(0.1, 1.0, 4)
   k = jnp.arange(20)
-  np.testing.assert_array_equal(a(k), b(k))
+  np.testing.assert_array_equal(eager(a, k), eager(b, k))
   c = jt.OneCycleLR(0.1, 100, cycle_momentum=True, base_momentum=0.8,
                     max_momentum=0.9, last_epoch=-1)
-  np.testing.assert_array_equal(c(jnp.arange(100)),
-                                jt.OneCycleLR(0.1, 100)(jnp.arange(100)))
+  np.testing.assert_array_equal(eager(c, jnp.arange(100)),
+                                eager(jt.OneCycleLR(0.1, 100), jnp.arange(100)))
 
 
 def test_reduce_lr_on_plateau_is_a_plateau():
@@ -358,7 +358,7 @@ def test_cycle_momentum_false_has_no_momentum_and_same_rate():
   a, b = jt.OneCycleLR(0.1, 50), jt.OneCycleLR(0.1, 50, cycle_momentum=False)
   assert hasattr(a, "momentum") and not hasattr(b, "momentum")
   k = jnp.arange(60)
-  np.testing.assert_array_equal(a(k), b(k))
+  np.testing.assert_array_equal(eager(a, k), eager(b, k))
   c = jt.CyclicLR(0.1, 1.0, 4, cycle_momentum=False)
   assert not hasattr(c, "momentum")
 
@@ -391,18 +391,17 @@ def test_vmap_over_every_numeric_argument_extra(name):
 def test_extra_eager_equals_jit_and_integer_dtypes():
   scheds = [build_extra(c) for c in EXTRA["cases"]]
   k = jnp.arange(0, 60, dtype=jnp.int32)
-  jitted = jax.jit(lambda ss, k: [s(k) for s in ss])(scheds, k)
-  for s, j in zip(scheds, jitted):
+  for s in scheds:
+    j = jitted(s, k)
     # XLA may fuse a factor such as 1 - 0.002 k differently under jit: ulps
-    np.testing.assert_allclose(np.asarray(s(k)), np.asarray(j), rtol=1e-6,
+    np.testing.assert_allclose(eager(s, k), j, rtol=1e-6,
                                atol=1e-7 * float(np.max(np.abs(j))))
-    np.testing.assert_array_equal(np.asarray(s(k.astype(jnp.uint32))),
-                                  np.asarray(s(k)))
+    np.testing.assert_array_equal(eager(s, k.astype(jnp.uint32)), eager(s, k))
 
 
 def test_multiplicative_holds_after_max_steps_and_rejects_bad_input():
   s = jt.MultiplicativeLR(1.0, FACTORS["const_0.95"], max_steps=10)
-  np.testing.assert_allclose(s(jnp.array([10, 11, 500])), 0.95**10, rtol=1e-6)
+  np.testing.assert_allclose(eager(s, jnp.array([10, 11, 500])), 0.95**10, rtol=1e-6)
   with pytest.raises(ValueError, match=r"^compat\.torch\.MultiplicativeLR: "
                      r"`max_steps` must be a whole number >= 1"):
     jt.MultiplicativeLR(1.0, FACTORS["const_0.95"], max_steps=0)

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from compat_check import check_vmap, compare, evaluate_all, report
+from compat_check import apply_each, check_vmap, compare, eager, evaluate_all, jitted, report
 
 from jaxsched.compat import transformers as jtr
 
@@ -43,15 +43,19 @@ def test_golden_every_scheduler_name():
   assert set(worst) | {"reduce_lr_on_plateau"} == set(jtr.SCHEDULER_NAMES)
 
 
+@jax.jit
+def _plateau_update(p, state, metric):
+  return p.update(state, value=metric)
+
+
 def test_golden_reduce_lr_on_plateau():
   assert len(PLATEAU) >= 3
   for case in PLATEAU:
     p = build(case)
     state = p.init()
     lrs = [float(p(state))]
-    step = jax.jit(lambda s, m, p=p: p.update(s, value=m))
     for m in case["metrics"]:
-      state = step(state, m)
+      state = _plateau_update(p, state, m)
       lrs.append(float(p(state)))
     got = np.asarray(lrs)[case["steps"]]
     np.testing.assert_allclose(got, case["values"], rtol=1e-6, err_msg=case["id"])
@@ -87,9 +91,8 @@ def test_direct_functions_equal_get_scheduler():
       (jtr.get_constant_schedule_with_warmup(0.1, 10),
        jtr.get_scheduler("constant_with_warmup", 0.1, 10, 100, {"ignored": 1})),
   ]
-  got = jax.jit(lambda ps, k: [(a(k), b(k)) for a, b in ps])(pairs, k)
-  for a, b in got:
-    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+  for a, b in pairs:
+    np.testing.assert_array_equal(jitted(a, k), jitted(b, k))
 
 
 # --------------------------------------------------------------------------
@@ -148,13 +151,13 @@ def test_vmap_over_every_numeric_argument(name):
 def test_eager_equals_jit_and_integer_dtypes():
   one_per_name = list({c["name"]: c for c in CASES}.values())
   scheds = [build(c) for c in one_per_name]
-  jitted = jax.jit(lambda ss, k: [s(k) for s in ss])(scheds, STEPS)
-  for c, s, j in zip(one_per_name, scheds, jitted):
-    eager = np.asarray(s(STEPS))
+  jit_k = apply_each(scheds, [STEPS] * len(scheds))
+  for c, s, j in zip(one_per_name, scheds, jit_k):
+    eager_k = eager(s, STEPS)
     # XLA rewrites x / n as x * (1 / n) under jit: a few float32 ulps of the peak
-    np.testing.assert_allclose(eager, np.asarray(j), rtol=1e-6,
-                               atol=1e-7 * np.max(np.abs(eager)), err_msg=c["id"])
-    np.testing.assert_array_equal(np.asarray(s(STEPS.astype(jnp.uint32))), eager,
+    np.testing.assert_allclose(eager_k, j, rtol=1e-6,
+                               atol=1e-7 * np.max(np.abs(eager_k)), err_msg=c["id"])
+    np.testing.assert_array_equal(eager(s, STEPS.astype(jnp.uint32)), eager_k,
                                   err_msg=c["id"])
 
 
@@ -232,7 +235,7 @@ def test_int64_steps_under_x64_match_to_float64_precision():
   with jax.enable_x64(True):
     scheds = [build(c) for c in one_per_name]
     steps = [np.asarray(c["steps"], np.int64) for c in one_per_name]
-    got = jax.jit(lambda ss, ks: [s(k) for s, k in zip(ss, ks)])(scheds, steps)
+    got = apply_each(scheds, steps)
     for c, g in zip(one_per_name, got):
       assert g.dtype == jnp.float64
       np.testing.assert_allclose(np.asarray(g), c["values"], rtol=1e-10,

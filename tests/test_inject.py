@@ -47,6 +47,14 @@ def _close(a, b, rtol=1e-6, atol=1e-9):
     np.testing.assert_allclose(np.asarray(x), np.asarray(y), rtol=rtol, atol=atol)
 
 
+@jax.jit
+def _optax_adam_update(s, g, state, params):
+  """optax.inject_hyperparams(optax.adam) with ``s``: the schedule is a jit
+  argument, so the five schedules of one structure share one compile."""
+  return optax.inject_hyperparams(optax.adam)(learning_rate=s).update(
+      g, state, params)
+
+
 def test_update_is_traced_once_for_five_schedules_and_matches_optax():
   opt = js.inject_schedules(optax.adam)(learning_rate=SCHEDULES[0])
   traces = []
@@ -62,7 +70,8 @@ def test_update_is_traced_once_for_five_schedules_and_matches_optax():
     # optax's own way (b1, b2 as float32 arrays too), jitted too: XLA fuses
     # adam's arithmetic differently from eager
     ref = optax.inject_hyperparams(optax.adam)(learning_rate=s)
-    want, _ = _run(ref, ref.init(PARAMS), step=jax.jit(ref.update))
+    want, _ = _run(ref, ref.init(PARAMS),
+                   step=lambda g, st, p, s=s: _optax_adam_update(s, g, st, p))
     _close(got, want)
   assert len(traces) == 1
 

@@ -74,6 +74,18 @@ FAMILIES = {
         lambda lo, hi, u, d, nu, nd: [u, u + d, 2 * u + d, 2 * (u + d)]),
 }
 HORIZON = 300
+PAD = 320  # every eager call runs at this one length: one compile per op
+
+
+def ev(schedule, steps, method=None):
+  """``schedule(steps)`` (int32) eagerly at the padded length, sliced back."""
+  steps = np.asarray(steps)
+  k = np.concatenate([steps, np.full(PAD - len(steps), steps[-1], steps.dtype)])
+  f = schedule if method is None else getattr(schedule, method)
+  return np.asarray(f(jnp.asarray(k, jnp.int32)))[:len(steps)]
+
+
+_jit_all = jax.jit(lambda ss, k: [s(k) for s in ss])
 
 
 @pytest.mark.parametrize("name", sorted(FAMILIES))
@@ -82,13 +94,14 @@ def test_family_matches_float64_formula_eager_jit_vmap(name):
   ks = [_around(marks(*p), HORIZON) for p in params]
   k_all = np.asarray(sorted(set(np.concatenate(ks).tolist())))
   scheds = [make(*p) for p in params]
-  jitted = jax.jit(lambda ss, k: [s(k) for s in ss])(scheds, jnp.asarray(k_all))
+  assert len(k_all) <= PAD
+  jitted = _jit_all(scheds, jnp.asarray(k_all))
   batched = jax.vmap(lambda *a: make(*a)(jnp.asarray(k_all)))(
       *[jnp.asarray(c) for c in zip(*params)])
   for i, (p, s) in enumerate(zip(params, scheds)):
     want = ref(k_all.astype(np.float64), *p)
     peak = np.max(np.abs(want))
-    eager = np.asarray(s(jnp.asarray(k_all, jnp.int32)), np.float64)
+    eager = np.asarray(ev(s, k_all), np.float64)
     for label, got in [("eager", eager), ("jit", np.asarray(jitted[i], np.float64)),
                        ("vmap", np.asarray(batched[i], np.float64))]:
       np.testing.assert_allclose(got, want, rtol=2e-6, atol=2e-7 * peak,
@@ -97,8 +110,7 @@ def test_family_matches_float64_formula_eager_jit_vmap(name):
 
 def test_stepped_cyclic_stair_edges_are_exact():
   s = js.stepped_cyclic(0.0, 1.0, 12, step_size_down=9, stairs_up=4, stairs_down=3)
-  k = jnp.arange(0, 43)
-  got = np.asarray(s(k), np.float64)
+  got = np.asarray(ev(s, np.arange(0, 43)), np.float64)
   want = ref_stepped_cyclic(np.arange(0, 43.0), 0.0, 1.0, 12, 9, 4, 3)
   np.testing.assert_array_equal(got, want.astype(np.float32))  # stairs: k/4 exact
 
@@ -108,10 +120,10 @@ def test_cumulative_product_equals_running_product():
   s = js.cumulative_product(factor, 200)
   # the product of the factors the schedule sees (float32 values), in float64:
   # the float32 rounding of the factors themselves compounds (documented)
-  f32 = np.asarray(factor(jnp.arange(1, 201)), np.float64)
+  f32 = np.asarray(ev(factor, np.arange(1, 201)), np.float64)
   want = np.concatenate([[1.0], np.cumprod(f32)])
   k = np.asarray([0, 1, 2, 3, 50, 99, 100, 101, 199, 200, 201, 10_000])
-  got = np.asarray(s(jnp.asarray(k)), np.float64)
+  got = np.asarray(ev(s, k), np.float64)
   np.testing.assert_allclose(got, want[np.minimum(k, 200)], rtol=2e-6)
   np.testing.assert_allclose(np.asarray(s(jnp.asarray(-3))), 1.0)
   with pytest.raises(ValueError, match=r"^cumulative_product: `max_steps` must be a "
@@ -123,11 +135,11 @@ def test_with_momentum_carries_both_and_round_trips():
   lr, mom = js.cosine_decay(1.0, 10), js.linear(0.85, 0.95, 10)
   s = js.with_momentum(lr, mom)
   k = jnp.arange(12)
-  np.testing.assert_array_equal(np.asarray(s(k)), np.asarray(lr(k)))
-  np.testing.assert_array_equal(np.asarray(s.momentum(k)), np.asarray(mom(k)))
+  np.testing.assert_array_equal(ev(s, k), ev(lr, k))
+  np.testing.assert_array_equal(ev(s, k, "momentum"), ev(mom, k))
   assert js.from_config(s.to_config()) == s
   got = jax.jit(lambda s, k: (s(k), s.momentum(k)))(s, k)
-  np.testing.assert_allclose(np.asarray(got[1]), np.asarray(mom(k)), rtol=2e-7)
+  np.testing.assert_allclose(np.asarray(got[1]), ev(mom, k), rtol=2e-7)
 
 
 @pytest.mark.parametrize("make, message", [

@@ -48,7 +48,9 @@ def _mlp_data(num_steps, batch=32, seed=0):
   return x, y
 
 
+@functools.partial(jax.jit, static_argnames="hidden")
 def _mlp_init(key, hidden=16):
+  """Jitted: the random normals compile once, not per shape and per test."""
   k1, k2 = jax.random.split(key)
   return {"w1": jax.random.normal(k1, (4, hidden)) / 2.0,
           "b1": jnp.zeros(hidden),

@@ -53,6 +53,11 @@ def _jit_variants(s, k):
 
 
 @jax.jit
+def _jit_call(s, k):
+  return s(k)
+
+
+@jax.jit
 def _jit_unsigned(s, k):
   return s(k.astype(jnp.uint32))
 
@@ -65,19 +70,47 @@ def _variants(s, k, unsigned):
   return out
 
 
-def check(schedule, steps, want):
-  """Eager (int32), jit with the schedule as an argument (int32, uint32, float32
-  steps and vmap over steps) and jit with it closed over agree with ``want``."""
+PAD = 128  # eager and jitted calls run at one padded length: one compile per op
+
+
+def padded(steps, size=PAD):
+  """``steps`` repeated at its last step up to a multiple of ``size``."""
   steps = np.asarray(steps)
-  want = np.asarray(want, np.float64)
-  k32 = jnp.asarray(steps, jnp.int32)
-  unsigned = bool(np.all(steps >= 0))
-  outs = {"eager": schedule(k32), **_variants(schedule, k32, unsigned),
-          "jit_closed": jax.jit(lambda k: schedule(k))(k32)}
-  for how, got in outs.items():
-    assert got.dtype == jnp.float32, how
-    np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=RTOL,
-                               atol=ATOL, err_msg=how)
+  n = max(size, -(-len(steps) // size) * size)
+  return np.concatenate([steps, np.full(n - len(steps), steps[-1], steps.dtype)])
+
+
+def ev(schedule, steps, dtype=None, size=PAD):
+  """``schedule(steps)`` evaluated eagerly at the padded length, sliced back."""
+  k = padded(steps, size)
+  k = jnp.asarray(k) if dtype is None else jnp.asarray(k, dtype)
+  return np.asarray(schedule(k))[:len(np.asarray(steps))]  # slice in NumPy
+
+
+def check(schedule, steps, want):
+  check_all([(schedule, steps, want)])
+
+
+def check_all(cases):
+  """For each (schedule, steps, want): eager (int32), jit with the schedule as
+  an argument (int32, uint32, float32 steps and vmap over steps) and jit with
+  it closed over agree with ``want``. The steps are padded to one length, and
+  the closed-over schedules of one call share one jit."""
+  ks, rows = [], []
+  for schedule, steps, want in cases:
+    steps = np.asarray(steps)
+    k32 = jnp.asarray(padded(steps), jnp.int32)
+    unsigned = bool(np.all(steps >= 0))
+    ks.append(k32)
+    rows.append((schedule, len(steps), np.asarray(want, np.float64),
+                 {"eager": schedule(k32), **_variants(schedule, k32, unsigned)}))
+  closed = jax.jit(lambda ks: [s(k) for (s, *_), k in zip(rows, ks)])(ks)
+  for (_, n, want, outs), got_closed in zip(rows, closed):
+    outs["jit_closed"] = got_closed
+    for how, got in outs.items():
+      assert got.dtype == jnp.float32, how
+      np.testing.assert_allclose(np.asarray(got, np.float64)[:n], want,
+                                 rtol=RTOL, atol=ATOL, err_msg=how)
 
 
 def around(*points, lo=0):
@@ -270,7 +303,7 @@ def test_accumulate_matches_optax_multisteps_at_update_granularity():
   np.testing.assert_array_equal(mini, (micro + 1) % K)
   held = np.asarray(js.current_lr(st_a), np.float64)
   emit = micro % K == K - 1
-  np.testing.assert_allclose(held[emit], np.asarray(acc(micro[emit])),
+  np.testing.assert_allclose(held[emit], np.asarray(ev(acc, micro[emit])),
                              rtol=RTOL, atol=ATOL)
 
 
@@ -313,25 +346,25 @@ def test_stretched_schedule_equals_the_original_at_mapped_steps(name):
   out = [np.asarray(x) for x in both(child, s2, sw)]
   for got, want in zip(out[::2], out[1::2]):
     np.testing.assert_array_equal(got, want)
-  np.testing.assert_array_equal(np.asarray(s2(jnp.asarray(2 * j[:5]))),
-                                np.asarray(child(jnp.asarray(j[:5], jnp.float32))))
+  np.testing.assert_array_equal(np.asarray(ev(s2, 2 * j[:5])),
+                                np.asarray(ev(child, j[:5], jnp.float32)))
 
 
 def test_stretch_closed_form_boundaries_jit_vmap_dtypes():
   s = js.stretch(js.step_decay(1.0, 10, gamma=0.5), 100, 150)
-  t = around(15, 30, 45, 150)  # old boundaries 10, 20, 30 map to 15, 30, 45
-  check(s, t, ref_step_decay(np.asarray(t) * 100 / 150, 10))
+  t1 = around(15, 30, 45, 150)  # old boundaries 10, 20, 30 map to 15, 30, 45
   sw = js.stretch(js.warmup_cosine_decay(1.0, 10, 100), 100, 250,
                   warmup_steps=10)
   t = around(0, 10, 130, 250) + [7, 77]
   u = np.where(np.asarray(t) > 10, 10 + (np.asarray(t) - 10) * 90 / 240, t)
-  check(sw, t, ref_wcd(1.0, 10, 100, u))
+  check_all([(s, t1, ref_step_decay(np.asarray(t1) * 100 / 150, 10)),
+             (sw, t, ref_wcd(1.0, 10, 100, u))])
 
 
 def test_stretch_milestone_at_a_fractional_step_takes_effect_at_the_next_step():
   # milestone 25 * 1.5 = 37.5: first decayed step 38 (composer truncates to 37)
   s = js.stretch(js.multistep(1.0, [25], gamma=0.1), 100, 150)
-  np.testing.assert_allclose(np.asarray(s(jnp.asarray([37, 38]))), [1.0, 0.1],
+  np.testing.assert_allclose(np.asarray(ev(s, [37, 38])), [1.0, 0.1],
                              rtol=1e-6)
 
 
@@ -370,7 +403,7 @@ def test_resume_with_extend_same_rates_up_to_stop_and_continuous_after():
     _, _, lrs_after = train(ext, state, w, new_total - stop)
     _, _, lrs_full = train(ext, None, w0, new_total)     # one uninterrupted run
   steps = np.arange(new_total)
-  np.testing.assert_allclose(lrs_before, np.asarray(base(jnp.arange(stop))),
+  np.testing.assert_allclose(lrs_before, np.asarray(ev(base, np.arange(stop))),
                              rtol=2e-7)
   rates = np.concatenate([lrs_before, lrs_after])
   np.testing.assert_array_equal(rates, lrs_full)
@@ -380,7 +413,7 @@ def test_resume_with_extend_same_rates_up_to_stop_and_continuous_after():
   np.testing.assert_allclose(rates, ref_wcd(1e-2, 10, total, u, end=1e-4),
                              rtol=RTOL, atol=1e-10)
   # continuous: no step after the resume changes more than the original did
-  orig_jump = np.max(np.abs(np.diff(np.asarray(base(jnp.arange(total + 1)),
+  orig_jump = np.max(np.abs(np.diff(np.asarray(ev(base, np.arange(total + 1)),
                                                np.float64))))
   assert np.max(np.abs(np.diff(rates[stop - 1:]))) <= orig_jump * (1 + 1e-5)
   assert float(ext(stop)) == float(base(stop))
@@ -392,12 +425,12 @@ def test_extend_boundaries_and_a_finished_run_holds_its_rate():
   s = js.extend(base, 6, 10, 14)
   t = around(0, 6, 14)
   u = np.where(np.asarray(t) > 6, 6 + (np.asarray(t) - 6) * 4 / 8, t)
-  check(s, t, np.clip(1.0 - u / 10, 0.0, 1.0))
   done = js.extend(js.cosine_decay(1.0, 10, end_value=0.2), 12, 10, 30)
-  check(done, around(0, 10, 12, 30), np.where(
-      np.asarray(around(0, 10, 12, 30)) < 10,
-      0.2 + 0.8 * 0.5 * (1 + np.cos(np.pi * np.asarray(around(0, 10, 12, 30)) /
-                                    10)), 0.2))
+  check_all([(s, t, np.clip(1.0 - u / 10, 0.0, 1.0)),
+             (done, around(0, 10, 12, 30), np.where(
+                 np.asarray(around(0, 10, 12, 30)) < 10,
+                 0.2 + 0.8 * 0.5 * (1 + np.cos(
+                     np.pi * np.asarray(around(0, 10, 12, 30)) / 10)), 0.2))])
   with pytest.raises(ValueError, match=re.escape(
       "extend: `new_total_steps` must be >= `total_steps` = 10, got "
       "new_total_steps=8. To shorten a schedule use jaxsched.stretch.")):
@@ -455,8 +488,8 @@ def test_cooldown_from_a_changing_schedule_freezes_the_branch_rate():
   # the same cooldown branched off WSD's stable phase is WSD
   wsd = js.warmup_stable_decay(1.0, 10, 30, 100, decay_shape="sqrt")
   br = js.cooldown_from(js.warmup(js.constant(1.0), 10), 70, 30, shape="sqrt")
-  k = jnp.arange(120)
-  np.testing.assert_allclose(br(k), wsd(k), rtol=1e-6, atol=1e-7)
+  k = np.arange(120)
+  np.testing.assert_allclose(ev(br, k), ev(wsd, k), rtol=1e-6, atol=1e-7)
 
 
 def test_cooldown_from_traced_start_sweep_compiles_once():
@@ -595,9 +628,10 @@ def test_ratio_forms_against_real_transformers_golden_curves():
     steps = np.asarray(case["steps"])
     keep = steps <= n  # transformers' cosine rises again after n; ours holds
     steps, want = steps[keep], np.asarray(case["values"], np.float64)[keep]
-    k = jnp.asarray(steps, jnp.int32)
-    for how, got in (("eager", s(k)), ("jit", _jit_variants(s, k)["jit"])):
-      np.testing.assert_allclose(np.asarray(got, np.float64), want, rtol=2e-5,
+    k = jnp.asarray(padded(steps, 2048), jnp.int32)  # one length for all
+    for how, got in (("eager", s(k)), ("jit", _jit_call(s, k))):
+      np.testing.assert_allclose(np.asarray(got, np.float64)[:len(steps)], want,
+                                 rtol=2e-5,
                                  atol=1e-6 * case["lr"],
                                  err_msg=f"{case['id']} {how}")
     used[case["name"]] = used.get(case["name"], 0) + 1
@@ -622,10 +656,10 @@ def test_ratio_validation():
 def test_batch_scale_linear_and_sqrt_as_timm_and_one_compile_per_sweep():
   base = js.warmup_cosine_decay(1e-3, 10, 100)
   t = np.asarray(around(0, 10, 100))
-  for rule, p in (("linear", 1.0), ("sqrt", 0.5)):
-    for b in (64, 256, 1000, 4096):
-      s = js.batch_scale(base, b, rule=rule)
-      check(s, t, ref_wcd(1e-3, 10, 100, t) * (b / 256) ** p)  # timm lr_base_size
+  check_all([(js.batch_scale(base, b, rule=rule), t,
+              ref_wcd(1e-3, 10, 100, t) * (b / 256) ** p)  # timm lr_base_size
+             for rule, p in (("linear", 1.0), ("sqrt", 0.5))
+             for b in (64, 256, 1000, 4096)])
   traces = []
 
   @jax.jit
@@ -660,7 +694,7 @@ def test_every_new_name_is_a_family_and_round_trips():
     assert s.name in js.families()
     back = js.from_config(s.to_config())
     assert back == s
-    np.testing.assert_array_equal(back(jnp.arange(30)), s(jnp.arange(30)))
+    np.testing.assert_array_equal(ev(back, np.arange(30)), ev(s, np.arange(30)))
 
 
 def test_phase_changes_of_the_new_schedules():
@@ -679,19 +713,21 @@ def test_phase_changes_of_the_new_schedules():
 def test_int64_steps_beyond_int32_under_x64():
   with jax.enable_x64(True):
     g = 10**9
-    k = lambda *xs: jnp.asarray(xs, jnp.int64)  # noqa: E731
+    def k(s, *xs):  # eager int64 steps, all at one padded length
+      return ev(s, np.asarray(xs, np.int64), jnp.int64, 8)
+
     acc = js.accumulate(js.linear(1.0, 0.0, g), 4)
-    np.testing.assert_allclose(acc(k(4 * g - 5, 4 * g - 4, 4 * g - 1, 4 * g)),
+    np.testing.assert_allclose(k(acc, 4 * g - 5, 4 * g - 4, 4 * g - 1, 4 * g),
                                [2 / g, 1 / g, 1 / g, 0.0], rtol=1e-9, atol=1e-15)
     st = js.stretch(js.step_decay(1.0, g, gamma=0.5), 3 * g, 6 * g)
-    np.testing.assert_array_equal(st(k(2 * g - 1, 2 * g, 2 * g + 1, 4 * g)),
+    np.testing.assert_array_equal(k(st, 2 * g - 1, 2 * g, 2 * g + 1, 4 * g),
                                   [1.0, 0.5, 0.5, 0.25])
     cool = js.cooldown_from(js.constant(2.0), 3 * g, g)
     np.testing.assert_allclose(
-        cool(k(3 * g - 1, 3 * g, 3 * g + 1, 4 * g - 1, 4 * g, 4 * g + 1)),
+        k(cool, 3 * g - 1, 3 * g, 3 * g + 1, 4 * g - 1, 4 * g, 4 * g + 1),
         [2.0, 2.0, 2.0 * (1 - 1 / g), 2.0 / g, 0.0, 0.0], rtol=1e-9, atol=1e-15)
     ext = js.extend(js.linear(1.0, 0.0, 4 * g), 2 * g, 4 * g, 6 * g)
-    np.testing.assert_allclose(ext(k(2 * g, 4 * g, 6 * g)), [0.5, 0.25, 0.0],
+    np.testing.assert_allclose(k(ext, 2 * g, 4 * g, 6 * g), [0.5, 0.25, 0.0],
                                rtol=1e-12, atol=1e-15)
     assert js.to_steps("0.57dur", js.Run(total_steps=10**10)) == 5_700_000_000
-    assert acc(k(0)).dtype == jnp.float64
+    assert k(acc, 0).dtype == jnp.float64

@@ -387,8 +387,9 @@ def MultiStepLRScheduler(lr: ArrayLike, decay_t: Sequence[ArrayLike] | ArrayLike
   """
   fn = "MultiStepLRScheduler"
   base = _lr(fn, lr)
-  ndim = np.ndim(cast(Any, decay_t))  # numpy's stubs take no list of jax arrays
-  m = _check.sequence(_P + fn, "decay_t", decay_t if _args.traced(decay_t) else
+  traced = _args.traced(decay_t)  # np.ndim of a list of tracers would convert them
+  ndim = 0 if traced else np.ndim(cast(Any, decay_t))  # numpy's stubs take no list
+  m = _check.sequence(_P + fn, "decay_t", decay_t if traced else
                       np.sort(np.asarray(decay_t)) if ndim == 1 else
                       decay_t, lo=0, fix="Pass the milestones, e.g. [30, 60].")
   shifted = (jnp.maximum(m - 1, 0) if isinstance(m, jnp.ndarray) and not
