@@ -16,6 +16,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from padded import pad, pad_length
 
 RTOL, ATOL = 1e-5, 2e-7
 EAGER_LENGTH = 256
@@ -35,18 +36,6 @@ def apply_each(schedules: Sequence[Any], steps: Sequence[Any]) -> list[jax.Array
   call with the same structure reuses the compile.
   """
   return [s(k) for s, k in zip(schedules, steps)]
-
-
-def pad_length(n: int, minimum: int = 64) -> int:
-  """The padded length for ``n`` steps: a power of two, at least ``minimum``."""
-  return max(minimum, 1 << max(int(n) - 1, 0).bit_length())
-
-
-def pad(steps: Any, length: int, dtype: Any = None) -> np.ndarray:
-  """``steps`` (1-d) followed by copies of its last step up to ``length``."""
-  k = np.asarray(steps) if dtype is None else np.asarray(steps, dtype)
-  assert k.ndim == 1 and 0 < k.shape[0] <= length, (k.shape, length)
-  return np.concatenate([k, np.full(length - k.shape[0], k[-1], k.dtype)])
 
 
 def eager(schedule: Callable[[Any], Any], steps: Any,

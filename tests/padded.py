@@ -22,12 +22,23 @@ import jax.numpy as jnp
 import numpy as np
 
 
-def pad(steps: Any, width: int) -> np.ndarray:
-  """``steps`` (1-d) followed by copies of its last step, ``width`` in all."""
-  steps = np.asarray(steps)
+def pad(steps: Any, width: int, dtype: Any = None) -> np.ndarray:
+  """``steps`` (1-d, as ``dtype`` if given) followed by copies of its last
+  step, ``width`` in all."""
+  steps = np.asarray(steps) if dtype is None else np.asarray(steps, dtype)
   if steps.ndim != 1 or not 0 < len(steps) <= width:
     raise ValueError(f"pad: steps of shape {steps.shape} do not fit width {width}")
   return np.concatenate([steps, np.full(width - len(steps), steps[-1], steps.dtype)])
+
+
+def round_up(n: int, width: int) -> int:
+  """The smallest multiple of ``width`` that holds ``n`` steps (at least one)."""
+  return max(width, -(-int(n) // width) * width)
+
+
+def pad_length(n: int, minimum: int = 64) -> int:
+  """A power of two that holds ``n`` steps, at least ``minimum``."""
+  return max(minimum, 1 << max(int(n) - 1, 0).bit_length())
 
 
 def at(schedule: Any, steps: Any, width: int, dtype: Any = jnp.int32) -> np.ndarray:

@@ -33,6 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from padded import pad, round_up
 
 import jaxsched as js
 
@@ -682,9 +683,7 @@ def _padded(steps: np.ndarray, width: int = 512) -> jax.Array:
   """int32 ``steps`` padded with the last one to a multiple of ``width``: eager
   JAX compiles each operation once per shape, so every family's eager run shares
   one shape (and the programs compiled for it)."""
-  n = -(-len(steps) // width) * width
-  return jnp.asarray(np.concatenate([steps, np.full(n - len(steps), steps[-1])]),
-                     jnp.int32)
+  return jnp.asarray(pad(steps, round_up(len(steps), width)), jnp.int32)
 
 
 _vmapped = jax.jit(lambda st, k: jax.vmap(lambda s: s(k))(st))

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from padded import at
 
 import jaxsched as js
 
@@ -94,8 +95,7 @@ def _at(schedule, steps):
   """``schedule`` at ``steps``, eagerly, padded to one length for every case
   (with the last step): eager JAX compiles each operation once per shape, so one
   shape compiles each once for all the cases."""
-  padded = np.concatenate([steps, np.full(_WIDTH - len(steps), steps[-1])])
-  return np.asarray(schedule(jnp.asarray(padded, jnp.int32)), np.float64)[:len(steps)]
+  return np.asarray(at(schedule, steps, _WIDTH), np.float64)
 
 
 @pytest.mark.skipif(not HF, reason="tests/golden/transformers.json not generated")

@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from padded import pad, round_up
 
 import jaxsched as js
 
@@ -75,9 +76,7 @@ PAD = 128  # eager and jitted calls run at one padded length: one compile per op
 
 def padded(steps, size=PAD):
   """``steps`` repeated at its last step up to a multiple of ``size``."""
-  steps = np.asarray(steps)
-  n = max(size, -(-len(steps) // size) * size)
-  return np.concatenate([steps, np.full(n - len(steps), steps[-1], steps.dtype)])
+  return pad(steps, round_up(len(np.asarray(steps)), size))
 
 
 def ev(schedule, steps, dtype=None, size=PAD):
