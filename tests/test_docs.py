@@ -13,6 +13,7 @@ import pathlib
 import re
 
 import pytest
+from public_api import public_objects
 
 import jaxsched
 
@@ -74,17 +75,7 @@ def test_relink_rewrites_root_relative_links():
 
 def _public_functions():
   """``(name, function)``: the public functions of jaxsched and its compat layers."""
-  out = []
-  for name in jaxsched.__all__:
-    obj = getattr(jaxsched, name)
-    if inspect.ismodule(obj):
-      for sub in obj.__all__:
-        mod = getattr(obj, sub)
-        out += [(f"compat.{sub}.{n}", getattr(mod, n)) for n in mod.__all__
-                if inspect.isfunction(getattr(mod, n))]
-    elif inspect.isfunction(obj):
-      out.append((name, obj))
-  return out
+  return [(n, f) for n, f in public_objects() if inspect.isfunction(f)]
 
 
 def _returns(doc: str) -> str:

@@ -28,8 +28,8 @@ from typing import Any
 import jax
 import pytest
 from jax.typing import ArrayLike
+from public_api import public_objects
 
-import jaxsched
 from jaxsched import _base
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -64,16 +64,8 @@ ARRAYLIKE = set(typing.get_args(ArrayLike))
 def _public() -> list[tuple[str, Any]]:
   """``(name, object)`` for every public callable: ``jaxsched.__all__``, the
   compat modules' ``__all__`` and every registered schedule class."""
-  out: list[tuple[str, Any]] = []
-  for name in jaxsched.__all__:
-    obj = getattr(jaxsched, name)
-    if inspect.ismodule(obj):
-      for sub in obj.__all__:
-        mod = getattr(obj, sub)
-        out += [(f"compat.{sub}.{n}", getattr(mod, n)) for n in mod.__all__
-                if callable(getattr(mod, n))]
-    else:
-      out.append((name, obj))
+  out = [(n, obj) for n, obj in public_objects()
+         if not n.startswith("compat.") or callable(obj)]
   out += [(f"class {cls.__name__}", cls) for cls, _ in _base._REGISTRY.values()]  # pylint: disable=protected-access
   return out
 
