@@ -8,14 +8,14 @@ with the last step and slices the result: the same steps are checked, and each
 operation is compiled once for all of them.
 
 A test that jits a function closing over one case's schedule compiles once per
-case; :func:`block` groups the cases by :data:`BLOCK` so that one jitted
+case; :func:`in_block` groups the cases by :data:`BLOCK` so that one jitted
 program serves a block (a block of about 8 small programs compiles fastest on
 2 busy cores; one program for every case compiles superlinearly slower).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax.numpy as jnp
@@ -57,3 +57,23 @@ def block(items: Sequence[Any], item: Any, size: int = BLOCK) -> tuple[int, int]
   ``items[start:start + size]``."""
   j = next(n for n, x in enumerate(items) if x is item)
   return j - j % size, j % size
+
+
+_BLOCKS: dict[tuple[Any, int, int], Any] = {}
+
+
+def in_block(run: Callable[[Sequence[Any]], Sequence[Any]], items: Sequence[Any],
+             item: Any, size: int = BLOCK) -> Any:
+  """``item``'s entry of ``run(block)``, for the block of ``size`` items that
+  holds it: ``run`` is called once per block (a module-level function, so that
+  the other items of the block find its result). Where it raises on the block,
+  ``run([item])[0]`` alone, so that a failing item fails its own test."""
+  start, i = block(items, item, size)
+  key = (run, start, size)
+  if key not in _BLOCKS:
+    try:
+      _BLOCKS[key] = run(items[start:start + size])
+    except Exception:  # the failing item fails its own test below
+      _BLOCKS[key] = None
+  out = _BLOCKS[key]
+  return out[i] if out is not None else run([item])[0]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
 from cases import CASES
-from padded import BLOCK, block
+from padded import in_block
 
 import jaxsched as js
 
@@ -72,22 +70,14 @@ def _adam_runs(schedules):
 W0 = np.asarray([0.0, 0.5, 3.0], np.float32)
 
 
-@functools.cache
-def _adam_block(start):
-  """The final weights of the cases ``CASES[start:start + BLOCK]`` (one program),
-  or None if it fails (each case of the block then runs on its own)."""
-  try:
-    return _adam_runs([c.build() for c in CASES[start:start + BLOCK]])
-  except Exception:  # the failing case fails its own test below
-    return None
+def _adam_cases(cases):
+  return _adam_runs([c.build() for c in cases])
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_as_learning_rate_of_adam_in_jit_and_scan(case):
   schedule = case.build()
-  start, i = block(CASES, case)
-  got = _adam_block(start)
-  got = got[i] if got is not None else _adam_runs([schedule])[0]
+  got = in_block(_adam_cases, CASES, case)
   # update t (0-based) inside the compiled scan uses schedule(t), the count
   # optax keeps; the reference takes the rates from the schedule eagerly
   rates = np.asarray(_rates(schedule, 20), np.float64)
@@ -124,20 +114,14 @@ def _inject_runs(schedules):
   return seen
 
 
-@functools.cache
-def _inject_block(start):
-  try:
-    return _inject_runs([c.build() for c in CASES[start:start + BLOCK]])
-  except Exception:  # the failing case fails its own test below
-    return None
+def _inject_cases(cases):
+  return _inject_runs([c.build() for c in cases])
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_inject_hyperparams_records_the_schedule(case):
   schedule = case.build()
-  start, i = block(CASES, case)
-  seen = _inject_block(start)
-  seen = seen[i] if seen is not None else _inject_runs([schedule])[0]
+  seen = in_block(_inject_cases, CASES, case)
   rates = _rates(schedule, 12)
   np.testing.assert_allclose(seen[0], schedule(0), rtol=1e-6)
   # after n updates the state holds the rate used by update n, schedule(n - 1)

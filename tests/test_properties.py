@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from cases import CASES
-from padded import BLOCK, block
+from padded import in_block
 
 import jaxsched as js
 
@@ -100,14 +100,8 @@ def _jit_closed(schedules, k):
   return [np.asarray(o) for o in jax.jit(lambda k: [s(k) for s in schedules])(k)]
 
 
-@functools.cache
-def _huge_block(start):
-  """``_jit_closed`` at HUGE for ``CASES[start:start + BLOCK]``; None if it
-  fails (each case then runs on its own)."""
-  try:
-    return _jit_closed([c.build() for c in CASES[start:start + BLOCK]], HUGE)
-  except Exception:  # the failing case fails its own test below
-    return None
+def _huge_cases(cases):
+  return _jit_closed([c.build() for c in cases], HUGE)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
@@ -116,9 +110,7 @@ def test_finite_at_huge_steps(case):
   k = jnp.asarray(HUGE)
   assert np.all(np.isfinite(np.asarray(s(k))))
   assert np.all(np.isfinite(np.asarray(s(k.astype(jnp.float32)))))
-  start, i = block(CASES, case)
-  jitted = _huge_block(start)
-  jitted = jitted[i] if jitted is not None else _jit_closed([s], k)[0]
+  jitted = in_block(_huge_cases, CASES, case)
   assert np.all(np.isfinite(jitted))
 
 
@@ -190,25 +182,16 @@ def _trace_runs(cases):
                        for j, b in enumerate(built)]
 
 
-@functools.cache
-def _trace_block(start):
-  """``_trace_runs`` of ``CASES[start:start + BLOCK]``, or None where that fails
-  or traces more than once (each case then runs on its own)."""
-  try:
-    n, rows = _trace_runs(CASES[start:start + BLOCK])
-  except Exception:  # the failing case fails its own test below
-    return None
-  return rows if n == 1 else None
+def _traced_once(cases):
+  """``_trace_runs``' rows, which must come from a single trace."""
+  n, rows = _trace_runs(cases)
+  assert n == 1, f"traced {n} times"
+  return rows
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_jit_traces_once_whatever_the_numbers(case):
-  start, i = block(CASES, case)
-  rows = _trace_block(start)
-  if rows is None:  # this case alone: it must trace once too
-    n, rows = _trace_runs([case])
-    assert n == 1
-  schedules, got = rows[0] if len(rows) == 1 else rows[i]
+  schedules, got = in_block(_traced_once, CASES, case)
   k = _steps(case)
   for s, g in zip(schedules, got):
     np.testing.assert_allclose(g, np.asarray(s(k)), rtol=1e-6, atol=1e-7)
