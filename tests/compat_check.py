@@ -102,6 +102,20 @@ def _vmap_rows(cols: list[jax.Array], steps: jax.Array, *, make: Any) -> jax.Arr
 _vmapped = jax.jit(_vmap_rows, static_argnames="make")
 
 
+def check_eager_equals_jit(ids: Sequence[str], schedules: Sequence[Any],
+                           steps: jax.Array) -> None:
+  """Each schedule eagerly equals itself under jit (to a few float32 ulps of the
+  peak: XLA rewrites ``x / n`` as ``x * (1 / n)``), and uint32 steps give the
+  int32 values exactly."""
+  jit_k = apply_each(list(schedules), [steps] * len(schedules))
+  for label, s, j in zip(ids, schedules, jit_k):
+    eager_k = eager(s, steps)
+    np.testing.assert_allclose(eager_k, j, rtol=1e-6,
+                               atol=1e-7 * np.max(np.abs(eager_k)), err_msg=label)
+    np.testing.assert_array_equal(eager(s, steps.astype(jnp.uint32)), eager_k,
+                                  err_msg=label)
+
+
 def check_vmap(name: str, make: Callable[..., Any], cols: Sequence[Sequence[Any]],
                steps: jax.Array) -> None:
   """vmap of ``make`` over the columns equals each concrete row, one by one.

@@ -15,7 +15,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from compat_check import apply_each, check_vmap, compare, eager, evaluate_all, jitted, report
+from compat_check import (
+  apply_each,
+  check_eager_equals_jit,
+  check_vmap,
+  compare,
+  evaluate_all,
+  jitted,
+  report,
+)
 
 from jaxsched.compat import transformers as jtr
 
@@ -150,15 +158,7 @@ def test_vmap_over_every_numeric_argument(name):
 
 def test_eager_equals_jit_and_integer_dtypes():
   one_per_name = list({c["name"]: c for c in CASES}.values())
-  scheds = [build(c) for c in one_per_name]
-  jit_k = apply_each(scheds, [STEPS] * len(scheds))
-  for c, s, j in zip(one_per_name, scheds, jit_k):
-    eager_k = eager(s, STEPS)
-    # XLA rewrites x / n as x * (1 / n) under jit: a few float32 ulps of the peak
-    np.testing.assert_allclose(eager_k, j, rtol=1e-6,
-                               atol=1e-7 * np.max(np.abs(eager_k)), err_msg=c["id"])
-    np.testing.assert_array_equal(eager(s, STEPS.astype(jnp.uint32)), eager_k,
-                                  err_msg=c["id"])
+  check_eager_equals_jit([c["id"] for c in one_per_name], [build(c) for c in one_per_name], STEPS)
 
 
 def test_schedule_as_jit_argument_does_not_recompile():
