@@ -568,7 +568,16 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
   starts ``period (mult^i - 1) / (mult - 1)`` computed with a true division;
   exact at restarts while the starts are exact in float32 (below 2**24).
   ``mult`` below 1 acts as 1; a ``period <= 0`` acts as 1.
+
+  With concrete ``period`` and ``mult`` (a schedule closed over or called
+  eagerly) only the branch they select is built: the same numbers as the
+  selection among all three, in a third of the operations.
   """
+  kind = _cycle_kind(period, mult) if is_int(k) else None
+  if kind == "lin":
+    return _lin_cycles(k, period)
+  if kind == "geo":
+    return _geo_cycles(k, period, mult)
   t = jnp.maximum(to_float(k), 0.0)
   p = _pos_or_one(to_float(period))
   m = jnp.maximum(to_float(mult), 1.0)
@@ -590,20 +599,62 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
   i = jnp.where(t >= start(i + 1.0), i + 1.0, i)
   i = jnp.maximum(i, 0.0)
   ph = phase(t - start(i), jnp.where(one, p, p * power(i)), min_length=None)
-  if not is_int(k):
+  if not is_int(k) or kind == "float":
     return i, ph
-  kk = jnp.clip(jnp.asarray(k), 0, _I32_MAX).astype(jnp.int32)
-  p_ok, pi = _whole(period)
+  p_ok, _ = _whole(period)
   m_ok, _ = _whole(mult)
   lin = one & p_ok
   geo = m_ok & ~one & p_ok
-  ii, ipos, ilen = _int_cycles(kk, period, mult)
-  lin_ph = phase(jax.lax.rem(kk, pi), pi)  # kk >= 0, pi >= 1: C rem is mod
-  geo_ph = phase(ipos, ilen)
-  i = jnp.where(lin, to_float(jax.lax.div(kk, pi)), jnp.where(geo, to_float(ii), i))
+  lin_i, lin_ph = _lin_cycles(k, period)
+  geo_i, geo_ph = _geo_cycles(k, period, mult)
+  i = jnp.where(lin, lin_i, jnp.where(geo, geo_i, i))
   pick = lambda x, y, z: jnp.where(lin, x, jnp.where(geo, y, z))
   return i, Phase(pick(lin_ph.done, geo_ph.done, ph.done),
                   pick(lin_ph.left, geo_ph.left, ph.left))
+
+
+def _cycle_steps(k: Array) -> Array:
+  return jnp.clip(jnp.asarray(k), 0, _I32_MAX).astype(jnp.int32)
+
+
+def _lin_cycles(k: Array, period: Any) -> tuple[Array, Phase]:
+  """:func:`cycle_index` for integer steps, a whole ``period``, ``mult <= 1``."""
+  kk = _cycle_steps(k)
+  _, pi = _whole(period)
+  # kk >= 0, pi >= 1: C division and remainder are floor and mod
+  return to_float(jax.lax.div(kk, pi)), phase(jax.lax.rem(kk, pi), pi)
+
+
+def _geo_cycles(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
+  """:func:`cycle_index` for integer steps, whole ``period`` and ``mult >= 2``."""
+  ii, ipos, ilen = _int_cycles(_cycle_steps(k), period, mult)
+  return to_float(ii), phase(ipos, ilen)
+
+
+def _whole_concrete(d: Any) -> bool | None:
+  """``_whole(d)[0]`` decided at trace time for a concrete scalar; else None."""
+  if isinstance(d, jax.core.Tracer) or np.ndim(d) != 0:
+    return None
+  a = np.asarray(d)
+  if is_int(d):
+    return bool(1 <= int(a) <= _I32_MAX)
+  f = a.astype(float_dtype())
+  return bool(f == np.floor(f) and 1.0 <= f < 2.0**31)
+
+
+def _cycle_kind(period: Any, mult: Any) -> str | None:
+  """Which branch of :func:`cycle_index` concrete ``period`` and ``mult`` take
+  for integer steps (``"lin"``, ``"geo"`` or ``"float"``); None when traced.
+  The same tests as the traced selection, in the same float dtype."""
+  p_ok, m_ok = _whole_concrete(period), _whole_concrete(mult)
+  if p_ok is None or m_ok is None:
+    return None
+  one = bool(np.maximum(np.asarray(mult).astype(float_dtype()), 1.0) == 1.0)
+  if one and p_ok:
+    return "lin"
+  if m_ok and not one and p_ok:
+    return "geo"
+  return "float"
 
 
 def log_ramp(a: Any, b: Any, elapsed: Any, length: Any) -> Array:
