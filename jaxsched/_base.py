@@ -176,8 +176,22 @@ class Schedule:
     raise NotImplementedError
 
   def __call__(self, step: ArrayLike) -> Array:
-    """The learning rate at ``step`` (any shape), as a float array of that shape."""
-    k = _shapes.as_step(step)
+    """The learning rate at ``step`` (any shape), as a float array of that shape.
+
+    Called outside a JAX transformation (every hyperparameter and the step
+    concrete), the schedule runs as one compiled program with the schedule an
+    argument: compiled once per structure and step shape, then one dispatch
+    per call, where running operation by operation would dispatch (and first
+    compile) each of its operations. Inside ``jax.jit``, ``jax.vmap`` or
+    ``jax.grad`` it is traced inline; under ``jax.disable_jit()`` it runs
+    operation by operation.
+    """
+    if _runs_compiled(self, step):
+      _shapes.check_step(step)  # concrete checks, before the step is traced
+      return _compiled_call(self, step)
+    return self._evaluate(_shapes.as_step(step))
+
+  def _evaluate(self, k: Array) -> Array:
     out = _shapes.to_float(self._value(k))
     shape = jnp.broadcast_shapes(out.shape, k.shape)
     return jnp.broadcast_to(out, shape)
@@ -476,3 +490,24 @@ def family_factory(name: str) -> Callable[..., Any]:
   make = _REGISTRY[name][1]
   assert make is not None  # checked above
   return make
+
+
+_CONCRETE = (jax.Array, np.ndarray, np.generic, int, float)
+
+
+def _runs_compiled(schedule: Schedule, step: Any) -> bool:
+  """Whether a call of ``schedule`` at ``step`` runs as one compiled program:
+  jit enabled, and the step (a number or an array, not a list) and every leaf
+  concrete."""
+  if _JAX_CONFIG.jax_disable_jit or not isinstance(step, _CONCRETE) or isinstance(
+      step, jax.core.Tracer):
+    return False
+  return all(isinstance(x, _CONCRETE) and not isinstance(x, jax.core.Tracer)
+             for x in jax.tree_util.tree_leaves(schedule))
+
+
+_JAX_CONFIG: Any = jax.config
+# One jitted function for every schedule: JAX caches its compiled programs by
+# the schedule's structure and the avals of its leaves and step.
+# The step is converted inside (``as_step``), so a new step shape costs one compile.
+_compiled_call = jax.jit(lambda schedule, step: schedule._evaluate(_shapes.as_step(step)))

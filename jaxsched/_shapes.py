@@ -38,6 +38,7 @@ def float_dtype() -> np.dtype:
 
 
 _FLOAT32, _FLOAT64 = np.dtype(np.float32), np.dtype(np.float64)
+_INT32, _INT64 = np.dtype(np.int32), np.dtype(np.int64)
 # JAX's options are attributes set at run time, unknown to type checkers
 _JAX_CONFIG: Any = jax.config
 
@@ -49,18 +50,12 @@ def to_float(x: Any) -> Array:
 
 def _int_dtype() -> Any:
   """int32, or int64 when x64 is enabled: the widest signed integer in use."""
-  return jnp.zeros((), dtype=int).dtype
+  return _INT64 if _JAX_CONFIG.jax_enable_x64 else _INT32  # no array made per call
 
 
-def as_step(step: Any) -> Array:
-  """A step as a JAX array of signed integer or float dtype.
-
-  Bools become int32. Unsigned integers (Flax NNX keeps ``optimizer.step`` as
-  ``uint32``) become the widest signed integer in use, saturating at its maximum
-  (``2**31 - 1`` without x64), so no unsigned subtraction ever wraps. A concrete
-  64-bit NumPy integer that does not fit int32 while x64 is off is refused, since
-  JAX would silently wrap it.
-  """
+def check_step(step: Any) -> None:
+  """Refuses a concrete 64-bit integer step that does not fit int32 while x64 is
+  off (JAX would wrap it silently); traced steps pass unchecked."""
   if isinstance(step, (int, np.integer, np.ndarray)) and not isinstance(
       step, (bool, np.bool_)):
     arr = np.asarray(step)
@@ -73,6 +68,18 @@ def as_step(step: Any) -> Array:
             f"step={int(hi) if int(hi) > _I32_MAX else int(lo)} (dtype "
             f"{arr.dtype}); JAX would wrap it silently. Pass a float step, or "
             "enable x64 with jax.config.update('jax_enable_x64', True).")
+
+
+def as_step(step: Any) -> Array:
+  """A step as a JAX array of signed integer or float dtype.
+
+  Bools become int32. Unsigned integers (Flax NNX keeps ``optimizer.step`` as
+  ``uint32``) become the widest signed integer in use, saturating at its maximum
+  (``2**31 - 1`` without x64), so no unsigned subtraction ever wraps. A concrete
+  64-bit NumPy integer that does not fit int32 while x64 is off is refused, since
+  JAX would silently wrap it.
+  """
+  check_step(step)
   k = jnp.asarray(step)
   if k.dtype == jnp.bool_:
     return k.astype(jnp.int32)
