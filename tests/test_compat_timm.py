@@ -9,6 +9,7 @@ generator (documented): inside the noise range the value must be
 ``clean * (1 + n)`` with ``|n| < noise_pct``, outside it timm's exact number.
 """
 
+import functools
 import json
 import math
 from pathlib import Path
@@ -17,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from compat_check import check_vmap, compare, evaluate_all, report
+from compat_check import apply_each, check_vmap, compare, evaluate_all, report
 from padded import at
 
 import jaxsched
@@ -26,6 +27,10 @@ from jaxsched.compat import timm as jt
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "timm.json").read_text())
 CURVES = [c for c in GOLDEN["cases"] if c["kind"] != "plateau"]
 MAX_ERR = {}
+# Every eager evaluation of this file runs at this one step count (steps padded
+# with their last step): eager JAX compiles each operation once per shape, so
+# the eager checks of all tests share their compiles.
+EAGER_WIDTH = 2000
 
 
 def build(case):
@@ -40,9 +45,16 @@ def _noise_pct(case):
   return kw.get("noise_pct", 0.67)
 
 
+@functools.cache
+def _golden_jitted():
+  """Every golden case under the shared jit (one compile per class and
+  structure); the eager-vs-jit test compares against the same arrays."""
+  return evaluate_all([build(c) for c in CURVES], [c["steps"] for c in CURVES])
+
+
 def test_golden_timm_all_cases():
   assert len(CURVES) >= 40
-  got_all = evaluate_all([build(c) for c in CURVES], [c["steps"] for c in CURVES])
+  got_all = _golden_jitted()
   failures = []
   for case, got in zip(CURVES, got_all):
     assert case["steps"] == list(range(len(case["steps"])))  # every step: +-1
@@ -95,14 +107,14 @@ def test_eager_equals_jit_and_integer_dtypes():
           c for c in CURVES if "noise_range_t" in c["kwargs"]][:1]
   scheds = [build(c) for c in picked]
   steps = [np.asarray(c["steps"]) for c in picked]
-  jitted = evaluate_all(scheds, steps)
-  uint = jax.jit(lambda ss, ks: [s(k) for s, k in zip(ss, ks)])(
-      scheds, [k.astype(np.uint32) for k in steps])
-  # eagerly at one padded length (with the last step): eager JAX compiles each
-  # operation once per shape, so one shape serves every case
-  width = max(len(k) for k in steps)
+  # the int32 jitted values are the golden test's (same schedules, same steps)
+  index = {id(c): i for i, c in enumerate(CURVES)}
+  jitted = [_golden_jitted()[index[id(c)]] for c in picked]
+  uint = apply_each(scheds, [k.astype(np.uint32) for k in steps])
+  # eagerly at the file's one padded width (with the last step): eager JAX
+  # compiles each operation once per shape, so one shape serves every case
   for case, s, k, j, u in zip(picked, scheds, steps, jitted, uint):
-    eager = np.asarray(at(s, k, width), np.float64)
+    eager = np.asarray(at(s, k, EAGER_WIDTH), np.float64)
     np.testing.assert_allclose(eager, j, rtol=1e-6, atol=1e-9, err_msg=case["id"])
     np.testing.assert_array_equal(np.asarray(u, np.float64), j, err_msg=case["id"])
 
@@ -180,7 +192,7 @@ def test_noise_is_a_pure_function_of_step_and_seed():
     return jt.CosineLRScheduler(0.1, 1000, noise_range_t=0, noise_pct=0.5,
                                 noise_std=0.5, noise_seed=seed)
 
-  k = jnp.arange(2000, dtype=jnp.int32)
+  k = jnp.arange(EAGER_WIDTH, dtype=jnp.int32)
   s = make(7)
   eager = np.asarray(s(k))
   # the same draws (the noise is O(0.1) relative; XLA may round the
@@ -211,11 +223,12 @@ def test_updates_per_epoch_and_config_round_trip():
                            updates_per_epoch=5)
   per_epoch = jt.CosineLRScheduler(0.1, 10, warmup_t=2, noise_range_t=4,
                                    noise_pct=0.1)
-  k = jnp.arange(60)
-  np.testing.assert_array_equal(np.asarray(s(k)), np.asarray(per_epoch(k // 5)))
+  k = np.arange(60)  # eagerly, at the file's one width
+  got = at(s, k, EAGER_WIDTH)
+  np.testing.assert_array_equal(got, at(per_epoch, k // 5, EAGER_WIDTH))
   back = jaxsched.from_config(json.dumps(s.to_config()))
   assert back == s
-  np.testing.assert_array_equal(np.asarray(back(k)), np.asarray(s(k)))
+  np.testing.assert_array_equal(at(back, k, EAGER_WIDTH), got)
 
 
 @pytest.mark.parametrize("call,match", [
