@@ -19,7 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from compat_check import apply_each, check_vmap, compare, evaluate_all, report
-from padded import at
+from padded import at, pad_length
 
 import jaxsched
 from jaxsched.compat import timm as jt
@@ -31,6 +31,10 @@ MAX_ERR = {}
 # with their last step): eager JAX compiles each operation once per shape, so
 # the eager checks of all tests share their compiles.
 EAGER_WIDTH = 2000
+# the padded step count of the golden test's jitted evaluation (evaluate_all):
+# the concrete rows of the vmap checks pad to it too and reuse the compile of
+# every schedule of a golden case's class and structure
+GOLDEN_LENGTH = pad_length(max(len(c["steps"]) for c in CURVES))
 
 
 def build(case):
@@ -83,15 +87,19 @@ def test_golden_create_scheduler_v2_num_epochs():
       assert n == case["num_epochs"], case["id"]
 
 
+@jax.jit
+def _plateau_update(p, state, metric):
+  return p.update(state, value=metric)
+
+
 def test_golden_plateau():
   cases = [c for c in GOLDEN["cases"] if c["kind"] == "plateau"]
   assert len(cases) == 2
   for case in cases:
     p = jt.PlateauLRScheduler(case["lr"], **case["kwargs"])
-    upd = jax.jit(lambda p, st, m: p.update(st, value=m))
     st, got = p.init(), []
     for m in case["metrics"]:
-      st = upd(p, st, m)
+      st = _plateau_update(p, st, m)
       got.append(float(p(st)))
     np.testing.assert_allclose(got, case["values"], rtol=1e-6, err_msg=case["id"])
 
@@ -133,7 +141,7 @@ def test_vmap_over_every_numeric_argument_cycles():
           [0.5, 1.0, 0.9], [3, 1, 10], [5, 0, 12], [1e-4, 0.0, 0.01],
           [1.0, 2.0, 0.5], [0.2, 0.67, 0.1], [1.0, 0.5, 2.0], [3, 42, 0],
           [30, 0, 60], [50, 120, 61]]
-  check_vmap("CosineLRScheduler", cos, cols, STEPS)
+  check_vmap("CosineLRScheduler", cos, cols, STEPS, GOLDEN_LENGTH)
 
   def tanh(lr, t, lb, ub, lo, mul, dec, lim, w, wi):
     return jt.TanhLRScheduler(lr, t, lb=lb, ub=ub, lr_min=lo, cycle_mul=mul,
@@ -143,7 +151,7 @@ def test_vmap_over_every_numeric_argument_cycles():
   check_vmap("TanhLRScheduler", tanh,
              [[0.1, 1.0, 0.5], [20, 9, 40], [-7.0, -5.0, -2.0], [3.0, 5.0, 1.0],
               [0.0, 1e-3, 0.01], [1.0, 2.0, 1.5], [1.0, 0.5, 0.8], [1, 3, 5],
-              [0, 5, 10], [0.0, 1e-4, 0.01]], STEPS)
+              [0, 5, 10], [0.0, 1e-4, 0.01]], STEPS, GOLDEN_LENGTH)
 
   def poly(lr, t, p, lo, mul, dec, lim, w, wi, k):
     return jt.PolyLRScheduler(lr, t, power=p, lr_min=lo, cycle_mul=mul,
@@ -153,7 +161,7 @@ def test_vmap_over_every_numeric_argument_cycles():
   check_vmap("PolyLRScheduler", poly,
              [[0.1, 1.0, 0.5], [20, 9, 40], [0.5, 2.0, 1.0], [0.0, 1e-3, 0.01],
               [1.0, 2.0, 1.5], [1.0, 0.5, 0.8], [1, 3, 5], [0, 5, 10],
-              [0.0, 1e-4, 0.01], [1.0, 2.0, 0.5]], STEPS)
+              [0.0, 1e-4, 0.01], [1.0, 2.0, 0.5]], STEPS, GOLDEN_LENGTH)
 
 
 def test_vmap_over_every_numeric_argument_steps_and_factory():
@@ -164,7 +172,7 @@ def test_vmap_over_every_numeric_argument_steps_and_factory():
   # float32 and may step one t off timm at its multiples (documented)
   check_vmap("StepLRScheduler", step, [[0.1, 1.0, 0.5], [10, 2.5, 33],
                                        [0.5, 0.8, 0.1], [0, 3, 10],
-                                       [0.0, 1e-3, 0.01]], STEPS)
+                                       [0.0, 1e-3, 0.01]], STEPS, GOLDEN_LENGTH)
 
   def multi(lr, m0, m1, r, w, wi):
     return jt.MultiStepLRScheduler(lr, [m0, m1], decay_rate=r, warmup_t=w,
@@ -172,7 +180,7 @@ def test_vmap_over_every_numeric_argument_steps_and_factory():
 
   check_vmap("MultiStepLRScheduler", multi, [[0.1, 1.0, 0.5], [0, 10, 20],
                                              [5, 30, 20], [0.5, 0.1, 0.9],
-                                             [0, 3, 10], [0.0, 1e-3, 0.01]], STEPS)
+                                             [0, 3, 10], [0.0, 1e-3, 0.01]], STEPS, GOLDEN_LENGTH)
 
   def factory(lr, ne, w, wl, lo, k, cd, noise, upe):
     s, _ = jt.create_scheduler_v2(lr, "cosine", num_epochs=ne, warmup_epochs=w,
@@ -184,7 +192,7 @@ def test_vmap_over_every_numeric_argument_steps_and_factory():
   check_vmap("create_scheduler_v2", factory,
              [[0.1, 1.0, 0.5], [10, 4, 7], [1, 0, 2], [1e-5, 0.0, 1e-3],
               [0.0, 1e-4, 1e-2], [1.0, 1.5, 0.5], [0.1, 0.5, 1.0],
-              [0.5, 0.3, 0.9], [5, 3, 9]], STEPS)
+              [0.5, 0.3, 0.9], [5, 3, 9]], STEPS, GOLDEN_LENGTH)
 
 
 def test_noise_is_a_pure_function_of_step_and_seed():
