@@ -405,7 +405,14 @@ def test_extra_eager_equals_jit_and_integer_dtypes():
     # XLA may fuse a factor such as 1 - 0.002 k differently under jit: ulps
     np.testing.assert_allclose(eager(s, k), j, rtol=1e-6,
                                atol=1e-7 * float(np.max(np.abs(j))))
-    np.testing.assert_array_equal(eager(s, k.astype(jnp.uint32)), eager(s, k))
+    # operation by operation, uint32 steps give the int32 values bit for bit;
+    # compiled (an eager call, or jit), XLA may fuse the uint32 program's
+    # arithmetic differently: ChainedScheduler(LinearLR, StepLR) is one ulp
+    # (3.7e-9) off at steps 1 and 4, under jit before eager calls were compiled too
+    with jax.disable_jit():
+      np.testing.assert_array_equal(eager(s, k.astype(jnp.uint32)), eager(s, k))
+    np.testing.assert_allclose(eager(s, k.astype(jnp.uint32)), eager(s, k), rtol=2e-7,
+                               atol=1e-7 * float(np.max(np.abs(j))))
 
 
 def test_multiplicative_holds_after_max_steps_and_rejects_bad_input():
