@@ -46,10 +46,14 @@ def eager(schedule: Callable[[Any], Any], steps: Any,
   return np.asarray(schedule(jnp.asarray(pad(k, length), dtype)))[:k.shape[0]]
 
 
-def jitted(schedule: Any, steps: Any, dtype: Any = np.int32) -> np.ndarray:
-  """``schedule(steps)`` under the shared jit, steps padded to ``pad_length``."""
+def jitted(schedule: Any, steps: Any, dtype: Any = np.int32,
+           length: int | None = None) -> np.ndarray:
+  """``schedule(steps)`` under the shared jit, steps padded to ``length``
+  (default ``pad_length``). Pass the golden test's length to reuse its compile
+  of a schedule of the same class and structure."""
   k = np.asarray(steps, dtype)
-  return np.asarray(_apply(schedule, pad(k, pad_length(k.shape[0]))))[:k.shape[0]]
+  n = k.shape[0]
+  return np.asarray(_apply(schedule, pad(k, length or pad_length(n))))[:n]
 
 
 def evaluate_all(schedules: Sequence[Any], steps: Sequence[Any],
@@ -103,11 +107,18 @@ _vmapped = jax.jit(_vmap_rows, static_argnames="make")
 
 
 def check_eager_equals_jit(ids: Sequence[str], schedules: Sequence[Any],
-                           steps: jax.Array) -> None:
+                           steps: jax.Array, length: int | None = None) -> None:
   """Each schedule eagerly equals itself under jit (to a few float32 ulps of the
   peak: XLA rewrites ``x / n`` as ``x * (1 / n)``), and uint32 steps give the
-  int32 values exactly."""
-  jit_k = apply_each(list(schedules), [steps] * len(schedules))
+  int32 values exactly.
+
+  With ``length`` the jitted values come from the shared ``_apply`` at steps
+  padded to ``length`` (the golden test's, whose compiles they then reuse);
+  without it from one ``apply_each`` program of all schedules."""
+  if length is None:
+    jit_k = apply_each(list(schedules), [steps] * len(schedules))
+  else:
+    jit_k = [jitted(s, steps, steps.dtype, length) for s in schedules]
   for label, s, j in zip(ids, schedules, jit_k):
     eager_k = eager(s, steps)
     np.testing.assert_allclose(eager_k, j, rtol=1e-6,
@@ -117,15 +128,20 @@ def check_eager_equals_jit(ids: Sequence[str], schedules: Sequence[Any],
 
 
 def check_vmap(name: str, make: Callable[..., Any], cols: Sequence[Sequence[Any]],
-               steps: jax.Array) -> None:
+               steps: jax.Array, length: int | None = None) -> None:
   """vmap of ``make`` over the columns equals each concrete row, one by one.
 
   The vmap runs under jit (one compile; eager vmap compiled every batched
-  operation on its own); each concrete row goes through the shared ``_apply``.
+  operation on its own); each concrete row goes through the shared ``_apply``,
+  at the steps padded to ``length`` if given (the golden test's length: a row
+  of the class and structure of a golden case reuses that compile).
   """
   batched = _vmapped([jnp.asarray(c) for c in cols], steps, make=make)
   assert batched.shape == (len(cols[0]), steps.shape[0])
   for i, vals in enumerate(zip(*cols)):
-    single = _apply(make(*vals), steps)
-    np.testing.assert_allclose(np.asarray(batched[i]), np.asarray(single),
+    if length is None:
+      single = np.asarray(_apply(make(*vals), steps))
+    else:
+      single = jitted(make(*vals), steps, steps.dtype, length)
+    np.testing.assert_allclose(np.asarray(batched[i]), single,
                                rtol=2e-6, atol=1e-7, err_msg=f"{name} {vals}")

@@ -9,6 +9,7 @@ generator (documented): inside the noise range the value must be
 ``clean * (1 + n)`` with ``|n| < noise_pct``, outside it timm's exact number.
 """
 
+import functools
 import json
 import math
 from pathlib import Path
@@ -17,8 +18,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from compat_check import check_vmap, compare, evaluate_all, report
-from padded import at
+from compat_check import apply_each, check_vmap, compare, evaluate_all, report
+from padded import at, pad_length
 
 import jaxsched
 from jaxsched.compat import timm as jt
@@ -26,6 +27,14 @@ from jaxsched.compat import timm as jt
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "timm.json").read_text())
 CURVES = [c for c in GOLDEN["cases"] if c["kind"] != "plateau"]
 MAX_ERR = {}
+# Every eager evaluation of this file runs at this one step count (steps padded
+# with their last step): eager JAX compiles each operation once per shape, so
+# the eager checks of all tests share their compiles.
+EAGER_WIDTH = 2000
+# the padded step count of the golden test's jitted evaluation (evaluate_all):
+# the concrete rows of the vmap checks pad to it too and reuse the compile of
+# every schedule of a golden case's class and structure
+GOLDEN_LENGTH = pad_length(max(len(c["steps"]) for c in CURVES))
 
 
 def build(case):
@@ -40,9 +49,16 @@ def _noise_pct(case):
   return kw.get("noise_pct", 0.67)
 
 
+@functools.cache
+def _golden_jitted():
+  """Every golden case under the shared jit (one compile per class and
+  structure); the eager-vs-jit test compares against the same arrays."""
+  return evaluate_all([build(c) for c in CURVES], [c["steps"] for c in CURVES])
+
+
 def test_golden_timm_all_cases():
   assert len(CURVES) >= 40
-  got_all = evaluate_all([build(c) for c in CURVES], [c["steps"] for c in CURVES])
+  got_all = _golden_jitted()
   failures = []
   for case, got in zip(CURVES, got_all):
     assert case["steps"] == list(range(len(case["steps"])))  # every step: +-1
@@ -71,15 +87,19 @@ def test_golden_create_scheduler_v2_num_epochs():
       assert n == case["num_epochs"], case["id"]
 
 
+@jax.jit
+def _plateau_update(p, state, metric):
+  return p.update(state, value=metric)
+
+
 def test_golden_plateau():
   cases = [c for c in GOLDEN["cases"] if c["kind"] == "plateau"]
   assert len(cases) == 2
   for case in cases:
     p = jt.PlateauLRScheduler(case["lr"], **case["kwargs"])
-    upd = jax.jit(lambda p, st, m: p.update(st, value=m))
     st, got = p.init(), []
     for m in case["metrics"]:
-      st = upd(p, st, m)
+      st = _plateau_update(p, st, m)
       got.append(float(p(st)))
     np.testing.assert_allclose(got, case["values"], rtol=1e-6, err_msg=case["id"])
 
@@ -95,14 +115,14 @@ def test_eager_equals_jit_and_integer_dtypes():
           c for c in CURVES if "noise_range_t" in c["kwargs"]][:1]
   scheds = [build(c) for c in picked]
   steps = [np.asarray(c["steps"]) for c in picked]
-  jitted = evaluate_all(scheds, steps)
-  uint = jax.jit(lambda ss, ks: [s(k) for s, k in zip(ss, ks)])(
-      scheds, [k.astype(np.uint32) for k in steps])
-  # eagerly at one padded length (with the last step): eager JAX compiles each
-  # operation once per shape, so one shape serves every case
-  width = max(len(k) for k in steps)
+  # the int32 jitted values are the golden test's (same schedules, same steps)
+  index = {id(c): i for i, c in enumerate(CURVES)}
+  jitted = [_golden_jitted()[index[id(c)]] for c in picked]
+  uint = apply_each(scheds, [k.astype(np.uint32) for k in steps])
+  # eagerly at the file's one padded width (with the last step): eager JAX
+  # compiles each operation once per shape, so one shape serves every case
   for case, s, k, j, u in zip(picked, scheds, steps, jitted, uint):
-    eager = np.asarray(at(s, k, width), np.float64)
+    eager = np.asarray(at(s, k, EAGER_WIDTH), np.float64)
     np.testing.assert_allclose(eager, j, rtol=1e-6, atol=1e-9, err_msg=case["id"])
     np.testing.assert_array_equal(np.asarray(u, np.float64), j, err_msg=case["id"])
 
@@ -121,7 +141,7 @@ def test_vmap_over_every_numeric_argument_cycles():
           [0.5, 1.0, 0.9], [3, 1, 10], [5, 0, 12], [1e-4, 0.0, 0.01],
           [1.0, 2.0, 0.5], [0.2, 0.67, 0.1], [1.0, 0.5, 2.0], [3, 42, 0],
           [30, 0, 60], [50, 120, 61]]
-  check_vmap("CosineLRScheduler", cos, cols, STEPS)
+  check_vmap("CosineLRScheduler", cos, cols, STEPS, GOLDEN_LENGTH)
 
   def tanh(lr, t, lb, ub, lo, mul, dec, lim, w, wi):
     return jt.TanhLRScheduler(lr, t, lb=lb, ub=ub, lr_min=lo, cycle_mul=mul,
@@ -131,7 +151,7 @@ def test_vmap_over_every_numeric_argument_cycles():
   check_vmap("TanhLRScheduler", tanh,
              [[0.1, 1.0, 0.5], [20, 9, 40], [-7.0, -5.0, -2.0], [3.0, 5.0, 1.0],
               [0.0, 1e-3, 0.01], [1.0, 2.0, 1.5], [1.0, 0.5, 0.8], [1, 3, 5],
-              [0, 5, 10], [0.0, 1e-4, 0.01]], STEPS)
+              [0, 5, 10], [0.0, 1e-4, 0.01]], STEPS, GOLDEN_LENGTH)
 
   def poly(lr, t, p, lo, mul, dec, lim, w, wi, k):
     return jt.PolyLRScheduler(lr, t, power=p, lr_min=lo, cycle_mul=mul,
@@ -141,7 +161,7 @@ def test_vmap_over_every_numeric_argument_cycles():
   check_vmap("PolyLRScheduler", poly,
              [[0.1, 1.0, 0.5], [20, 9, 40], [0.5, 2.0, 1.0], [0.0, 1e-3, 0.01],
               [1.0, 2.0, 1.5], [1.0, 0.5, 0.8], [1, 3, 5], [0, 5, 10],
-              [0.0, 1e-4, 0.01], [1.0, 2.0, 0.5]], STEPS)
+              [0.0, 1e-4, 0.01], [1.0, 2.0, 0.5]], STEPS, GOLDEN_LENGTH)
 
 
 def test_vmap_over_every_numeric_argument_steps_and_factory():
@@ -152,7 +172,7 @@ def test_vmap_over_every_numeric_argument_steps_and_factory():
   # float32 and may step one t off timm at its multiples (documented)
   check_vmap("StepLRScheduler", step, [[0.1, 1.0, 0.5], [10, 2.5, 33],
                                        [0.5, 0.8, 0.1], [0, 3, 10],
-                                       [0.0, 1e-3, 0.01]], STEPS)
+                                       [0.0, 1e-3, 0.01]], STEPS, GOLDEN_LENGTH)
 
   def multi(lr, m0, m1, r, w, wi):
     return jt.MultiStepLRScheduler(lr, [m0, m1], decay_rate=r, warmup_t=w,
@@ -160,7 +180,7 @@ def test_vmap_over_every_numeric_argument_steps_and_factory():
 
   check_vmap("MultiStepLRScheduler", multi, [[0.1, 1.0, 0.5], [0, 10, 20],
                                              [5, 30, 20], [0.5, 0.1, 0.9],
-                                             [0, 3, 10], [0.0, 1e-3, 0.01]], STEPS)
+                                             [0, 3, 10], [0.0, 1e-3, 0.01]], STEPS, GOLDEN_LENGTH)
 
   def factory(lr, ne, w, wl, lo, k, cd, noise, upe):
     s, _ = jt.create_scheduler_v2(lr, "cosine", num_epochs=ne, warmup_epochs=w,
@@ -172,7 +192,7 @@ def test_vmap_over_every_numeric_argument_steps_and_factory():
   check_vmap("create_scheduler_v2", factory,
              [[0.1, 1.0, 0.5], [10, 4, 7], [1, 0, 2], [1e-5, 0.0, 1e-3],
               [0.0, 1e-4, 1e-2], [1.0, 1.5, 0.5], [0.1, 0.5, 1.0],
-              [0.5, 0.3, 0.9], [5, 3, 9]], STEPS)
+              [0.5, 0.3, 0.9], [5, 3, 9]], STEPS, GOLDEN_LENGTH)
 
 
 def test_noise_is_a_pure_function_of_step_and_seed():
@@ -180,7 +200,7 @@ def test_noise_is_a_pure_function_of_step_and_seed():
     return jt.CosineLRScheduler(0.1, 1000, noise_range_t=0, noise_pct=0.5,
                                 noise_std=0.5, noise_seed=seed)
 
-  k = jnp.arange(2000, dtype=jnp.int32)
+  k = jnp.arange(EAGER_WIDTH, dtype=jnp.int32)
   s = make(7)
   eager = np.asarray(s(k))
   # the same draws (the noise is O(0.1) relative; XLA may round the
@@ -211,11 +231,12 @@ def test_updates_per_epoch_and_config_round_trip():
                            updates_per_epoch=5)
   per_epoch = jt.CosineLRScheduler(0.1, 10, warmup_t=2, noise_range_t=4,
                                    noise_pct=0.1)
-  k = jnp.arange(60)
-  np.testing.assert_array_equal(np.asarray(s(k)), np.asarray(per_epoch(k // 5)))
+  k = np.arange(60)  # eagerly, at the file's one width
+  got = at(s, k, EAGER_WIDTH)
+  np.testing.assert_array_equal(got, at(per_epoch, k // 5, EAGER_WIDTH))
   back = jaxsched.from_config(json.dumps(s.to_config()))
   assert back == s
-  np.testing.assert_array_equal(np.asarray(back(k)), np.asarray(s(k)))
+  np.testing.assert_array_equal(at(back, k, EAGER_WIDTH), got)
 
 
 @pytest.mark.parametrize("call,match", [

@@ -13,11 +13,18 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from compat_check import ATOL, RTOL, check_vmap, compare, eager, evaluate_all, jitted, report
+from padded import pad_length
 
 import jaxsched
 from jaxsched.compat import torch as jt
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "torch.json").read_text())
+# the padded step count of the golden tests' jitted evaluations (evaluate_all):
+# other jitted checks pad to it too and reuse the compile of every schedule of
+# a golden case's class and structure
+GOLDEN_LENGTH = pad_length(max(len(c["steps"]) for c in GOLDEN["cases"]))
+MOMENTUM_LENGTH = pad_length(max(len(c["steps"]) for c in GOLDEN["cases"]
+                                 if "momentum_values" in c))
 
 
 def _f(k):
@@ -162,7 +169,7 @@ VMAP_CASES = {
 @pytest.mark.parametrize("name", sorted(VMAP_CASES))
 def test_vmap_over_every_numeric_argument(name):
   make, cols = VMAP_CASES[name]
-  check_vmap(name, make, cols, STEPS)
+  check_vmap(name, make, cols, STEPS, GOLDEN_LENGTH)
 
 
 def test_jit_with_schedule_argument_does_not_recompile():
@@ -294,6 +301,7 @@ def test_validation_messages(make, message):
 # CyclicLR / OneCycleLR (tests/golden/torch.json "momentum_values").
 # --------------------------------------------------------------------------
 EXTRA = json.loads((Path(__file__).parent / "golden" / "torch_extra.json").read_text())
+EXTRA_LENGTH = pad_length(max(len(c["steps"]) for c in EXTRA["cases"]))
 
 # The factors of generate_transformers_deepspeed.py, written with jnp.
 FACTORS = {
@@ -385,14 +393,15 @@ EXTRA_VMAP = {
 @pytest.mark.parametrize("name", sorted(EXTRA_VMAP))
 def test_vmap_over_every_numeric_argument_extra(name):
   make, cols = EXTRA_VMAP[name]
-  check_vmap(name, make, cols, STEPS)
+  check_vmap(name, make, cols, STEPS,
+             MOMENTUM_LENGTH if name.endswith(".momentum") else EXTRA_LENGTH)
 
 
 def test_extra_eager_equals_jit_and_integer_dtypes():
   scheds = [build_extra(c) for c in EXTRA["cases"]]
   k = jnp.arange(0, 60, dtype=jnp.int32)
   for s in scheds:
-    j = jitted(s, k)
+    j = jitted(s, k, length=EXTRA_LENGTH)  # the golden extra test's compiles
     # XLA may fuse a factor such as 1 - 0.002 k differently under jit: ulps
     np.testing.assert_allclose(eager(s, k), j, rtol=1e-6,
                                atol=1e-7 * float(np.max(np.abs(j))))

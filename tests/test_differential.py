@@ -759,9 +759,12 @@ def test_differential_int64_x64(name):
 # -- the issue's reproducers, each against its reference value ------------------
 
 def _three_ways(s, k):
+  """``s`` at step ``k``: eagerly (a scalar, op by op), eagerly in an array of
+  steps (``arange``, padded to a multiple of 1024 so that the cases share one
+  shape and its compiled operations), jitted, and jitted with ``s`` an argument."""
   with jax.disable_jit():
     eager = float(s(k))
-  arr = float(s(jnp.arange(k + 2))[k])
+  arr = float(np.asarray(s(jnp.arange(round_up(k + 2, 1024))))[k])
   return [eager, arr, float(jax.jit(s)(k)), float(jax.jit(lambda s: s(k))(s))]
 
 
@@ -846,7 +849,7 @@ def test_sgdr_every_restart_exact(mult):
   limit = 1e7 if mult == 1 else 2**31 - 1
   t0s = list(range(1, 101))
   rs = [_restarts(t, mult, limit) for t in t0s]
-  width = max(len(r) for r in rs)
+  width = 64  # every row padded with its last restart: one shape for every mult
   steps = np.asarray([r + [r[-1]] * (width - len(r)) for r in rs], np.int64)
   st = js.stack([js.compat.torch.CosineAnnealingWarmRestarts(1.0, T_0=t, T_mult=mult)
                  for t in t0s])

@@ -9,6 +9,7 @@ WSD lambdas, timm's lr_base_scale), never from the implementation.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import pathlib
@@ -47,10 +48,13 @@ def ref_ramp_then_one(t, w):
   return np.where(t < w, t / max(w, 1), 1.0)
 
 
-@jax.jit
-def _jit_variants(s, k):
-  return {"jit": s(k), "float32": s(k.astype(jnp.float32)),
-          "vmap": jax.vmap(s)(k)}
+@functools.partial(jax.jit, static_argnames="unsigned")
+def _jit_variants(s, k, unsigned):
+  out = {"jit": s(k), "float32": s(k.astype(jnp.float32)),
+         "vmap": jax.vmap(s)(k)}
+  if unsigned:
+    out["uint32"] = s(k.astype(jnp.uint32))
+  return out
 
 
 @jax.jit
@@ -58,17 +62,10 @@ def _jit_call(s, k):
   return s(k)
 
 
-@jax.jit
-def _jit_unsigned(s, k):
-  return s(k.astype(jnp.uint32))
-
-
 def _variants(s, k, unsigned):
-  """One compilation per schedule structure, reused across numbers."""
-  out = _jit_variants(s, k)
-  if unsigned:
-    out["uint32"] = _jit_unsigned(s, k)
-  return out
+  """One compilation per schedule structure (and sign of the steps), reused
+  across numbers: the uint32 steps run in the same program."""
+  return _jit_variants(s, k, unsigned)
 
 
 PAD = 128  # eager and jitted calls run at one padded length: one compile per op
@@ -392,9 +389,12 @@ def test_resume_with_extend_same_rates_up_to_stop_and_continuous_after():
         upd, state = tx.update(2.0 * (w - 1.0), state, w)
         return (optax.apply_updates(w, upd), state), js.current_lr(state)
 
-      if state is None:
-        state = tx.init(w)
-      (w, state), lrs = jax.lax.scan(step, (w, state), None, length=n)
+      def run(w, state):
+        if state is None:  # a fresh run: its init in the same jitted program
+          state = tx.init(w)
+        return jax.lax.scan(step, (w, state), None, length=n)
+
+      (w, state), lrs = jax.jit(run)(w, state)
       return w, state, np.asarray(lrs, np.float64)
 
     w0 = jnp.zeros(3)
