@@ -83,13 +83,15 @@ def test_shape_and_dtype(case):
     assert out.shape == ()
     assert out.dtype == jnp.float32
   for shape in [(0,), (5,), (2, 3)]:
-    k = jnp.arange(int(np.prod(shape)), dtype=jnp.int32).reshape(shape)
-    out = s(k)
+    # inputs made with NumPy: no eager iota/reshape/convert compiles
+    k = np.arange(int(np.prod(shape)), dtype=np.int32).reshape(shape)
+    out = s(jnp.asarray(k))
     assert out.shape == shape and out.dtype == jnp.float32
-    assert s(k.astype(jnp.float32)).shape == shape
+    assert s(jnp.asarray(k.astype(np.float32))).shape == shape
   # float and int steps agree on whole numbers
-  k = jnp.asarray(case.steps, dtype=jnp.int32)
-  np.testing.assert_allclose(s(k), s(k.astype(jnp.float32)), rtol=1e-5, atol=1e-7)
+  k = np.asarray(case.steps, dtype=np.int32)
+  np.testing.assert_allclose(s(jnp.asarray(k)), s(jnp.asarray(k.astype(np.float32))),
+                             rtol=1e-5, atol=1e-7)
 
 
 HUGE = np.asarray([0, 2**24, 2**30, 2**31 - 2, 2**31 - 1], np.int32)
@@ -114,27 +116,41 @@ def test_finite_at_huge_steps(case):
   assert np.all(np.isfinite(jitted))
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _grads(name, xs, steps):
+def _case_grads(name, xs, steps):
   """Per hyperparameter of case ``name``: the gradients at every sweep value
-  (``xs[hp]``) and every step, vmapped, in one jitted program per case (eager
-  vmaps of gradients compiled ~10 batched operations per case and
-  hyperparameter)."""
+  (``xs[hp]``) and every step, vmapped (eager vmaps of gradients compiled ~10
+  batched operations per case and hyperparameter)."""
   case = _BY_NAME[name]
   return {hp: jax.vmap(jax.vmap(jax.grad(lambda x, k, hp=hp: case.build(**{hp: x})(k)),
                                 in_axes=(None, 0)), in_axes=(0, None))(x, steps)
           for hp, x in xs.items()}
 
 
+@functools.partial(jax.jit, static_argnums=0)
+def _grads(names, xss, stepss):
+  """``_case_grads`` of each case in ``names``, in one jitted program (a block
+  of 8 cases: 67 -> 9 compiles, ~15% less CPU than one program per case)."""
+  return [_case_grads(n, xs, k) for n, xs, k in zip(names, xss, stepss)]
+
+
+def _block_grads(cases):
+  # NumPy arguments: no eager conversion compiles
+  xss = [{hp: np.asarray(values, np.float32) for hp, values in c.sweeps.items()}
+         for c in cases]
+  out = _grads(tuple(c.name for c in cases), xss,
+               [np.asarray(c.steps, np.int32) for c in cases])
+  return [{hp: np.asarray(g) for hp, g in d.items()} for d in out]
+
+
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_finite_grad_wrt_every_hyperparameter(case):
-  xs = {hp: jnp.asarray(values, dtype=jnp.float32) for hp, values in case.sweeps.items()}
-  grads = _grads(case.name, xs, _steps(case))
+  grads = in_block(_block_grads, CASES, case)
+  assert set(grads) == set(case.sweeps)
   for hp, values in case.sweeps.items():
     # one batched gradient over every sweep value and every step
     g = grads[hp]
     assert g.shape[:2] == (len(values), len(case.steps))
-    assert np.all(np.isfinite(np.asarray(g))), (hp, values, g)
+    assert np.all(np.isfinite(g)), (hp, values, g)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
