@@ -81,27 +81,18 @@ def positive_float(text: str) -> float:
   return value
 
 
-def check_output(command: str, flag: str, path: str | None,
-                 preload: bool = False) -> str | None:
+def check_output(command: str, flag: str, path: str | None) -> str | None:
   """An image path checked before any work (``None``/``''``: no image).
 
   The suffix must be one matplotlib writes, the folder must exist and be
-  writable; matplotlib must be installed. Mistakes are UsageErrors. With
-  ``preload`` (commands that train before they draw), matplotlib is then
-  imported in the background (``jaxsched._plot.preload``); otherwise now.
+  writable; matplotlib must be installed. Mistakes are UsageErrors.
   """
   if not path:
     return None
   from jaxsched import _plot  # pylint: disable=import-outside-toplevel
-  owner = f"{PROG} {command}"
   try:
-    _plot.require_matplotlib(owner)
-    path = _plot.check_image_path(owner, flag, path)
-    if preload:
-      _plot.preload(owner)
-    else:
-      _plot.use_agg(owner)
-    return path
+    _plot.use_agg(f"{PROG} {command}")
+    return _plot.check_image_path(f"{PROG} {command}", flag, path)
   except ImportError as e:
     raise UsageError(f"{e} Or pass {flag} '' for no image") from None
   except ValueError as e:

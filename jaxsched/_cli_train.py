@@ -23,7 +23,7 @@ def _cache_note(path: str | None) -> str:
 def cmd_range_test(args: argparse.Namespace) -> int:
   """LR range test on the demo task; prints the suggestions, writes the plot."""
   progress = Progress()  # times from the start of the command
-  out = check_output("range-test", OUT_FLAG, args.output, preload=True)
+  out = check_output("range-test", OUT_FLAG, args.output)
   progress("start", "importing JAX")
   import jax  # pylint: disable=import-outside-toplevel
 
@@ -70,7 +70,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
   sizes = dict(_demo.SMALL) if args.small else {}
   if args.steps is not None:
     sizes["steps"] = args.steps
-  out = check_output("demo", OUT_FLAG, args.output, preload=True)
+  out = check_output("demo", OUT_FLAG, args.output)
   progress("start", "importing JAX")
   with _cli_cache.persistent_cache(not args.no_cache) as cache, \
       _cli_cache.counting() as count:

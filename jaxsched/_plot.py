@@ -53,56 +53,6 @@ def image_formats() -> list[str]:
   return sorted(FigureCanvasBase.get_supported_filetypes())
 
 
-# Formats every matplotlib release since 3.3 writes (a subset of
-# image_formats(); tests/test_cli.py checks it against the installed one). A
-# path with one of these suffixes is checked without importing matplotlib
-# (``matplotlib.backend_bases`` alone takes about 0.5 s), so a command can
-# import matplotlib in the background while it trains (see preload()).
-COMMON_FORMATS = frozenset({"eps", "jpeg", "jpg", "pdf", "pgf", "png", "ps", "raw",
-                            "rgba", "svg", "svgz", "tif", "tiff"})
-
-
-def require_matplotlib(owner: str = "jaxsched.plot") -> None:
-  """An ImportError naming ``owner`` and the fix if matplotlib is not installed
-  (found without importing it)."""
-  import importlib.util  # pylint: disable=import-outside-toplevel
-  if importlib.util.find_spec("matplotlib") is None:
-    raise ImportError(
-        f"{owner} needs matplotlib, which is not installed. Install it with "
-        "`pip install jaxsched[plot]`.")
-
-
-def preload(owner: str = "jaxsched.plot") -> Any:
-  """Starts importing matplotlib (Agg, as :func:`use_agg`) and pyplot in a
-  background thread and returns the thread.
-
-  Importing matplotlib takes about 0.8 s of Python; a command that trains
-  first (``demo``, ``range-test``) overlaps it with the time JAX spends outside
-  Python (loading compiled code, running it). The thread only imports: an
-  error there is left for the import in :func:`_pyplot`, which raises it with
-  the fix; an import still running when the figure is drawn is waited for by
-  Python's import lock.
-
-  Example:
-    >>> from jaxsched._plot import preload
-    >>> preload("jaxsched demo").join()
-    >>> import sys; "matplotlib.pyplot" in sys.modules
-    True
-  """
-  import threading  # pylint: disable=import-outside-toplevel
-
-  def load() -> None:
-    try:
-      use_agg(owner)
-      import matplotlib.pyplot  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
-    except Exception:  # noqa: BLE001  the import in _pyplot reports it
-      pass
-
-  thread = threading.Thread(target=load, name="jaxsched-matplotlib", daemon=True)
-  thread.start()
-  return thread
-
-
 def check_image_path(owner: str, name: str, path: str) -> str:
   """Checks, before any work, that ``path`` can take an image.
 
@@ -136,7 +86,7 @@ def check_image_path(owner: str, name: str, path: str) -> str:
     raise ValueError(f"{owner}: `{name}` is a folder, got {shown}. Pass a file "
                      f"name, e.g. {os.path.join(path, 'schedules.png')!r}.")
   suffix = os.path.splitext(path)[1].lstrip(".").lower()
-  formats = COMMON_FORMATS if suffix in COMMON_FORMATS else image_formats()
+  formats = image_formats()
   if suffix not in formats:
     what = f"suffix '.{suffix}'" if suffix else "no suffix"
     raise ValueError(

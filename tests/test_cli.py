@@ -472,28 +472,6 @@ def test_demo_checks_options_and_output_before_any_work(capsys, monkeypatch,
   assert _demo.check_steps("run_demo", 20) == 20
 
 
-def test_common_image_suffixes_are_checked_without_importing_matplotlib():
-  """``check_image_path`` accepts a suffix of ``COMMON_FORMATS`` without
-  importing matplotlib's backends (so ``demo`` can import matplotlib in the
-  background); another suffix is checked against the installed matplotlib.
-  ``COMMON_FORMATS`` must be formats the installed matplotlib writes."""
-  from jaxsched import _plot  # pylint: disable=import-outside-toplevel
-  assert _plot.COMMON_FORMATS.issubset(_plot.image_formats())
-  assert _plot.COMMON_FORMATS.issuperset({"png", "pdf", "svg"})
-  code = ("import sys\n"
-          "from jaxsched._plot import check_image_path\n"
-          "check_image_path('t', '--out', 'x.png')\n"
-          "print('PNG', 'matplotlib.backend_bases' in sys.modules)\n"
-          "try:\n"
-          "  check_image_path('t', '--out', 'x.notanimage')\n"
-          "except ValueError as e:\n"
-          "  print('BAD', 'matplotlib.backend_bases' in sys.modules, '.png' in str(e))\n")
-  proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                        text=True, timeout=300, cwd=ROOT, check=False)
-  assert proc.returncode == 0, proc.stderr
-  assert "PNG False" in proc.stdout and "BAD True True" in proc.stdout, proc.stdout
-
-
 def test_demo_trains_each_config_with_its_own_schedule(small_demo):
   _, _, _, result, _, _ = small_demo
   steps = result["steps"]
