@@ -499,14 +499,13 @@ def _runs_compiled(schedule: Schedule, step: Any) -> bool:
   """Whether a call of ``schedule`` at ``step`` runs as one compiled program:
   jit enabled, and the step (a number or an array, not a list) and every leaf
   concrete."""
-  if _JAX_CONFIG.jax_disable_jit or not isinstance(step, _CONCRETE) or isinstance(
+  if _shapes._JAX_CONFIG.jax_disable_jit or not isinstance(step, _CONCRETE) or isinstance(
       step, jax.core.Tracer):
     return False
   return all(isinstance(x, _CONCRETE) and not isinstance(x, jax.core.Tracer)
              for x in jax.tree_util.tree_leaves(schedule))
 
 
-_JAX_CONFIG: Any = jax.config
 # One jitted function for every schedule: JAX caches its compiled programs by
 # the schedule's structure and the avals of its leaves and step.
 # The step is converted inside (``as_step``), so a new step shape costs one compile.

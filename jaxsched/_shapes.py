@@ -15,6 +15,7 @@ an unselected branch), and keep integer steps integer where exactness matters:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -259,8 +260,7 @@ def _search_int(b: Array, a: Array, side: str) -> Array:
       idx = jax.lax.optimization_barrier(
           _search_pass(side, table, a, idx, jnp.int32(p >> (j + 1))))
   else:
-    body = _search_loop_right if side == "right" else _search_loop_left
-    idx, _, _, _ = jax.lax.fori_loop(0, passes, body,
+    idx, _, _, _ = jax.lax.fori_loop(0, passes, _SEARCH_LOOPS[side],
                                      (idx, table, a, jnp.int32(p >> 1)))
   return jnp.minimum(idx, n)
 
@@ -272,17 +272,15 @@ def _search_pass(side: str, table: Array, a: Array, idx: Array, half: Array) -> 
   return jnp.where(hit, idx + half, idx)
 
 
-# The looped passes' bodies are module-level functions of the loop state only (no
-# closure): JAX caches a loop body's trace by the function object, so eager calls
-# of a schedule reuse one compiled loop instead of compiling a new one per call.
-def _search_loop_right(j: Array, state: tuple[Array, ...]) -> tuple[Array, ...]:
+def _search_loop(side: str, j: Array, state: tuple[Array, ...]) -> tuple[Array, ...]:
   idx, table, a, top = state
-  return _search_pass("right", table, a, idx, jnp.right_shift(top, j)), table, a, top
+  return _search_pass(side, table, a, idx, jnp.right_shift(top, j)), table, a, top
 
 
-def _search_loop_left(j: Array, state: tuple[Array, ...]) -> tuple[Array, ...]:
-  idx, table, a, top = state
-  return _search_pass("left", table, a, idx, jnp.right_shift(top, j)), table, a, top
+# The looped passes' bodies are module-level objects, functions of the loop state
+# only (no closure): JAX caches a loop body's trace by the function object, so
+# eager calls of a schedule reuse one compiled loop instead of compiling a new one.
+_SEARCH_LOOPS = {side: functools.partial(_search_loop, side) for side in ("left", "right")}
 
 
 def searchsorted_right(boundaries: Any, k: Any) -> Array:
@@ -493,24 +491,6 @@ def warmup_then(k: Array, warmup_steps: Any, init_value: Any,
 _TABLE = 32  # cycles with integer multipliers >= 2 that start below 2**31
 
 
-def _int_cycles(k: Array, period: Array, mult: Array) -> tuple[Array, Array, Array]:
-  """Exact cycle index for integer steps, whole ``period`` and whole ``mult >= 2``.
-
-  Cycle starts ``S_j`` and lengths ``L_j`` for ``j < 32`` are built in integers
-  by repeated addition and multiplication, saturating at 2**31 - 1 (overflow
-  tested in integers), then looked up with a binary search: no float rounding.
-  """
-  if not isinstance(period, jax.core.Tracer) and not isinstance(
-      mult, jax.core.Tracer):
-    starts_a, lengths_a = _int_cycles_np(period, mult)
-  else:
-    starts_a, lengths_a = _int_cycles_traced(period, mult)
-  kk = jnp.clip(k, 0, _I32_MAX).astype(jnp.int32)
-  i = jnp.clip(_searchsorted(starts_a[1:], kk, "right"), 0, _TABLE - 1)
-  pos = kk - starts_a[i]
-  return i, pos, lengths_a[i]
-
-
 def _int_cycles_np(period: Any, mult: Any) -> tuple[Array, Array]:
   """The table for concrete hyperparameters, in exact NumPy int64 arithmetic."""
   p, m = float(np.asarray(period)), float(np.asarray(mult))
@@ -582,9 +562,9 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
   """
   kind = _cycle_kind(period, mult) if is_int(k) else None
   if kind == "lin":
-    return _lin_cycles(k, period)
+    return _lin_cycles(_cycle_steps(k), _whole(period)[1])
   if kind == "geo":
-    return _geo_cycles(k, period, mult)
+    return _geo_cycles(_cycle_steps(k), period, mult)
   t = jnp.maximum(to_float(k), 0.0)
   p = _pos_or_one(to_float(period))
   m = jnp.maximum(to_float(mult), 1.0)
@@ -608,12 +588,13 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
   ph = phase(t - start(i), jnp.where(one, p, p * power(i)), min_length=None)
   if not is_int(k) or kind == "float":
     return i, ph
-  p_ok, _ = _whole(period)
+  p_ok, pi = _whole(period)
   m_ok, _ = _whole(mult)
   lin = one & p_ok
   geo = m_ok & ~one & p_ok
-  lin_i, lin_ph = _lin_cycles(k, period)
-  geo_i, geo_ph = _geo_cycles(k, period, mult)
+  kk = _cycle_steps(k)
+  lin_i, lin_ph = _lin_cycles(kk, pi)
+  geo_i, geo_ph = _geo_cycles(kk, period, mult)
   i = jnp.where(lin, lin_i, jnp.where(geo, geo_i, i))
   pick = lambda x, y, z: jnp.where(lin, x, jnp.where(geo, y, z))
   return i, Phase(pick(lin_ph.done, geo_ph.done, ph.done),
@@ -621,21 +602,32 @@ def cycle_index(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
 
 
 def _cycle_steps(k: Array) -> Array:
+  """Integer steps as int32, clipped to [0, 2**31 - 1]."""
   return jnp.clip(jnp.asarray(k), 0, _I32_MAX).astype(jnp.int32)
 
 
-def _lin_cycles(k: Array, period: Any) -> tuple[Array, Phase]:
-  """:func:`cycle_index` for integer steps, a whole ``period``, ``mult <= 1``."""
-  kk = _cycle_steps(k)
-  _, pi = _whole(period)
+def _lin_cycles(kk: Array, pi: Array) -> tuple[Array, Phase]:
+  """:func:`cycle_index` for ``_cycle_steps`` ``kk`` and a whole period ``pi``
+  (``_whole``'s int32), ``mult <= 1``."""
   # kk >= 0, pi >= 1: C division and remainder are floor and mod
   return to_float(jax.lax.div(kk, pi)), phase(jax.lax.rem(kk, pi), pi)
 
 
-def _geo_cycles(k: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
-  """:func:`cycle_index` for integer steps, whole ``period`` and ``mult >= 2``."""
-  ii, ipos, ilen = _int_cycles(_cycle_steps(k), period, mult)
-  return to_float(ii), phase(ipos, ilen)
+def _geo_cycles(kk: Array, period: Any, mult: Any) -> tuple[Array, Phase]:
+  """:func:`cycle_index` for ``_cycle_steps`` ``kk``, whole ``period`` and
+  whole ``mult >= 2``: exact.
+
+  Cycle starts ``S_j`` and lengths ``L_j`` for ``j < 32`` are built in integers
+  by repeated addition and multiplication, saturating at 2**31 - 1 (overflow
+  tested in integers), then looked up with a binary search: no float rounding.
+  """
+  if not isinstance(period, jax.core.Tracer) and not isinstance(
+      mult, jax.core.Tracer):
+    starts, lengths = _int_cycles_np(period, mult)
+  else:
+    starts, lengths = _int_cycles_traced(period, mult)
+  i = jnp.clip(_searchsorted(starts[1:], kk, "right"), 0, _TABLE - 1)
+  return to_float(i), phase(kk - starts[i], lengths[i])
 
 
 def _whole_concrete(d: Any) -> bool | None:
