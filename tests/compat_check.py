@@ -16,7 +16,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from padded import pad, pad_length
+from padded import at, pad, pad_length
 
 RTOL, ATOL = 1e-5, 2e-7
 EAGER_LENGTH = 256
@@ -40,10 +40,10 @@ def apply_each(schedules: Sequence[Any], steps: Sequence[Any]) -> list[jax.Array
 
 def eager(schedule: Callable[[Any], Any], steps: Any,
           length: int = EAGER_LENGTH) -> np.ndarray:
-  """``schedule(steps)`` called eagerly on the steps padded to ``length``, sliced."""
-  k = np.asarray(steps)
+  """``schedule(steps)`` called eagerly on the steps padded to ``length``, sliced
+  (``padded.at``, keeping the steps' dtype)."""
   dtype = steps.dtype if isinstance(steps, jax.Array) else None
-  return np.asarray(schedule(jnp.asarray(pad(k, length), dtype)))[:k.shape[0]]
+  return at(schedule, np.asarray(steps), length, dtype)
 
 
 def jitted(schedule: Any, steps: Any, dtype: Any = np.int32,

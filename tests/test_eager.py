@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from cases import CASES
+from compat_check import apply_each
 from padded import in_block
 
 import jaxsched as js
@@ -49,12 +50,9 @@ def test_a_first_eager_call_compiles_one_program_and_a_second_schedule_none():
                              atol=1e-7)
 
 
-_jit_each = jax.jit(lambda schedules, ks: [s(k) for s, k in zip(schedules, ks)])
-
-
 def _jitted_block(cases):
-  return _jit_each([c.build() for c in cases],
-                   [jnp.asarray(c.steps, jnp.int32) for c in cases])
+  return apply_each([c.build() for c in cases],
+                    [jnp.asarray(c.steps, jnp.int32) for c in cases])
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
