@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 ENV_OFF = "JAXSCHED_NO_CACHE"  # set to 1 (or true/yes/on) to turn the cache off
@@ -53,6 +53,7 @@ class CompileCount:
   def __init__(self) -> None:
     self.requests = 0
     self.loaded = 0
+    self.restored = 0  # whole executables loaded (SavedExecutables), not counted above
 
   @property
   def compiled(self) -> int:
@@ -69,13 +70,17 @@ class CompileCount:
       self.loaded += 1
 
   def summary(self) -> str:
-    """``"compiled nothing: 9 executables loaded from the cache"`` and the like."""
-    loaded = (f"{self.loaded} executable{'s' if self.loaded != 1 else ''} loaded "
-              "from the cache")
+    """``"compiled nothing: 9 executables loaded from the cache"`` and the like;
+    whole executables (``restored``, which JAX's events do not see) are named
+    as such."""
+    n = self.loaded + self.restored
+    loaded = f"{n} executable{'s' if n != 1 else ''} loaded from the cache"
+    if self.restored:
+      loaded += f" ({self.restored} whole, not traced again)"
     if self.compiled == 0:
-      return "compiled nothing" + (f": {loaded}" if self.loaded else "")
+      return "compiled nothing" + (f": {loaded}" if n else "")
     done = f"{self.compiled} XLA compilation{'s' if self.compiled != 1 else ''}"
-    return done + (f", {loaded}" if self.loaded else "")
+    return done + (f", {loaded}" if n else "")
 
 
 @contextlib.contextmanager
@@ -163,3 +168,199 @@ def _reset() -> None:
     cc.reset_cache()
   except (ImportError, AttributeError):
     pass
+
+
+# ---------------------------------------------------------------------------
+# whole executables: a second run skips tracing and lowering too
+# ---------------------------------------------------------------------------
+
+_EXECUTABLE_FORMAT = 1  # bump when the file layout below changes
+
+
+def _source_digest() -> str:
+  """A digest of jaxsched's own source files (an edited checkout is new code)."""
+  import hashlib  # pylint: disable=import-outside-toplevel
+  root = os.path.dirname(os.path.abspath(__file__))
+  h = hashlib.sha256()
+  for folder, dirs, files in sorted(os.walk(root)):
+    dirs.sort()
+    for name in sorted(files):
+      if name.endswith(".py"):
+        path = os.path.join(folder, name)
+        h.update(os.path.relpath(path, root).encode())
+        with open(path, "rb") as f:
+          h.update(f.read())
+  return h.hexdigest()
+
+
+def _cpu_fingerprint() -> str:
+  """The host CPU's model and feature flags: XLA:CPU compiles for the host."""
+  import platform  # pylint: disable=import-outside-toplevel
+  lines = []
+  try:
+    with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+      for line in f:
+        if line.split(":")[0].strip() in ("model name", "flags", "Features",
+                                          "CPU part"):
+          lines.append(line.strip())
+          if len(lines) >= 3:
+            break
+  except OSError:
+    pass
+  return "|".join([platform.machine(), platform.processor(), *lines])
+
+
+def executable_key(name: str, parts: Any, args: tuple) -> str:
+  """The key of a saved executable: everything its program depends on.
+
+  ``name`` and ``parts`` describe the program (the command and its sizes);
+  the key adds the argument structure, shapes, dtypes and shardings, jaxsched's
+  source, the versions of Python, jax, jaxlib and optax, every JAX option,
+  ``XLA_FLAGS``, the devices and processes, and the host CPU.
+
+  Example:
+    >>> import numpy as np
+    >>> from jaxsched._cli_cache import executable_key
+    >>> k = executable_key("demo", {"steps": 600}, (np.zeros(3, np.float32),))
+    >>> len(k), k == executable_key("demo", {"steps": 600}, (np.zeros(4, np.float32),))
+    (64, False)
+  """
+  import hashlib  # pylint: disable=import-outside-toplevel
+  import sys  # pylint: disable=import-outside-toplevel
+
+  import jax  # pylint: disable=import-outside-toplevel
+  import jaxlib  # pylint: disable=import-outside-toplevel
+  import numpy as np  # pylint: disable=import-outside-toplevel
+  import optax  # pylint: disable=import-outside-toplevel
+  leaves, treedef = jax.tree.flatten(args)
+  avals = [(np.shape(x), str(getattr(x, "dtype", type(x))),
+            str(getattr(x, "sharding", ""))) for x in leaves]
+  devices = jax.devices()
+  backend_version = getattr(devices[0].client, "platform_version", "")
+  described = repr((
+      _EXECUTABLE_FORMAT, name, sorted(parts.items()), str(treedef), avals,
+      _source_digest(), sys.version, jax.__version__,
+      getattr(jaxlib, "__version__", ""), optax.__version__,
+      sorted(jax.config.values.items()), os.environ.get("XLA_FLAGS", ""),
+      [(d.platform, d.device_kind, d.id) for d in devices], backend_version,
+      jax.process_count(), jax.process_index(), _cpu_fingerprint()))
+  return hashlib.sha256(described.encode()).hexdigest()
+
+
+class SavedExecutables:
+  """A ``compile_fn`` for ``jaxsched._sweep.run`` that keeps whole compiled
+  executables in ``folder``, so that a second run of the same command skips
+  tracing, lowering and compiling (JAX's persistent cache skips only the
+  compiling).
+
+  Called as ``compile_fn(jitted, args)``: it loads the executable saved under
+  :func:`executable_key` if there is one, else compiles ``jitted.lower(*args)``
+  and saves the result (written to a temporary file and renamed, so a reader
+  never sees half a file).
+
+  - That compile bypasses JAX's persistent cache: with jax 0.10.2 an executable
+    read from that cache serializes to a payload that loads but fails when run
+    ("Function ... not found"), so only executables XLA compiled in this
+    process are saved.
+  - A file that does not load (cut short, another format, another JAX) is
+    compiled again and replaced; so is one whose first run fails (that run is
+    checked before its results are used, then redone with a fresh compile).
+  - Files are JAX's ``serialize_executable`` payloads, which are pickles: keep
+    the cache folder one that only you can write.
+  - ``loaded`` counts executables loaded and used, ``saved`` those written.
+  - Multi-process runs always compile.
+  """
+
+  def __init__(self, folder: str, name: str, parts: dict[str, Any]) -> None:
+    self.folder, self.name, self.parts = folder, name, dict(parts)
+    self.loaded = 0
+    self.saved = 0
+
+  def _path(self, args: tuple) -> str:
+    key = executable_key(self.name, self.parts, args)
+    return os.path.join(self.folder, f"jaxsched-{self.name}-{key[:40]}.executable")
+
+  def _compile_and_save(self, jitted: Any, args: tuple, path: str) -> Any:
+    with persistent_cache(False):  # a fresh compile, which serializes whole
+      compiled = jitted.lower(*args).compile()
+    if _save_executable(path, compiled):
+      self.saved += 1
+    return compiled
+
+  def __call__(self, jitted: Any, args: tuple) -> Any:
+    import jax  # pylint: disable=import-outside-toplevel
+    if jax.process_count() != 1:
+      return jitted.lower(*args).compile()
+    path = self._path(args)
+    compiled = _load_executable(path)
+    if compiled is None:
+      return self._compile_and_save(jitted, args, path)
+    self.loaded += 1
+
+    def redo() -> Any:
+      self.loaded -= 1
+      with contextlib.suppress(OSError):
+        os.remove(path)
+      return self._compile_and_save(jitted, args, path)
+
+    return _CheckedOnce(compiled, redo)
+
+
+class _CheckedOnce:
+  """A loaded executable whose first call is waited for: if it fails, ``redo()``
+  gives a freshly compiled one, which runs the call again (a sweep chunk is a
+  pure function of its arguments). Later calls go straight through."""
+
+  def __init__(self, compiled: Any, redo: Callable[[], Any]) -> None:
+    self._compiled, self._redo, self._checked = compiled, redo, False
+
+  def __call__(self, *args: Any) -> Any:
+    if self._checked:
+      return self._compiled(*args)
+    import jax  # pylint: disable=import-outside-toplevel
+    try:
+      out = jax.block_until_ready(self._compiled(*args))
+    except Exception:  # pylint: disable=broad-except  # any failure: compile
+      self._compiled = self._redo()
+      out = self._compiled(*args)
+    self._checked = True
+    return out
+
+
+def _load_executable(path: str) -> Any:
+  """The executable saved at ``path``, or None (no file, or one that does not
+  check out: its digest is recorded next to the payload)."""
+  import hashlib  # pylint: disable=import-outside-toplevel
+  import pickle  # pylint: disable=import-outside-toplevel
+  try:
+    with open(path, "rb") as f:
+      digest, blob = pickle.load(f)
+    if hashlib.sha256(blob).hexdigest() != digest:
+      return None
+    from jax.experimental import serialize_executable  # pylint: disable=import-outside-toplevel
+    payload, in_tree, out_tree = pickle.loads(blob)
+    return serialize_executable.deserialize_and_load(payload, in_tree, out_tree)
+  except Exception:  # pylint: disable=broad-except
+    return None  # missing, cut short, or from another version: compile
+
+
+def _save_executable(path: str, compiled: Any) -> bool:
+  """Writes ``compiled`` to ``path`` atomically; False where it cannot (a
+  backend that does not serialize, an unwritable folder: the run goes on)."""
+  import hashlib  # pylint: disable=import-outside-toplevel
+  import pickle  # pylint: disable=import-outside-toplevel
+  import tempfile  # pylint: disable=import-outside-toplevel
+  try:
+    from jax.experimental import serialize_executable  # pylint: disable=import-outside-toplevel
+    blob = pickle.dumps(serialize_executable.serialize(compiled))
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    try:
+      with os.fdopen(fd, "wb") as f:
+        pickle.dump((hashlib.sha256(blob).hexdigest(), blob), f)
+      os.replace(tmp, path)
+    finally:
+      if os.path.exists(tmp):
+        os.remove(tmp)
+  except Exception:  # pylint: disable=broad-except
+    return False
+  return True

@@ -9,8 +9,10 @@ really compiled: a second run of the same command compiles nothing.
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import time
+from typing import Any
 
 from jaxsched import _cli_cache
 from jaxsched._cli_common import OUT_FLAG, Progress, check_output
@@ -72,21 +74,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     sizes["steps"] = args.steps
   out = check_output("demo", OUT_FLAG, args.output)
   progress("start", "importing JAX")
+  from jaxsched import _plot, _sweep  # pylint: disable=import-outside-toplevel
   with _cli_cache.persistent_cache(not args.no_cache) as cache, \
       _cli_cache.counting() as count:
+    defaults = {name: p.default for name, p in
+                inspect.signature(_demo.run_demo).parameters.items()
+                if name in ("steps", "hidden", "n_train", "batch")}
+    saved = None if cache is None else _cli_cache.SavedExecutables(
+        cache, "demo", {**defaults, **sizes})
+
+    def compile_fn(jitted: Any, args: tuple) -> Any:
+      compiled = (saved or _sweep.compile_lowered)(jitted, args)
+      if out:  # pyplot loads while XLA trains (which releases the interpreter)
+        _plot.import_pyplot_in_background()
+      return compiled
 
     def log(phase: str, text: str) -> None:
       if phase == "compiling":
         text += f" ({_cache_note(cache)})"
       if phase == "compile":
+        count.restored = saved.loaded if saved else 0
         text = f"{count.summary()}; {text}"
       progress(phase, text)
 
-    result = _demo.run_demo(**sizes, log=log)
+    result = _demo.run_demo(**sizes, log=log, compile_fn=compile_fn)
   print(_demo.results_table(result))
   sys.stdout.flush()
   if out:
-    from jaxsched import _plot  # pylint: disable=import-outside-toplevel
     tic = time.perf_counter()
     _plot.save(_plot.demo_figure(result), out, "jaxsched demo")
     print(f"wrote {out}")

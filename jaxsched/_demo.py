@@ -288,9 +288,19 @@ def train_fn(steps: int, hidden: int, eval_every: int, num_groups: int) -> Any:
   return train
 
 
+def _key_0() -> Any:
+  """``jax.random.key(0)`` under JAX's default PRNG (threefry2x32, whose seed 0
+  is the key data ``[0, 0]``), made from its data: ``jax.random.key`` runs a
+  compiled seeding program, 0.1 s of the demo's second run."""
+  import jax  # pylint: disable=import-outside-toplevel
+  import numpy as np  # pylint: disable=import-outside-toplevel
+  return jax.random.wrap_key_data(np.zeros(2, np.uint32), impl="threefry2x32")
+
+
 def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
              batch: int = 64,
-             log: Callable[[str, str], None] | None = None) -> dict[str, Any]:
+             log: Callable[[str, str], None] | None = None,
+             compile_fn: Callable[[Any, tuple], Any] | None = None) -> dict[str, Any]:
   """The demo sweep: trains the MLP under every demo schedule, compiled once.
 
   Args:
@@ -302,6 +312,9 @@ def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
     log: called as ``log(phase, text)`` when a phase starts or ends (``"data"``,
       ``"devices"``, ``"sweep"``, ``"compiling"``, ``"compile"``, ``"run"``);
       ``None`` for silence.
+    compile_fn: how the sweep is compiled, ``compile_fn(jitted, args)`` (see
+      ``jaxsched._sweep.run``; the command line passes one that keeps whole
+      executables on disk); ``None``: ``jitted.lower(*args).compile()``.
 
   Returns:
     A dict with ``configs``, ``lrs`` ``[config, step]``, ``train_loss``,
@@ -315,8 +328,7 @@ def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
   steps = check_steps("run_demo", steps)
   import jax  # pylint: disable=import-outside-toplevel
 
-  import jaxsched  # pylint: disable=import-outside-toplevel
-  from jaxsched._sweep import chunk_layout  # pylint: disable=import-outside-toplevel
+  from jaxsched import _sweep  # pylint: disable=import-outside-toplevel
   say = log or (lambda phase, text: None)
   times: dict[str, float] = {}
 
@@ -331,7 +343,7 @@ def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
   configs = demo_configs(steps)
   devices = jax.devices()
   n_dev = len(devices)
-  padded = chunk_layout(len(configs), n_dev)[0]
+  padded = _sweep.chunk_layout(len(configs), n_dev)[0]
   say("devices", f"{n_dev} x {devices[0].platform}; the sweep axis is sharded "
       f"over them ({len(configs)} configs"
       + (f", padded to {padded}" if padded != len(configs) else "") + ")")
@@ -345,9 +357,10 @@ def run_demo(steps: int = 600, hidden: int = 32, n_train: int = 4096,
   say("compiling", "one jit of schedules + vmapped training scan, then "
       f"{len(configs)} x {steps} training steps")
 
-  out_sweep, info = jaxsched.sweep(
+  out_sweep, info = _sweep.run(
       train_fn(steps, hidden, EVAL_EVERY, num_groups), cfgs,
-      data={**data, "idx": idx}, key=jax.random.key(0), return_info=True)
+      data={**data, "idx": idx}, key=_key_0(), return_info=True,
+      compile_fn=compile_fn or _sweep.compile_lowered)
   times["compile"], times["run"] = info["compile_s"], info["run_s"]
   say("compile", "one jit of schedules + vmapped training scan "
       f"[{times['compile']:.2f} s]")

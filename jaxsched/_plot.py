@@ -33,6 +33,27 @@ def _pyplot(owner: str = "jaxsched.plot") -> Any:
   return plt
 
 
+def import_pyplot_in_background() -> Any:
+  """Starts importing ``matplotlib.pyplot`` in a daemon thread and returns it.
+
+  For a command that is about to wait for XLA (which releases the
+  interpreter): the import, 0.3 s, then overlaps the wait instead of following
+  it. Call :func:`use_agg` first. A failed import is left for the later
+  foreground import to report.
+  """
+  import threading  # pylint: disable=import-outside-toplevel
+
+  def load() -> None:
+    try:
+      import matplotlib.pyplot  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
+    except Exception:  # pylint: disable=broad-except
+      pass
+
+  thread = threading.Thread(target=load, name="jaxsched-import-pyplot", daemon=True)
+  thread.start()
+  return thread
+
+
 def use_agg(owner: str = "jaxsched.plot") -> None:
   """Renders with Agg (files only, never a window) unless pyplot is already in
   use; an ImportError naming ``owner`` and the fix if matplotlib is missing."""
@@ -108,12 +129,17 @@ def check_image_path(owner: str, name: str, path: str) -> str:
 def save(fig: Any, path: str, owner: str = "jaxsched.plot") -> None:
   """Writes ``fig`` to ``path`` (format from the suffix, 120 dpi) and closes it.
 
+  PNG files are compressed at zlib level 3 (Pillow's default is 6): the demo's
+  figure is written 0.07 s faster and 4% larger.
+
   Raises:
     ValueError: the file cannot be written (the OS error's reason).
   """
   plt = _pyplot(owner)
+  png = os.path.splitext(path)[1].lower() == ".png"
   try:
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, **({"pil_kwargs": {"compress_level": 3}} if png
+                                  else {}))
   except OSError as e:
     raise ValueError(f"{owner}: cannot write {path!r}: {e.strerror or e}. Pass a "
                      "path in a folder you can write to.") from None
@@ -364,15 +390,22 @@ def range_test_figure(result: Any, path: Any = None, ax: Any = None, *,
 
 def demo_figure(result: Mapping[str, Any]) -> Any:
   """The demo sweep (``jaxsched._demo.run_demo``'s result) in two panels: the
-  learning rate each run used, and its validation loss (log scale)."""
+  learning rate each run used, and its validation loss (log scale).
+
+  Laid out by hand (fixed margins, the legend below the panels) and labelled
+  without mathtext: a layout engine draws the figure twice per save and the
+  first mathtext label builds its parser, 0.3 s each of the command's time.
+  """
+  from matplotlib import ticker  # pylint: disable=import-outside-toplevel
   plt = _pyplot("jaxsched demo")
   configs = result["configs"]
   kinds = list(dict.fromkeys(c["kind"] for c in configs))
   colors = {k: plt.get_cmap("tab10")(i % 10) for i, k in enumerate(kinds)}
   styles = ["-", "--", ":", "-."]
   seen: dict[str, int] = {}
-  fig, (ax_lr, ax_loss) = plt.subplots(1, 2, figsize=(14, 7.2),
-                                        layout="constrained")
+  fig, (ax_lr, ax_loss) = plt.subplots(1, 2, figsize=(14, 7.2))
+  fig.subplots_adjust(left=0.055, right=0.985, top=0.9, bottom=0.265,
+                      wspace=0.16)
   steps = np.arange(result["steps"])
   winner = int(np.nanargmin(result["val_loss"][:, -1]))
   for i, c in enumerate(configs):
@@ -389,13 +422,16 @@ def demo_figure(result: Mapping[str, Any]) -> Any:
   ax_loss.set_xlabel("training step")
   ax_loss.set_ylabel("validation MSE (log scale)")
   ax_loss.set_yscale("log")
+  ax_loss.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+  ax_loss.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+  ax_loss.yaxis.set_minor_formatter(ticker.NullFormatter())
   for ax in (ax_lr, ax_loss):
     ax.grid(True, alpha=0.3)
   handles, labels = ax_lr.get_legend_handles_labels()
-  fig.legend(handles, labels, loc="outside lower center", ncol=3,
-             fontsize="medium", frameon=False)
+  fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0),
+             ncol=3, fontsize="medium", frameon=False)
   fig.suptitle(f"jaxsched demo: {len(configs)} schedules, one compiled, vmapped "
                f"sweep ({result['steps']} Adam steps each, "
                f"{result['devices']} device{'s' if result['devices'] > 1 else ''})",
-               fontsize="large")
+               fontsize="large", y=0.985)
   return fig

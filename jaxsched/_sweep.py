@@ -162,6 +162,24 @@ def sweep(train_fn: Callable[[Any, Any, Any], Any], configs: PyTree,
     >>> jaxsched.sweep(train, scheds, data=jnp.float32(2.0)).tolist()
     [1.75, 2.0]
   """
+  return run(train_fn, configs, data, key, chunk_size=chunk_size,
+             split_key=split_key, devices=devices, return_info=return_info)
+
+
+def compile_lowered(jitted: Any, args: tuple) -> Any:
+  """``jitted.lower(*args).compile()``: how :func:`run` compiles by default."""
+  return jitted.lower(*args).compile()
+
+
+def run(train_fn: Callable[[Any, Any, Any], Any], configs: PyTree,
+        data: PyTree = None, key: jax.Array | None = None, *,
+        chunk_size: int | None = None, split_key: bool = False,
+        devices: Sequence[Any] | None = None, return_info: bool = False,
+        compile_fn: Callable[[Any, tuple], Any] = compile_lowered) -> Any:
+  """:func:`sweep` with its compile step given: ``compile_fn(jitted, args)``
+  returns the compiled program of ``jitted`` (a ``jax.jit`` of one chunk) for
+  the arguments ``args`` (the first chunk, the data, the key), for example
+  one loaded from disk (``jaxsched demo``'s executable cache)."""
   fn = "sweep"
   if not callable(train_fn):
     raise ValueError(f"{fn}: `train_fn` must be a function (config, data, key) "
@@ -210,7 +228,7 @@ def sweep(train_fn: Callable[[Any, Any, Any], Any], configs: PyTree,
   jitted = jax.jit(run_chunk, out_shardings=shard)
   tic = time.perf_counter()
   first = chunk_args(0)
-  compiled = jitted.lower(*first, *shared).compile()
+  compiled = compile_fn(jitted, (*first, *shared))
   compile_s = time.perf_counter() - tic
 
   tic = time.perf_counter()
