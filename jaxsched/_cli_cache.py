@@ -261,7 +261,9 @@ class SavedExecutables:
   - That compile bypasses JAX's persistent cache: with jax 0.10.2 an executable
     read from that cache serializes to a payload that loads but fails when run
     ("Function ... not found"), so only executables XLA compiled in this
-    process are saved.
+    process are saved. ``jitted`` must be a new ``jax.jit`` (``_sweep.run``
+    makes one per call): JAX keeps a function's compiles in memory and would
+    hand back one it loaded earlier.
   - A file that does not load (cut short, another format, another JAX) is
     compiled again and replaced; so is one whose first run fails (that run is
     checked before its results are used, then redone with a fresh compile).

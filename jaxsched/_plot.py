@@ -41,13 +41,12 @@ def import_pyplot_in_background() -> Any:
   it. Call :func:`use_agg` first. A failed import is left for the later
   foreground import to report.
   """
+  import contextlib  # pylint: disable=import-outside-toplevel
   import threading  # pylint: disable=import-outside-toplevel
 
   def load() -> None:
-    try:
+    with contextlib.suppress(Exception):
       import matplotlib.pyplot  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
-    except Exception:  # pylint: disable=broad-except
-      pass
 
   thread = threading.Thread(target=load, name="jaxsched-import-pyplot", daemon=True)
   thread.start()

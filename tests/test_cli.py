@@ -411,18 +411,122 @@ def test_demo_small_prints_progress_table_and_writes_png(small_demo):
   assert_png(png, (1200, 600))
 
 
+def _traces_during(fn):
+  """``(fn(), number of jaxpr traces JAX reported while it ran)``."""
+  from jax import monitoring  # pylint: disable=import-outside-toplevel
+  seen = []
+
+  def listener(event, duration, **kwargs):
+    if event == "/jax/core/compile/jaxpr_trace_duration":
+      seen.append(event)
+
+  monitoring.register_event_duration_secs_listener(listener)
+  try:
+    return fn(), len(seen)
+  finally:
+    monitoring.unregister_event_duration_listener(listener)
+
+
 def test_a_second_demo_compiles_nothing(small_demo):
   """The cache folder the first run filled serves the second: XLA compiles
-  nothing (counted from JAX's events) and the numbers are the same."""
+  nothing (counted from JAX's events), the sweep is the saved executable (JAX
+  traces nothing) and the numbers are the same."""
   _, out_1, _, _, _, folder = small_demo
-  assert len(list((folder / "cache" / "jaxsched" / "jax").iterdir())) >= 1
-  code, out_2, err, _ = _demo_in_process(["demo", "--small", "--out", ""],
-                                         folder / "cache")
+  cache = folder / "cache" / "jaxsched" / "jax"
+  assert len(list(cache.glob("jaxsched-demo-*.executable"))) == 1
+  (code, out_2, err, _), traces = _traces_during(lambda: _demo_in_process(
+      ["demo", "--small", "--out", ""], folder / "cache"))
   assert code == 0
   (line,) = [ln for ln in err.splitlines() if "] compile: " in ln]
-  m = re.search(r"compiled nothing: (\d+) executables? loaded from the cache", line)
+  m = re.search(r"compiled nothing: (\d+) executables? loaded from the cache "
+                r"\(1 whole, not traced again\)", line)
   assert m and int(m.group(1)) >= 1, line
+  assert traces == 0
   assert _parse_results(out_2) == _parse_results(out_1)
+
+
+def _toy():
+  """A jitted function and its argument, for the executable cache's tests."""
+  f = jax.jit(lambda x: jnp.maximum(x[:, None], x[None, :]).sum(0) * 2.0 + 1.0)
+  return f, (jnp.arange(50.0),)
+
+
+def test_saved_executables_come_from_a_fresh_compile(tmp_path):
+  """An executable JAX read from its persistent cache serializes to a payload
+  that loads but fails when run (jax 0.10.2: "Function ... not found"); the
+  saved one is compiled afresh, so a later load runs. Each step jits a new
+  function, as ``_sweep.run`` does per call (JAX keeps compiles in memory per
+  function)."""
+  f, args = _toy()
+  want = np.asarray(f(*args))
+  with _own_cache(tmp_path), _cli_cache.persistent_cache(True) as path:
+    _toy()[0].lower(*args).compile()  # now in JAX's persistent cache
+    with _cli_cache.counting() as count:
+      _toy()[0].lower(*args).compile()
+    assert count.loaded == 1  # a compile of it now is a cache load
+    first = _cli_cache.SavedExecutables(path, "toy", {"n": 50})
+    np.testing.assert_array_equal(first(_toy()[0], args)(*args), want)
+    assert (first.saved, first.loaded) == (1, 0)
+    second = _cli_cache.SavedExecutables(path, "toy", {"n": 50})
+    with _cli_cache.counting() as count:
+      out = second(_toy()[0], args)(*args)
+    np.testing.assert_array_equal(out, want)
+    assert (second.saved, second.loaded) == (0, 1)  # loaded, and it ran
+    assert count.requests == 0
+
+
+def test_a_broken_saved_executable_is_compiled_again(tmp_path):
+  f, args = _toy()
+  want = np.asarray(f(*args))
+  with _own_cache(tmp_path), _cli_cache.persistent_cache(True) as path:
+    saver = _cli_cache.SavedExecutables(path, "toy", {})
+    saver(f, args)
+    (file,) = pathlib.Path(path).glob("jaxsched-toy-*.executable")
+    file.write_bytes(file.read_bytes()[:100])  # cut short
+    again = _cli_cache.SavedExecutables(path, "toy", {})
+    np.testing.assert_array_equal(again(f, args)(*args), want)
+    assert (again.saved, again.loaded) == (1, 0)
+    assert _cli_cache.SavedExecutables(path, "toy", {})(f, args) is not None
+  # a payload that loads but fails on its first run: redone with a compile
+  calls = []
+
+  def broken(*a):
+    raise RuntimeError("Function fusion not found")
+
+  checked = _cli_cache._CheckedOnce(broken, lambda: calls.append(1) or f)  # pylint: disable=protected-access
+  np.testing.assert_array_equal(checked(*args), want)
+  np.testing.assert_array_equal(checked(*args), want)
+  assert calls == [1]
+
+
+def test_the_executable_key_covers_what_the_program_depends_on(monkeypatch):
+  key = _cli_cache.executable_key
+  x = np.zeros(3, np.float32)
+  base = key("demo", {"steps": 200}, (x,))
+  assert base == key("demo", {"steps": 200}, (np.ones(3, np.float32),))
+  assert base != key("demo", {"steps": 300}, (x,))
+  assert base != key("range-test", {"steps": 200}, (x,))
+  assert base != key("demo", {"steps": 200}, (x.astype(np.int32),))
+  assert base != key("demo", {"steps": 200}, ({"x": x},))
+  with jax.numpy_dtype_promotion("standard"):  # conftest: strict
+    assert base != key("demo", {"steps": 200}, (x,))
+  monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_enable_fast_math=true")
+  assert base != key("demo", {"steps": 200}, (x,))
+
+
+def test_the_demo_key_is_key_0_without_a_program():
+  with _cli_cache.counting() as count:
+    k = _demo._key_0()  # pylint: disable=protected-access
+  assert count.requests == 0
+  assert jax.random.key_impl(k) == jax.random.key_impl(jax.random.key(0))
+  np.testing.assert_array_equal(jax.random.key_data(k),
+                                jax.random.key_data(jax.random.key(0)))
+
+
+def test_pyplot_imports_in_the_background():
+  thread = _plot.import_pyplot_in_background()
+  thread.join(60)
+  assert not thread.is_alive() and "matplotlib.pyplot" in sys.modules
 
 
 def test_the_compile_counter_sees_compiles_and_cache_loads(tmp_path):
