@@ -85,13 +85,14 @@ def check_output(command: str, flag: str, path: str | None) -> str | None:
   """An image path checked before any work (``None``/``''``: no image).
 
   The suffix must be one matplotlib writes, the folder must exist and be
-  writable; matplotlib must be installed. Mistakes are UsageErrors.
+  writable; matplotlib must be installed (it is not imported for the common
+  suffixes: the command calls ``_plot.use_agg`` before it draws). Mistakes are
+  UsageErrors.
   """
   if not path:
     return None
   from jaxsched import _plot  # pylint: disable=import-outside-toplevel
   try:
-    _plot.use_agg(f"{PROG} {command}")
     return _plot.check_image_path(f"{PROG} {command}", flag, path)
   except ImportError as e:
     raise UsageError(f"{e} Or pass {flag} '' for no image") from None

@@ -149,6 +149,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
   import numpy as np  # pylint: disable=import-outside-toplevel
   check_output("plot", OUT_FLAG, args.output)
   from jaxsched import _plot  # pylint: disable=import-outside-toplevel
+  _plot.use_agg("jaxsched plot")
   schedules = [build_schedule(text) for text in args.configs]
   n = horizon(args, schedules, "plot")
   labels = [_plot.schedule_label(s) for s in schedules]

@@ -58,6 +58,7 @@ def cmd_range_test(args: argparse.Namespace) -> int:
         else "  did not diverge (raise --max-lr to see the blow-up)")
   if out:
     from jaxsched import _plot  # pylint: disable=import-outside-toplevel
+    _plot.use_agg("jaxsched range-test")
     _plot.save(_plot.range_test_figure(result), out, "jaxsched range-test")
     print(f"wrote {out}")
   progress("total", f"{progress.elapsed():.2f} s")
@@ -85,7 +86,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     def compile_fn(jitted: Any, args: tuple) -> Any:
       compiled = (saved or _sweep.compile_lowered)(jitted, args)
-      if out:  # pyplot loads while XLA trains (which releases the interpreter)
+      if out:  # matplotlib loads while XLA trains (which releases the interpreter)
         _plot.import_pyplot_in_background()
       return compiled
 
@@ -102,6 +103,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
   sys.stdout.flush()
   if out:
     tic = time.perf_counter()
+    _plot.use_agg("jaxsched demo")  # done in the background unless it failed
     _plot.save(_plot.demo_figure(result), out, "jaxsched demo")
     print(f"wrote {out}")
     progress("plot", f"wrote {out} [{time.perf_counter() - tic:.2f} s]")

@@ -34,18 +34,20 @@ def _pyplot(owner: str = "jaxsched.plot") -> Any:
 
 
 def import_pyplot_in_background() -> Any:
-  """Starts importing ``matplotlib.pyplot`` in a daemon thread and returns it.
+  """Starts importing matplotlib with the Agg backend (:func:`use_agg`) and
+  ``matplotlib.pyplot`` in a daemon thread, and returns the thread.
 
   For a command that is about to wait for XLA (which releases the
-  interpreter): the import, 0.3 s, then overlaps the wait instead of following
-  it. Call :func:`use_agg` first. A failed import is left for the later
-  foreground import to report.
+  interpreter): the imports, about 0.6 s, then overlap the wait instead of
+  following it. A failed import is left for the later foreground import to
+  report.
   """
   import contextlib  # pylint: disable=import-outside-toplevel
   import threading  # pylint: disable=import-outside-toplevel
 
   def load() -> None:
     with contextlib.suppress(Exception):
+      use_agg()
       import matplotlib.pyplot  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
 
   thread = threading.Thread(target=load, name="jaxsched-import-pyplot", daemon=True)
@@ -67,6 +69,21 @@ def use_agg(owner: str = "jaxsched.plot") -> None:
     matplotlib.use("Agg")
 
 
+# Suffixes every matplotlib release since 3.3 writes (Agg, PDF, SVG; JPEG
+# through Pillow, which it requires): accepted without importing matplotlib.
+_COMMON_FORMATS = ("jpeg", "jpg", "pdf", "png", "svg")
+
+
+def require_matplotlib(owner: str) -> None:
+  """An ImportError naming ``owner`` and the fix unless matplotlib is
+  installed (found, not imported)."""
+  import importlib.util  # pylint: disable=import-outside-toplevel
+  if importlib.util.find_spec("matplotlib") is None:
+    raise ImportError(
+        f"{owner} needs matplotlib, which is not installed. Install it with "
+        "`pip install jaxsched[plot]`.")
+
+
 def image_formats() -> list[str]:
   """The suffixes matplotlib can write (``png``, ``pdf``, ``svg``, ...)."""
   from matplotlib.backend_bases import FigureCanvasBase  # pylint: disable=import-outside-toplevel
@@ -78,7 +95,9 @@ def check_image_path(owner: str, name: str, path: str) -> str:
 
   The suffix must be a format matplotlib writes, the folder must exist and be
   writable, and ``path`` must not be a folder (or a file that cannot be
-  overwritten).
+  overwritten). matplotlib must be installed; it is imported only for a suffix
+  outside ``jpeg, jpg, pdf, png, svg`` (to read its list of formats), so that a
+  command can load it later, in the background.
 
   Args:
     owner: who asks, for the message (``"jaxsched demo"``).
@@ -90,6 +109,7 @@ def check_image_path(owner: str, name: str, path: str) -> str:
 
   Raises:
     ValueError: naming ``owner``, ``name``, the path and the fix.
+    ImportError: matplotlib is not installed (naming ``owner`` and the fix).
 
   Example:
     >>> from jaxsched._plot import check_image_path
@@ -106,7 +126,8 @@ def check_image_path(owner: str, name: str, path: str) -> str:
     raise ValueError(f"{owner}: `{name}` is a folder, got {shown}. Pass a file "
                      f"name, e.g. {os.path.join(path, 'schedules.png')!r}.")
   suffix = os.path.splitext(path)[1].lstrip(".").lower()
-  formats = image_formats()
+  require_matplotlib(owner)
+  formats = _COMMON_FORMATS if suffix in _COMMON_FORMATS else image_formats()
   if suffix not in formats:
     what = f"suffix '.{suffix}'" if suffix else "no suffix"
     raise ValueError(

@@ -620,6 +620,36 @@ def test_demo_sweep_over_four_devices_matches_one_device(small_demo, tmp_path):
   assert_png(png, (1200, 600))
 
 
+def test_common_image_suffixes_are_checked_without_importing_matplotlib(tmp_path):
+  """png/pdf/svg/jpg are accepted without importing matplotlib (the demo loads
+  it in the background while XLA trains); other suffixes read matplotlib's own
+  list; a missing matplotlib is a one-line usage error."""
+  assert set(_plot._COMMON_FORMATS) <= set(_plot.image_formats())  # pylint: disable=protected-access
+  code = ("import sys; from jaxsched import _plot; "
+          f"_plot.check_image_path('o', '--out', {str(tmp_path / 'x.png')!r}); "
+          "print('matplotlib' in sys.modules)")
+  env = {**os.environ, "PYTHONPATH": str(ROOT)}
+  proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                        text=True, timeout=120, check=True)
+  assert proc.stdout.strip() == "False", proc.stderr
+  assert _plot.check_image_path("o", "--out", str(tmp_path / "x.tiff")).endswith(
+      ".tiff")
+  with pytest.raises(ValueError, match=r"use one of .*\.png"):
+    _plot.check_image_path("o", "--out", str(tmp_path / "x.txt"))
+
+
+def test_a_missing_matplotlib_is_a_usage_error(capsys, monkeypatch, tmp_path):
+  import importlib.util  # pylint: disable=import-outside-toplevel
+  find = importlib.util.find_spec
+  monkeypatch.setattr(importlib.util, "find_spec",
+                      lambda name, *a: None if name == "matplotlib" else find(name, *a))
+  for argv in (["demo", "--out", str(tmp_path / "d.png")],
+               ["plot", WCD, "-o", str(tmp_path / "p.svg")]):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1, (argv, err)
+    assert "needs matplotlib" in err and "pip install jaxsched[plot]" in err
+
+
 # -- errors -----------------------------------------------------------------
 
 
