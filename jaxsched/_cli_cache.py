@@ -211,9 +211,11 @@ def _cpu_fingerprint() -> str:
 
 
 def executable_key(name: str, parts: Any, args: tuple) -> str:
-  """The key of a saved executable: everything its program depends on.
+  """The key of a saved executable.
 
-  ``name`` and ``parts`` describe the program (the command and its sizes);
+  ``name`` and ``parts`` must describe the traced function completely: every
+  value it closes over that is not in jaxsched's source (the demo's sizes;
+  the key cannot see a closure);
   the key adds the argument structure, shapes, dtypes and shardings, jaxsched's
   source, the versions of Python, jax, jaxlib and optax, every JAX option,
   ``XLA_FLAGS``, the devices and processes, and the host CPU.
