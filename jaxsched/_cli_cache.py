@@ -93,20 +93,26 @@ def counting() -> Iterator[CompileCount]:
   try:
     yield count
   finally:
-    _unregister(monitoring, count)
+    remove_listener("duration", count._on_duration)  # pylint: disable=protected-access
+    remove_listener("event", count._on_event)  # pylint: disable=protected-access
 
 
-def _unregister(monitoring: Any, count: CompileCount) -> None:
-  """Removes the listeners (public functions in newer JAX, private before)."""
-  pairs = (("unregister_event_duration_listener",
-            "_unregister_event_duration_listener_by_callback",
-            count._on_duration),  # pylint: disable=protected-access
-           ("unregister_event_listener", "_unregister_event_listener_by_callback",
-            count._on_event))  # pylint: disable=protected-access
-  for public, private, fn in pairs:
-    remove = getattr(monitoring, public, None) or getattr(monitoring, private, None)
-    if remove is None:  # very old JAX: leave the (harmless) listener in place
-      continue
+_REMOVERS = {  # public functions in newer JAX, private before
+    "duration": ("unregister_event_duration_listener",
+                 "_unregister_event_duration_listener_by_callback"),
+    "event": ("unregister_event_listener", "_unregister_event_listener_by_callback"),
+}
+
+
+def remove_listener(kind: str, fn: Any) -> None:
+  """Removes a JAX monitoring listener registered with
+  ``register_event_duration_secs_listener`` (``kind="duration"``) or
+  ``register_event_listener`` (``"event"``); on very old JAX, which cannot, the
+  (harmless) listener stays."""
+  from jax import monitoring  # pylint: disable=import-outside-toplevel
+  public, private = _REMOVERS[kind]
+  remove = getattr(monitoring, public, None) or getattr(monitoring, private, None)
+  if remove is not None:
     with contextlib.suppress(Exception):
       remove(fn)
 

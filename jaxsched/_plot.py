@@ -62,9 +62,7 @@ def use_agg(owner: str = "jaxsched.plot") -> None:
   try:
     import matplotlib  # pylint: disable=import-outside-toplevel
   except ImportError as e:
-    raise ImportError(
-        f"{owner} needs matplotlib, which is not installed. Install it with "
-        "`pip install jaxsched[plot]`.") from e
+    raise _not_installed(owner) from e
   if "matplotlib.pyplot" not in sys.modules:
     matplotlib.use("Agg")
 
@@ -74,14 +72,17 @@ def use_agg(owner: str = "jaxsched.plot") -> None:
 _COMMON_FORMATS = ("jpeg", "jpg", "pdf", "png", "svg")
 
 
+def _not_installed(owner: str) -> ImportError:
+  return ImportError(f"{owner} needs matplotlib, which is not installed. Install "
+                     "it with `pip install jaxsched[plot]`.")
+
+
 def require_matplotlib(owner: str) -> None:
   """An ImportError naming ``owner`` and the fix unless matplotlib is
   installed (found, not imported)."""
   import importlib.util  # pylint: disable=import-outside-toplevel
   if importlib.util.find_spec("matplotlib") is None:
-    raise ImportError(
-        f"{owner} needs matplotlib, which is not installed. Install it with "
-        "`pip install jaxsched[plot]`.")
+    raise _not_installed(owner)
 
 
 def image_formats() -> list[str]:

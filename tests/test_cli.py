@@ -421,12 +421,10 @@ def _traces_during(fn):
       seen.append(event)
 
   monitoring.register_event_duration_secs_listener(listener)
-  remove = (getattr(monitoring, "unregister_event_duration_listener", None)
-            or monitoring._unregister_event_duration_listener_by_callback)  # pylint: disable=protected-access
   try:
     return fn(), len(seen)
   finally:
-    remove(listener)
+    _cli_cache.remove_listener("duration", listener)
 
 
 def test_a_second_demo_compiles_nothing(small_demo):
