@@ -100,6 +100,10 @@ def _profile_plugin():
     if key:
       acc[key + "_s"] = acc.get(key + "_s", 0.0) + duration
       acc[key + "_n"] = acc.get(key + "_n", 0) + 1
+      if key == "compile":  # which programs: jit(<primitive>) is eager, op by op
+        funs = acc.setdefault("funs", {})
+        name = str(kwargs.get("fun_name", "?"))
+        funs[name] = round(funs.get(name, 0.0) + duration, 4)
 
   monitoring.register_event_duration_secs_listener(listener)
 
@@ -109,7 +113,8 @@ def _profile_plugin():
       acc.clear()
       tic = time.perf_counter()
       yield
-      row = {"id": item.nodeid, "wall": time.perf_counter() - tic, **acc}
+      row = {"id": item.nodeid, "wall": time.perf_counter() - tic, "end": time.time(),
+             "worker": os.environ.get("PYTEST_XDIST_WORKER", ""), **acc}
       with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(row) + "\n")
 
@@ -120,3 +125,48 @@ def pytest_sessionstart(session):
   plugin = _profile_plugin()
   if plugin is not None:
     session.config.pluginmanager.register(plugin, "jaxsched-profile")
+
+
+# Scheduling for ``pytest -n 2`` (README's test command): the tests of one file
+# run in one pytest-xdist worker, so that what a file computes once for several
+# tests (``padded.in_block`` blocks, ``functools.cache``, the programs JAX
+# compiled for its schedules) is computed by one process, not by both; the files
+# that evaluate every case of ``tests/cases.py`` eagerly at the same steps share
+# one worker (the programs compiled for each case's schedule). The heaviest
+# groups start first, so that neither worker finishes long after the other.
+# (``--dist loadgroup`` would do the grouping, but pytest-xdist 3.8 marks groups
+# in ``item._nodeid``, which pytest 9 no longer reads: ``pytest_xdist_make_scheduler``
+# below is the documented hook.)
+_SHARED = {"test_properties.py": "cases", "test_optax_integration.py": "cases",
+           "test_eager.py": "cases"}
+_FIRST = ["cases", "tests/test_differential.py", "tests/test_range_test.py",
+          "tests/test_cli.py", "tests/test_compat_timm.py", "tests/test_compat_torch.py",
+          "tests/test_run.py"]
+
+
+def _group(path: str) -> str:
+  """The scheduling group of a test file (a path relative to the root)."""
+  return _SHARED.get(path.rsplit("/", 1)[-1], path)
+
+
+def pytest_collection_modifyitems(config, items):
+  del config
+  rank = {g: i for i, g in enumerate(_FIRST)}
+  items.sort(key=lambda item: rank.get(_group(item.nodeid.split("::")[0]), len(rank)))
+
+
+def pytest_xdist_make_scheduler(config, log):
+  from xdist.scheduler import LoadScopeScheduling  # pylint: disable=import-outside-toplevel
+
+  class FileGroups(LoadScopeScheduling):
+    """pytest-xdist's scope scheduling, a scope being ``_group`` of the file,
+    scopes handed out in collection order (heaviest first, above)."""
+
+    def __init__(self, config, log=None):
+      super().__init__(config, log)
+      config.option.loadscopereorder = False
+
+    def _split_scope(self, nodeid):
+      return _group(nodeid.split("::", 1)[0])
+
+  return FileGroups(config, log)

@@ -506,7 +506,12 @@ def _runs_compiled(schedule: Schedule, step: Any) -> bool:
              for x in jax.tree_util.tree_leaves(schedule))
 
 
+def _schedule_call(schedule: Schedule, step: Any) -> Array:
+  # named, so that profiles and compile logs say "jit(_schedule_call)"
+  return schedule._evaluate(_shapes.as_step(step))
+
+
 # One jitted function for every schedule: JAX caches its compiled programs by
 # the schedule's structure and the avals of its leaves and step.
 # The step is converted inside (``as_step``), so a new step shape costs one compile.
-_compiled_call = jax.jit(lambda schedule, step: schedule._evaluate(_shapes.as_step(step)))
+_compiled_call = jax.jit(_schedule_call)

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from cases import CASES
-from padded import in_block
+from padded import in_block, pad
 
 import jaxsched as js
 
@@ -38,14 +38,6 @@ def _concrete(name, hp):
                    for v in case.sweeps[hp]])
 
 
-@functools.cache
-def _vmapped(name, hp, dtype):
-  case = _BY_NAME[name]
-  arr = np.asarray(case.sweeps[hp]).astype(dtype)
-  steps = _steps(case)
-  return np.asarray(jax.vmap(lambda v: case.build(**{hp: v})(steps))(jnp.asarray(arr)))
-
-
 _BY_NAME = {c.name: c for c in CASES}
 
 
@@ -64,37 +56,86 @@ def _ids(x):
   return x.name if hasattr(x, "name") else str(x)
 
 
+def _vmap_dtype(case, hp, as_float):
+  arr = np.asarray(case.sweeps[hp])
+  return np.dtype(np.float32 if as_float or arr.dtype.kind == "f" else arr.dtype).name
+
+
+# (case, hyperparameter, dtype of the swept values): "native" and "float" are
+# one item where the values are floats already
+VMAPS = [(c, hp, dt) for (name, hp, dt) in dict.fromkeys(
+    (c.name, hp, _vmap_dtype(c, hp, f)) for c, hp in SWEEPS for f in (False, True))
+    for c in [_BY_NAME[name]]]
+
+
+def _vmap_block(items):
+  """Per item, the schedule built from each swept value inside ``jax.vmap``
+  (the constructor traced with a batched hyperparameter) at the case's steps;
+  a block of items in one jitted program (eagerly, each vmap dispatched and
+  compiled every operation on its own: ~1,000 compiles for the suite's 259
+  items). Eager ``jax.vmap`` of every case is ``test_stack_and_vmap_sweep``."""
+  values = [np.asarray(c.sweeps[hp]).astype(dt) for c, hp, dt in items]
+
+  @jax.jit
+  def run(values):
+    return [jax.vmap(lambda v, c=c, hp=hp: c.build(**{hp: v})(_steps(c)))(x)
+            for (c, hp, _), x in zip(items, values)]
+
+  return [np.asarray(o) for o in run(values)]
+
+
 @pytest.mark.parametrize("case,hp", SWEEPS, ids=[f"{c.name}-{h}" for c, h in SWEEPS])
 @pytest.mark.parametrize("as_float", [False, True], ids=["native", "float"])
 def test_vmap_over_each_hyperparameter(case, hp, as_float):
   expected = _concrete(case.name, hp)
-  arr = np.asarray(case.sweeps[hp])
-  dtype = np.float32 if as_float or arr.dtype.kind == "f" else arr.dtype
-  got = _vmapped(case.name, hp, np.dtype(dtype).name)
+  dtype = _vmap_dtype(case, hp, as_float)
+  item = next(x for x in VMAPS if x[0] is case and x[1] == hp and x[2] == dtype)
+  got = in_block(_vmap_block, VMAPS, item)
+  assert got.shape == expected.shape
   np.testing.assert_allclose(got, expected, rtol=2e-5, atol=1e-6)
+
+
+# Every kind of step a user passes; the output is float32 of the step's shape.
+# ``RUN``: called eagerly (one compiled program per structure, step shape and
+# dtype; a Python int, and an int32 scalar as optax's count is). ``TRACED``: the
+# shape and dtype of the same call traced (``jax.eval_shape``), which are the
+# compiled call's, without compiling a program for each. An empty array of
+# steps runs for real in ``_empty_block``.
+RUN = [7, jnp.int32(3)]
+TRACED = [0, jnp.float32(2.5), np.float32(0.5), np.int64(4),
+          *(np.arange(int(np.prod(shape)), dtype=dt).reshape(shape)
+            for shape in [(0,), (5,), (2, 3)] for dt in (np.int32, np.float32))]
+_apply_all = jax.jit(lambda schedules, k: [s(k) for s in schedules])
+
+
+def _empty_block(cases):
+  """Each case at an empty array of int32 steps, the schedules passed as
+  arguments into one jitted program (the program an eager call compiles,
+  ``test_eager``)."""
+  return _apply_all([c.build() for c in cases], np.zeros((0,), np.int32))
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_shape_and_dtype(case):
   s = case.build()
-  for step in [0, 7, jnp.int32(3), jnp.float32(2.5), np.int64(4)]:
+  for step in RUN:
     out = s(step)
     assert isinstance(out, jax.Array)
-    assert out.shape == ()
-    assert out.dtype == jnp.float32
-  for shape in [(0,), (5,), (2, 3)]:
-    # inputs made with NumPy: no eager iota/reshape/convert compiles
-    k = np.arange(int(np.prod(shape)), dtype=np.int32).reshape(shape)
-    out = s(jnp.asarray(k))
-    assert out.shape == shape and out.dtype == jnp.float32
-    assert s(jnp.asarray(k.astype(np.float32))).shape == shape
+    assert out.shape == np.shape(step) and out.dtype == jnp.float32, (step, out)
+  for step in TRACED:
+    out = jax.eval_shape(s, step)
+    assert out.shape == np.shape(step) and out.dtype == jnp.float32, (step, out)
+  empty = in_block(_empty_block, CASES, case)
+  assert empty.shape == (0,) and empty.dtype == jnp.float32
   # float and int steps agree on whole numbers
   k = np.asarray(case.steps, dtype=np.int32)
   np.testing.assert_allclose(s(jnp.asarray(k)), s(jnp.asarray(k.astype(np.float32))),
                              rtol=1e-5, atol=1e-7)
 
 
-HUGE = np.asarray([0, 2**24, 2**30, 2**31 - 2, 2**31 - 1], np.int32)
+# padded with its last step to the cases' 25 steps: the eager calls below
+# share their compiled programs with the other tests' calls at ``case.steps``
+HUGE = pad(np.asarray([0, 2**24, 2**30, 2**31 - 2, 2**31 - 1], np.int32), len(CASES[0].steps))
 
 
 def _jit_closed(schedules, k):
