@@ -155,6 +155,7 @@ def pytest_collection_modifyitems(config, items):
   items.sort(key=lambda item: rank.get(_group(item.nodeid.split("::")[0]), len(rank)))
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: unknown without it
 def pytest_xdist_make_scheduler(config, log):
   from xdist.scheduler import LoadScopeScheduling  # pylint: disable=import-outside-toplevel
 

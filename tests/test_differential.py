@@ -23,6 +23,7 @@ To add a family: a generator of random valid keyword arguments and a reference
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -687,9 +688,21 @@ def _padded(steps: np.ndarray, width: int = 512) -> jax.Array:
 
 
 _vmapped = jax.jit(lambda st, k: jax.vmap(lambda s: s(k))(st))
-# the three step dtypes in one program: one compile per structure, not three
-_vmapped_dtypes = jax.jit(lambda st, *ks: [jax.vmap(lambda s, k=k: s(k))(st) for k in ks])
-_scalar = jax.jit(lambda st, i, k: jax.tree.map(lambda x: x[i], st)(k))
+
+
+@jax.jit
+def _by_structure(stacks, unions, picks):
+  """Per stack of configurations of one structure (a family has several: its
+  discrete options): the vmap over the stack at its union of steps, as int32,
+  uint32 and float32 (``unions``: the three arrays), and each configuration
+  ``j`` alone at scalar steps ``k`` (``picks``: pairs (j, k) walked by
+  ``lax.map``, the schedule traced with a scalar step). One program for all of
+  a family's structures (one per structure compiled ~140 programs, ~40% more)."""
+  def scalar(st, jk):
+    return jax.tree.map(lambda x: x[jk[0]], st)(jk[1])
+  return [([jax.vmap(lambda s, k=k: s(k))(st) for k in ks],
+           jax.lax.map(functools.partial(scalar, st), pk))
+          for st, ks, pk in zip(stacks, unions, picks)]
 
 
 @pytest.mark.parametrize("name", FAMILIES + COMPOSITES)
@@ -714,19 +727,27 @@ def test_differential(name):
   groups: dict[Any, list[int]] = {}
   for i, s in enumerate(scheds):
     groups.setdefault(jax.tree_util.tree_structure(s), []).append(i)
+  dtypes = (jnp.int32, jnp.uint32, jnp.float32)
+  stacks, unions, picks, plan = [], [], [], []
   for idx in groups.values():
-    st = js.stack([scheds[i] for i in idx])
     union = np.unique(np.concatenate([steps_of[i] for i in idx]))
-    dtypes = (jnp.int32, jnp.uint32, jnp.float32)
-    outs = _vmapped_dtypes(st, *(jnp.asarray(union, dt) for dt in dtypes))
+    pick = [np.nonzero(np.isin(steps_of[i], np.floor(events[i])))[0] for i in idx]
+    stacks.append(js.stack([scheds[i] for i in idx]))
+    unions.append([np.asarray(union, dt) for dt in dtypes])
+    picks.append((np.asarray([j for j, p in enumerate(pick) for _ in p], np.int32),
+                  np.asarray([steps_of[i][q] for i, p in zip(idx, pick) for q in p],
+                             np.int32)))
+    plan.append((idx, union, pick))
+  for (idx, union, pick), (outs, scalars) in zip(plan, _by_structure(stacks, unions, picks)):
     for dt, out in zip(dtypes, outs):
       for row, i in zip(np.asarray(out), idx):
         pos = np.searchsorted(union, steps_of[i])
         check(i, row[pos], f"vmap+jit[{jnp.dtype(dt).name}]")
-    for j, i in enumerate(idx):
-      pick = np.nonzero(np.isin(steps_of[i], np.floor(events[i])))[0]
-      ours = [float(_scalar(st, j, np.int32(steps_of[i][p]))) for p in pick]
-      check(i, np.asarray(ours), "jit-scalar", pick)
+    scalars = np.asarray(scalars)
+    start = 0
+    for i, p in zip(idx, pick):
+      check(i, scalars[start:start + len(p)], "jit-scalar", p)
+      start += len(p)
   # eagerly, each configuration on its own, array steps and scalar steps
   for i, s in enumerate(scheds):
     with jax.disable_jit():
