@@ -188,6 +188,11 @@ class Schedule:
     """
     if _runs_compiled(self, step):
       _shapes.check_step(step)  # concrete checks, before the step is traced
+      if type(step) is int and not _shapes._JAX_CONFIG.jax_enable_x64:  # pylint: disable=protected-access
+        # a Python int is traced as a weakly typed int32, an int32 array (an
+        # optax count) as a strong one: one program serves both (the same
+        # computation; under x64 a weak int64 promotes differently)
+        step = np.int32(step)
       return _compiled_call(self, step)
     return self._evaluate(_shapes.as_step(step))
 

@@ -50,6 +50,20 @@ def test_a_first_eager_call_compiles_one_program_and_a_second_schedule_none():
                              atol=1e-7)
 
 
+def test_a_python_int_step_and_an_int32_scalar_share_one_program():
+  """``s(5)`` (a Python int, weakly typed) and ``s(jnp.int32(5))`` (optax's count)
+  run one compiled program, with the same bits; under x64 they stay apart."""
+  s = js.cosine_restarts(1.0, 13, period_mult=3.0, peak_decay=0.25)
+  steps = [0, 12, 13, 52, 2**31 - 1]
+  want = [s(jnp.int32(k)) for k in steps]
+  with _cli_cache.counting() as count:
+    got = [s(k) for k in steps]
+  assert count.requests == 0, count.requests
+  for g, w in zip(got, want):
+    assert g.dtype == w.dtype == jnp.float32 and g.shape == ()
+    np.testing.assert_array_equal(np.asarray(g), np.asarray(w))
+
+
 def _jitted_block(cases):
   return apply_each([c.build() for c in cases],
                     [jnp.asarray(c.steps, jnp.int32) for c in cases])

@@ -122,6 +122,8 @@ def test_shape_and_dtype(case):
     out = s(step)
     assert isinstance(out, jax.Array)
     assert out.shape == np.shape(step) and out.dtype == jnp.float32, (step, out)
+  # a Python int and an int32 scalar: the same program, the same bits
+  np.testing.assert_array_equal(np.asarray(s(3)), np.asarray(s(jnp.int32(3))))
   for step in TRACED:
     out = jax.eval_shape(s, step)
     assert out.shape == np.shape(step) and out.dtype == jnp.float32, (step, out)
