@@ -123,13 +123,35 @@ _SETTINGS = (("jax_persistent_cache_min_compile_time_secs", 0.0),
              ("jax_persistent_cache_min_entry_size_bytes", -1))
 
 
+def unusable(path: str) -> str | None:
+  """Why ``path`` cannot hold the cache (created if missing), or None if it can.
+
+  Example:
+    >>> import tempfile, os
+    >>> from jaxsched._cli_cache import unusable
+    >>> with tempfile.NamedTemporaryFile() as f:  # a file where a folder should be
+    ...   print(unusable(os.path.join(f.name, "jax")) is not None)
+    True
+  """
+  try:
+    os.makedirs(path, exist_ok=True)
+  except OSError as e:
+    return f"cannot create {path} ({e.strerror or e})"
+  if not os.access(path, os.W_OK | os.X_OK):
+    return f"cannot write to {path}"
+  return None
+
+
 @contextlib.contextmanager
-def persistent_cache(enabled: bool) -> Iterator[str | None]:
+def persistent_cache(enabled: bool,
+                     refused: Callable[[str], None] | None = None) -> Iterator[str | None]:
   """JAX's persistent compilation cache on (or off) inside the block.
 
   Args:
     enabled: False (``--no-cache``), or ``JAXSCHED_NO_CACHE`` set: no persistent
       cache at all in the block, even one the user configured for JAX.
+    refused: called with a one-line reason where the cache is wanted but its
+      folder cannot be created or written (the block then runs without it).
 
   Yields:
     The cache folder in use, or None when the cache is off. A folder the user
@@ -140,11 +162,12 @@ def persistent_cache(enabled: bool) -> Iterator[str | None]:
   on = enabled and not disabled_by_env()
   config: Any = jax.config  # options are run-time attributes: untyped
   path = (config.jax_compilation_cache_dir or cache_dir()) if on else None
-  if path is not None:
-    try:
-      os.makedirs(path, exist_ok=True)
-    except OSError:  # an unwritable cache folder: run without the cache
-      path = None
+  why = None if path is None else unusable(path)
+  if why is not None:  # an unwritable cache folder: run without the cache
+    if refused is not None:
+      refused(f"no compilation cache: {why}; set XDG_CACHE_HOME to a writable "
+              f"folder (or pass --no-cache)")
+    path = None
   if path is None:
     settings: tuple[tuple[str, Any], ...] = (("jax_enable_compilation_cache", False),)
   else:
@@ -317,9 +340,10 @@ class SavedExecutables:
 
 
 class _CheckedOnce:
-  """A loaded executable whose first call is waited for: if it fails, ``redo()``
-  gives a freshly compiled one, which runs the call again (a sweep chunk is a
-  pure function of its arguments). Later calls go straight through."""
+  """A loaded executable whose first call is waited for: if it fails with a
+  runtime error (XLA's), ``redo()`` gives a freshly compiled one, which runs the
+  call again (a sweep chunk is a pure function of its arguments); any other
+  error is the caller's and propagates. Later calls go straight through."""
 
   def __init__(self, compiled: Any, redo: Callable[[], Any]) -> None:
     self._compiled, self._redo, self._checked = compiled, redo, False
@@ -330,7 +354,7 @@ class _CheckedOnce:
     import jax  # pylint: disable=import-outside-toplevel
     try:
       out = jax.block_until_ready(self._compiled(*args))
-    except Exception:  # pylint: disable=broad-except  # any failure: compile
+    except RuntimeError:  # XLA's runtime errors (a payload that loads but fails)
       self._compiled = self._redo()
       out = self._compiled(*args)
     self._checked = True

@@ -31,7 +31,8 @@ def cmd_range_test(args: argparse.Namespace) -> int:
 
   import jaxsched  # pylint: disable=import-outside-toplevel
   from jaxsched import _demo  # pylint: disable=import-outside-toplevel
-  with _cli_cache.persistent_cache(not args.no_cache) as cache, \
+  with _cli_cache.persistent_cache(not args.no_cache,
+                                   lambda why: progress("cache", why)) as cache, \
       _cli_cache.counting() as count:
     progress("setup", f"the demo's MLP and {args.num_steps} minibatches "
              f"({_cache_note(cache)})")
@@ -76,7 +77,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
   out = check_output("demo", OUT_FLAG, args.output)
   progress("start", "importing JAX")
   from jaxsched import _plot, _sweep  # pylint: disable=import-outside-toplevel
-  with _cli_cache.persistent_cache(not args.no_cache) as cache, \
+  with _cli_cache.persistent_cache(not args.no_cache,
+                                   lambda why: progress("cache", why)) as cache, \
       _cli_cache.counting() as count:
     defaults = {name: p.default for name, p in
                 inspect.signature(_demo.run_demo).parameters.items()

@@ -498,6 +498,36 @@ def test_a_broken_saved_executable_is_compiled_again(tmp_path):
   np.testing.assert_array_equal(checked(*args), want)
   assert calls == [1]
 
+  def wrong(*a):  # the caller's own error: no recompile, it propagates
+    raise TypeError("bad arguments")
+
+  checked = _cli_cache._CheckedOnce(wrong, lambda: calls.append(2) or f)  # pylint: disable=protected-access
+  with pytest.raises(TypeError, match="bad arguments"):
+    checked(*args)
+  assert calls == [1]
+
+
+@pytest.mark.standard_promotion  # the demo uses optax as a user does
+def test_an_unwritable_cache_folder_is_reported_and_the_demo_runs(tmp_path, capsys):
+  """A cache folder that cannot be created: one progress line says why and how
+  to fix it, the command runs without the cache and writes its figure."""
+  blocker = tmp_path / "not-a-folder"
+  blocker.write_text("a file where the cache folder would be")
+  with _own_cache(blocker):
+    why = []
+    with _cli_cache.persistent_cache(True, why.append) as path:
+      assert path is None
+    assert len(why) == 1 and str(blocker) in why[0] and "XDG_CACHE_HOME" in why[0], why
+    with _cli_cache.persistent_cache(False, why.append) as path:  # off: nothing to say
+      assert path is None
+    assert len(why) == 1
+    png = tmp_path / "d.png"
+    code, _, err = run(capsys, "demo", "--small", "--steps", "20", "--out", str(png))
+  assert code == 0, err
+  assert re.search(r"\] cache: +no compilation cache: cannot create .*not-a-folder", err), err
+  assert "(no compilation cache)" in err
+  assert png.stat().st_size > 0
+
 
 def test_the_executable_key_covers_what_the_program_depends_on(monkeypatch):
   key = _cli_cache.executable_key
