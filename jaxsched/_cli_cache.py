@@ -300,6 +300,7 @@ class SavedExecutables:
     checked before its results are used, then redone with a fresh compile).
   - Files are JAX's ``serialize_executable`` payloads, which are pickles: keep
     the cache folder one that only you can write.
+  - The ``KEEP`` most recently used files per command are kept (``prune``).
   - ``loaded`` counts executables loaded and used, ``saved`` those written.
   - Multi-process runs always compile.
   """
@@ -318,6 +319,7 @@ class SavedExecutables:
       compiled = jitted.lower(*args).compile()
     if _save_executable(path, compiled):
       self.saved += 1
+      prune(self.folder, self.name)
     return compiled
 
   def __call__(self, jitted: Any, args: tuple) -> Any:
@@ -329,6 +331,8 @@ class SavedExecutables:
     if compiled is None:
       return self._compile_and_save(jitted, args, path)
     self.loaded += 1
+    with contextlib.suppress(OSError):
+      os.utime(path)  # used now: ``prune`` keeps the most recently used
 
     def redo() -> Any:
       self.loaded -= 1
@@ -337,6 +341,38 @@ class SavedExecutables:
       return self._compile_and_save(jitted, args, path)
 
     return _CheckedOnce(compiled, redo)
+
+
+KEEP = 8  # saved executables kept per command (its sizes and versions vary)
+
+
+def prune(folder: str, name: str, keep: int | None = None) -> list[str]:
+  """Removes all but the ``keep`` (default ``KEEP``) most recently used saved
+  executables of command ``name`` from ``folder`` (each jaxsched, JAX or size
+  change makes a new one); returns the paths removed.
+
+  Example:
+    >>> import os, tempfile, time
+    >>> from jaxsched._cli_cache import prune
+    >>> d = tempfile.mkdtemp()
+    >>> for i in range(3):
+    ...   p = os.path.join(d, f"jaxsched-demo-{i}.executable")
+    ...   open(p, "w").close(); os.utime(p, (i, i))
+    >>> [os.path.basename(p) for p in prune(d, "demo", keep=2)]
+    ['jaxsched-demo-0.executable']
+  """
+  keep = KEEP if keep is None else keep
+  try:
+    found = [(e.stat().st_mtime, e.path) for e in os.scandir(folder)
+             if e.name.startswith(f"jaxsched-{name}-") and e.name.endswith(".executable")]
+  except OSError:
+    return []
+  removed = []
+  for _, path in sorted(found, reverse=True)[keep:]:
+    with contextlib.suppress(OSError):
+      os.remove(path)
+      removed.append(path)
+  return removed
 
 
 class _CheckedOnce:

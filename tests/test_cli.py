@@ -529,6 +529,36 @@ def test_an_unwritable_cache_folder_is_reported_and_the_demo_runs(tmp_path, caps
   assert png.stat().st_size > 0
 
 
+def test_saving_an_executable_keeps_the_most_recently_used(tmp_path, monkeypatch):
+  """Each new key (a jaxsched, JAX or size change) writes a new file: saving
+  keeps the ``KEEP`` most recently used of that command, loading one marks it
+  used, other commands' files are left alone."""
+  f, args = _toy()
+  want = np.asarray(f(*args))
+  monkeypatch.setattr(_cli_cache, "KEEP", 2)
+  old = []
+  for i, name in enumerate(["toy", "toy", "toy", "other"]):
+    p = tmp_path / f"jaxsched-{name}-{i}.executable"
+    p.write_bytes(b"stale")
+    os.utime(p, (1000 + i, 1000 + i))
+    old.append(p)
+  os.utime(old[0], (5000, 5000))  # the oldest file, used most recently
+  saved = _cli_cache.SavedExecutables(str(tmp_path), "toy", {"n": 50})
+  np.testing.assert_array_equal(saved(_toy()[0], args)(*args), want)
+  assert saved.saved == 1
+  left = sorted(p.name for p in tmp_path.glob("*.executable"))
+  new = [n for n in left if n.startswith("jaxsched-toy-") and n not in
+         {p.name for p in old}]
+  assert len(new) == 1
+  assert left == sorted(new + ["jaxsched-toy-0.executable", "jaxsched-other-3.executable"])
+  # loading marks the file used: a later save keeps it over an older one
+  path = tmp_path / new[0]
+  os.utime(path, (2000, 2000))
+  again = _cli_cache.SavedExecutables(str(tmp_path), "toy", {"n": 50})
+  np.testing.assert_array_equal(again(_toy()[0], args)(*args), want)
+  assert again.loaded == 1 and path.stat().st_mtime > 5000
+
+
 def test_the_executable_key_covers_what_the_program_depends_on(monkeypatch):
   key = _cli_cache.executable_key
   x = np.zeros(3, np.float32)
