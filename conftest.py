@@ -154,15 +154,17 @@ _FIRST = ["cases", "tests/test_differential.py", "tests/test_range_test.py",
           "tests/test_ported.py"]
 
 
-def _group(path: str) -> str:
-  """The scheduling group of a test file (a path relative to the root)."""
+def _group(nodeid: str) -> str:
+  """The scheduling group of a test (its file's path relative to the root, or
+  the shared group)."""
+  path = nodeid.split("::", 1)[0]
   return _SHARED.get(path.rsplit("/", 1)[-1], path)
 
 
 def pytest_collection_modifyitems(config, items):
   del config
   rank = {g: i for i, g in enumerate(_FIRST)}
-  items.sort(key=lambda item: rank.get(_group(item.nodeid.split("::")[0]), len(rank)))
+  items.sort(key=lambda item: rank.get(_group(item.nodeid), len(rank)))
 
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: unknown without it
@@ -178,6 +180,6 @@ def pytest_xdist_make_scheduler(config, log):
       config.option.loadscopereorder = False
 
     def _split_scope(self, nodeid):
-      return _group(nodeid.split("::", 1)[0])
+      return _group(nodeid)
 
   return FileGroups(config, log)

@@ -352,7 +352,7 @@ def prune(folder: str, name: str, keep: int | None = None) -> list[str]:
   change makes a new one); returns the paths removed.
 
   Example:
-    >>> import os, tempfile, time
+    >>> import os, tempfile
     >>> from jaxsched._cli_cache import prune
     >>> d = tempfile.mkdtemp()
     >>> for i in range(3):

@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from cases import CASES
+from compat_check import apply_each
 from padded import in_block, pad
 
 import jaxsched as js
@@ -105,14 +106,13 @@ RUN = [7, jnp.int32(3)]
 TRACED = [jnp.float32(2.5), np.int64(4),
           *(np.arange(int(np.prod(shape)), dtype=dt).reshape(shape)
             for shape in [(0,), (5,), (2, 3)] for dt in (np.int32, np.float32))]
-_apply_all = jax.jit(lambda schedules, k: [s(k) for s in schedules])
 
 
 def _empty_block(cases):
   """Each case at an empty array of int32 steps, the schedules passed as
   arguments into one jitted program (the program an eager call compiles,
   ``test_eager``)."""
-  return _apply_all([c.build() for c in cases], np.zeros((0,), np.int32))
+  return apply_each([c.build() for c in cases], [np.zeros((0,), np.int32)] * len(cases))
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids)
