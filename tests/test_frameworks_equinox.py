@@ -9,10 +9,11 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from optional import deferred
 
 import jaxsched
 
-eqx = pytest.importorskip("equinox")
+eqx = deferred("equinox")
 
 
 @pytest.fixture(autouse=True)

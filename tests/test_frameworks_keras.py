@@ -9,6 +9,7 @@ import sys
 import jax
 import numpy as np
 import pytest
+from optional import deferred
 
 import jaxsched
 from jaxsched.compat import keras as jk
@@ -17,10 +18,14 @@ if "keras" in sys.modules and os.environ.get("KERAS_BACKEND", "jax") != "jax":
   pytest.skip("keras was imported on another backend in this process",
               allow_module_level=True)
 os.environ.setdefault("KERAS_BACKEND", "jax")
-keras = pytest.importorskip("keras")
-if keras.backend.backend() != "jax":
-  pytest.skip(f"keras runs on {keras.backend.backend()}, not jax",
-              allow_module_level=True)
+
+
+def _on_jax(module):
+  if module.backend.backend() != "jax":
+    pytest.skip(f"keras runs on {module.backend.backend()}, not jax")
+
+
+keras = deferred("keras", _on_jax)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ nnx.state(optimizer)."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 import jax
@@ -11,10 +12,11 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from optional import deferred
 
 import jaxsched
 
-nnx = pytest.importorskip("flax.nnx")
+nnx = deferred("flax.nnx")
 
 
 @pytest.fixture(autouse=True)
@@ -24,8 +26,10 @@ def _standard_promotion():
     yield
 
 
-X = jax.random.normal(jax.random.key(0), (4, 16, 3))  # 4 batches of 16
-Y = jnp.sum(X, axis=-1, keepdims=True)
+# 4 batches of 16 (NumPy: jax.random at import would compile in every worker
+# that collects the file)
+X = np.random.default_rng(0).standard_normal((4, 16, 3)).astype(np.float32)
+Y = X.sum(axis=-1, keepdims=True)
 
 
 def _model():
@@ -36,14 +40,26 @@ def _loss(model, x, y):
   return jnp.mean((model(x) - y) ** 2)
 
 
-@nnx.jit
+def _nnx_jit(fn):
+  """``nnx.jit(fn)``, made at the first call (flax is imported then)."""
+  jitted = []
+
+  @functools.wraps(fn)
+  def call(*args):
+    if not jitted:
+      jitted.append(nnx.jit(fn))
+    return jitted[0](*args)
+  return call
+
+
+@_nnx_jit
 def _train_step(model, optimizer, x, y):
   loss, grads = nnx.value_and_grad(_loss)(model, x, y)
   optimizer.update(model, grads)
   return loss
 
 
-@nnx.jit
+@_nnx_jit
 def _evaluate(optimizer, val_loss):
   jaxsched.plateau_step(optimizer, val_loss)
 

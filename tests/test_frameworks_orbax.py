@@ -15,10 +15,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from optional import deferred
 
 import jaxsched
 
-ocp = pytest.importorskip("orbax.checkpoint")
+ocp = deferred("orbax.checkpoint")
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 

@@ -23,13 +23,16 @@ def _standard_promotion():
 
 
 # a 3-block "transformer": embeddings depth 0, block i depth i + 1, head depth 4
-PARAMS = {"embed": jnp.linspace(-1.0, 1.0, 6).reshape(2, 3),
-          "blocks": [{"kernel": jnp.full((3, 3), 0.1 * (i + 1)),
-                      "bias": jnp.zeros(3)} for i in range(3)],
-          "head": {"kernel": jnp.ones((3, 1))}}
+# (NumPy float32: arrays made with jnp at import would compile programs in
+# every pytest-xdist worker that collects the file)
+F32 = np.float32
+PARAMS = {"embed": np.linspace(-1.0, 1.0, 6, dtype=F32).reshape(2, 3),
+          "blocks": [{"kernel": np.full((3, 3), 0.1 * (i + 1), F32),
+                      "bias": np.zeros(3, F32)} for i in range(3)],
+          "head": {"kernel": np.ones((3, 1), F32)}}
 NUM_LAYERS = 4
 DEPTHS = {"embed": 0, "blocks/0": 1, "blocks/1": 2, "blocks/2": 3, "head": 4}
-GRADS = [jax.tree.map(lambda p, k=k: jnp.sin(3.0 * p + k) + 0.2, PARAMS)
+GRADS = [jax.tree.map(lambda p, k=k: np.sin(F32(3.0) * p + F32(k)) + F32(0.2), PARAMS)
          for k in range(3)]
 
 

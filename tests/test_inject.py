@@ -25,8 +25,10 @@ def _standard_promotion():
     yield
 
 
-PARAMS = {"w": jnp.linspace(-1.0, 1.0, 4), "b": jnp.zeros(2)}
-GRADS = [jax.tree.map(lambda p, k=k: jnp.cos(p + k) + 0.1 * k, PARAMS)
+# NumPy float32 (jnp at import would compile in every worker that collects)
+F32 = np.float32
+PARAMS = {"w": np.linspace(-1.0, 1.0, 4, dtype=F32), "b": np.zeros(2, F32)}
+GRADS = [jax.tree.map(lambda p, k=k: np.cos(p + F32(k)) + F32(0.1 * k), PARAMS)
          for k in range(4)]
 SCHEDULES = [js.warmup_cosine_decay(peak, warm, 10)
              for peak, warm in ((1e-2, 2), (3e-2, 3), (1e-1, 1), (3e-3, 4),
