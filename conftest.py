@@ -203,4 +203,4 @@ def pytest_unconfigure(config):
     return
   sys.stdout.flush()
   sys.stderr.flush()
-  os._exit(0)  # pylint: disable=protected-access
+  os._exit(0)

@@ -19,7 +19,9 @@ import pytest
 
 class Deferred:
   """Module ``name``, imported at the first attribute read (then ``check(module)``,
-  which may ``pytest.skip``)."""
+  which may ``pytest.skip``); a failed import skips the test, as
+  ``pytest.importorskip`` skips a file (an installed package without the
+  submodule, an old flax without ``flax.nnx``)."""
 
   def __init__(self, name: str, check: Callable[[Any], None] | None = None):
     self._name = name
@@ -30,7 +32,10 @@ class Deferred:
     if attr.startswith("__"):  # copy, pickle and inspect probe dunders
       raise AttributeError(attr)
     if self._module is None:
-      module = importlib.import_module(self._name)
+      try:
+        module = importlib.import_module(self._name)
+      except ImportError as e:  # as pytest.importorskip: a skip, not an error
+        pytest.skip(f"could not import {self._name!r}: {e}")
       if self._check is not None:
         self._check(module)
       self._module = module
