@@ -413,9 +413,12 @@ def demo_figure(result: Mapping[str, Any]) -> Any:
   """The demo sweep (``jaxsched._demo.run_demo``'s result) in two panels: the
   learning rate each run used, and its validation loss (log scale).
 
-  Laid out by hand (fixed margins, the legend below the panels) and labelled
-  without mathtext: a layout engine draws the figure twice per save and the
-  first mathtext label builds its parser, 0.3 s each of the command's time.
+  Laid out by hand (fixed margins, titles at a fixed height, the legend below
+  the panels), labelled without mathtext and without minor ticks on the log
+  axis (its major ticks are 1, 2 and 5 per decade): a layout engine draws the
+  figure twice per save and the first mathtext label builds its parser, 0.3 s
+  each of the command's time; placing the titles measures every tick label
+  (8 ms) and the minor ticks are 16 ms more of tick objects.
   """
   from matplotlib import ticker  # pylint: disable=import-outside-toplevel
   plt = _pyplot("jaxsched demo")
@@ -436,16 +439,16 @@ def demo_figure(result: Mapping[str, Any]) -> Any:
               label=c["label"] + (" (lowest final loss)" if i == winner else ""))
     ax_lr.plot(steps, result["lrs"][i], **kw)
     ax_loss.plot(result["eval_steps"], result["val_loss"][i], **kw)
-  ax_lr.set_title("Learning rate used at each step")
+  ax_lr.set_title("Learning rate used at each step", y=1.0)  # y: not placed
   ax_lr.set_xlabel("training step")
   ax_lr.set_ylabel("learning rate")
-  ax_loss.set_title("Validation loss")
+  ax_loss.set_title("Validation loss", y=1.0)
   ax_loss.set_xlabel("training step")
   ax_loss.set_ylabel("validation MSE (log scale)")
   ax_loss.set_yscale("log")
   ax_loss.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
   ax_loss.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
-  ax_loss.yaxis.set_minor_formatter(ticker.NullFormatter())
+  ax_loss.yaxis.set_minor_locator(ticker.NullLocator())
   for ax in (ax_lr, ax_loss):
     ax.grid(True, alpha=0.3)
   handles, labels = ax_lr.get_legend_handles_labels()
