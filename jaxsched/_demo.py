@@ -178,7 +178,7 @@ def demo_configs(steps: int) -> list[dict[str, Any]]:
         _cosine.warmup_stable_decay(peak, w, max(1, t // 5), t))
   add("WSD", "WSD peak=0.03, 1-sqrt decay 20%",
       _cosine.warmup_stable_decay(3e-2, w, max(1, t // 5), t,
-                                   decay_shape="sqrt"))
+                                  decay_shape="sqrt"))
   for gamma in (0.3, 0.1):
     add("step decay", f"step decay 1e-2, x{gamma:g} every {t // 3}",
         _piecewise.step_decay(1e-2, max(1, t // 3), gamma=gamma))
