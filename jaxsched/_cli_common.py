@@ -85,15 +85,15 @@ def check_output(command: str, flag: str, path: str | None) -> str | None:
   """An image path checked before any work (``None``/``''``: no image).
 
   The suffix must be one matplotlib writes, the folder must exist and be
-  writable; matplotlib must be installed (it is not imported for the common
-  suffixes: the command calls ``_plot.use_agg`` before it draws). Mistakes are
-  UsageErrors.
+  writable; matplotlib must be installed (neither it nor JAX is imported for
+  the common suffixes: :mod:`jaxsched._mpl` is standard library only). Mistakes
+  are UsageErrors.
   """
   if not path:
     return None
-  from jaxsched import _plot  # pylint: disable=import-outside-toplevel
+  from jaxsched import _mpl  # pylint: disable=import-outside-toplevel
   try:
-    return _plot.check_image_path(f"{PROG} {command}", flag, path)
+    return _mpl.check_image_path(f"{PROG} {command}", flag, path)
   except ImportError as e:
     raise UsageError(f"{e} Or pass {flag} '' for no image") from None
   except ValueError as e:

@@ -2,15 +2,16 @@
 
 Every figure jaxsched draws is made here: schedules (:func:`plot`), the LR range
 test (:func:`range_test_figure`, behind ``RangeTestResult.plot``) and the demo
-sweep (:func:`demo_figure`); plus the checks of an image path made before any
-work (:func:`check_image_path`) and :func:`save`. matplotlib is imported inside
-the functions, so ``import jaxsched`` never needs it.
+sweep (:func:`demo_figure`). The checks of an image path made before any work
+(:func:`check_image_path`), :func:`save` and the other matplotlib helpers are
+:mod:`jaxsched._mpl`'s (standard library only at import), re-exported here.
+matplotlib is imported inside the functions, so ``import jaxsched`` never
+needs it.
 """
 
 from __future__ import annotations
 
 import inspect
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,154 +19,18 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from jaxsched._base import ScheduleLike
+from jaxsched._mpl import COMMON_FORMATS as _COMMON_FORMATS  # noqa: F401
+from jaxsched._mpl import check_image_path as check_image_path
+from jaxsched._mpl import image_formats as image_formats
+from jaxsched._mpl import import_pyplot_in_background as import_pyplot_in_background
+from jaxsched._mpl import pyplot as _pyplot
+from jaxsched._mpl import require_matplotlib as require_matplotlib
+from jaxsched._mpl import save as save
+from jaxsched._mpl import use_agg as use_agg
 
 _MAX_LIST = 4  # lists longer than this are shortened in labels
 
 
-def _pyplot(owner: str = "jaxsched.plot") -> Any:
-  """Imports ``matplotlib.pyplot`` (headless, matplotlib falls back to Agg)."""
-  try:
-    import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
-  except ImportError as e:
-    raise ImportError(
-        f"{owner} needs matplotlib, which is not installed. Install it with "
-        "`pip install jaxsched[plot]` (or `pip install matplotlib`).") from e
-  return plt
-
-
-def import_pyplot_in_background() -> Any:
-  """Starts importing matplotlib with the Agg backend (:func:`use_agg`) and
-  ``matplotlib.pyplot`` in a daemon thread, and returns the thread.
-
-  For a command that is about to wait for XLA (which releases the
-  interpreter): the imports, about 0.6 s, then overlap the wait instead of
-  following it. A failed import is left for the later foreground import to
-  report.
-  """
-  import contextlib  # pylint: disable=import-outside-toplevel
-  import threading  # pylint: disable=import-outside-toplevel
-
-  def load() -> None:
-    with contextlib.suppress(Exception):
-      use_agg()
-      import matplotlib.pyplot  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
-
-  thread = threading.Thread(target=load, name="jaxsched-import-pyplot", daemon=True)
-  thread.start()
-  return thread
-
-
-def use_agg(owner: str = "jaxsched.plot") -> None:
-  """Renders with Agg (files only, never a window) unless pyplot is already in
-  use; an ImportError naming ``owner`` and the fix if matplotlib is missing."""
-  import sys  # pylint: disable=import-outside-toplevel
-  try:
-    import matplotlib  # pylint: disable=import-outside-toplevel
-  except ImportError as e:
-    raise _not_installed(owner) from e
-  if "matplotlib.pyplot" not in sys.modules:
-    matplotlib.use("Agg")
-
-
-# Suffixes every matplotlib release since 3.3 writes (Agg, PDF, SVG; JPEG
-# through Pillow, which it requires): accepted without importing matplotlib.
-_COMMON_FORMATS = ("jpeg", "jpg", "pdf", "png", "svg")
-
-
-def _not_installed(owner: str) -> ImportError:
-  return ImportError(f"{owner} needs matplotlib, which is not installed. Install "
-                     "it with `pip install jaxsched[plot]`.")
-
-
-def require_matplotlib(owner: str) -> None:
-  """An ImportError naming ``owner`` and the fix unless matplotlib is
-  installed (found, not imported)."""
-  import importlib.util  # pylint: disable=import-outside-toplevel
-  if importlib.util.find_spec("matplotlib") is None:
-    raise _not_installed(owner)
-
-
-def image_formats() -> list[str]:
-  """The suffixes matplotlib can write (``png``, ``pdf``, ``svg``, ...)."""
-  from matplotlib.backend_bases import FigureCanvasBase  # pylint: disable=import-outside-toplevel
-  return sorted(FigureCanvasBase.get_supported_filetypes())
-
-
-def check_image_path(owner: str, name: str, path: str) -> str:
-  """Checks, before any work, that ``path`` can take an image.
-
-  The suffix must be a format matplotlib writes, the folder must exist and be
-  writable, and ``path`` must not be a folder (or a file that cannot be
-  overwritten). matplotlib must be installed; it is imported only for a suffix
-  outside ``jpeg, jpg, pdf, png, svg`` (to read its list of formats), so that a
-  command can load it later, in the background.
-
-  Args:
-    owner: who asks, for the message (``"jaxsched demo"``).
-    name: the option or argument (``"--out"``).
-    path: the image path.
-
-  Returns:
-    ``path``.
-
-  Raises:
-    ValueError: naming ``owner``, ``name``, the path and the fix.
-    ImportError: matplotlib is not installed (naming ``owner`` and the fix).
-
-  Example:
-    >>> from jaxsched._plot import check_image_path
-    >>> check_image_path("jaxsched demo", "--out", "demo.txt")
-    Traceback (most recent call last):
-    ...
-    ValueError: jaxsched demo: `--out` must end in an image suffix, got --out='demo.txt' ...
-  """
-  shown = f"{name}={path!r}"
-  if not path:
-    raise ValueError(f"{owner}: `{name}` must name a file, got {shown}. Pass a "
-                     "path such as 'lr.png'.")
-  if os.path.isdir(path):
-    raise ValueError(f"{owner}: `{name}` is a folder, got {shown}. Pass a file "
-                     f"name, e.g. {os.path.join(path, 'schedules.png')!r}.")
-  suffix = os.path.splitext(path)[1].lstrip(".").lower()
-  require_matplotlib(owner)
-  formats = _COMMON_FORMATS if suffix in _COMMON_FORMATS else image_formats()
-  if suffix not in formats:
-    what = f"suffix '.{suffix}'" if suffix else "no suffix"
-    raise ValueError(
-        f"{owner}: `{name}` must end in an image suffix, got {shown} ({what}). "
-        f"The format comes from the suffix: use one of "
-        f"{', '.join('.' + f for f in formats)}, e.g. "
-        f"{os.path.splitext(path)[0] + '.png'!r}.")
-  folder = os.path.dirname(path) or "."
-  if not os.path.isdir(folder):
-    raise ValueError(f"{owner}: cannot write {shown}: no such folder {folder!r}. "
-                     "Create it first or pass a path in an existing folder.")
-  if not os.access(folder, os.W_OK | os.X_OK) or (
-      os.path.exists(path) and not os.access(path, os.W_OK)):
-    raise ValueError(f"{owner}: cannot write {shown}: permission denied. Pass a "
-                     "path in a folder you can write to.")
-  return path
-
-
-def save(fig: Any, path: str, owner: str = "jaxsched.plot") -> None:
-  """Writes ``fig`` to ``path`` (format from the suffix, 120 dpi) and closes it.
-
-  PNG files are compressed at zlib level 3 (Pillow's default is 6): the demo's
-  figure is written 0.07 s faster and 4% larger.
-
-  Raises:
-    ValueError: the file cannot be written (the OS error's reason).
-  """
-  plt = _pyplot(owner)
-  png = os.path.splitext(path)[1].lower() == ".png"
-  try:
-    fig.savefig(path, dpi=120, **({"pil_kwargs": {"compress_level": 3}} if png
-                                  else {}))
-  except OSError as e:
-    raise ValueError(f"{owner}: cannot write {path!r}: {e.strerror or e}. Pass a "
-                     "path in a folder you can write to.") from None
-  finally:
-    plt.close(fig)
 
 
 def _fmt(v: Any) -> str:

@@ -35,6 +35,7 @@ from jaxsched import (
   _cli_index,  # noqa: E402  pylint: disable=wrong-import-position
   _cli_schedules,  # noqa: E402  pylint: disable=wrong-import-position
   _demo,  # noqa: E402  pylint: disable=wrong-import-position
+  _mpl,  # noqa: E402  pylint: disable=wrong-import-position
   _plot,  # noqa: E402  pylint: disable=wrong-import-position
 )
 from jaxsched._text_plot import text_plot  # noqa: E402  pylint: disable=wrong-import-position
@@ -682,16 +683,21 @@ def test_demo_sweep_over_four_devices_matches_one_device(small_demo, tmp_path):
 
 def test_common_image_suffixes_are_checked_without_importing_matplotlib(tmp_path):
   """png/pdf/svg/jpg are accepted without importing matplotlib (the demo loads
-  it in the background while XLA trains); other suffixes read matplotlib's own
-  list; a missing matplotlib is a one-line usage error."""
+  it in the background while XLA trains) or JAX (the CLI checks its output
+  path first: jaxsched._mpl is standard library only); other suffixes read
+  matplotlib's own list; a missing matplotlib is a one-line usage error."""
   assert set(_plot._COMMON_FORMATS) <= set(_plot.image_formats())  # pylint: disable=protected-access
-  code = ("import sys; from jaxsched import _plot; "
-          f"_plot.check_image_path('o', '--out', {str(tmp_path / 'x.png')!r}); "
-          "print('matplotlib' in sys.modules)")
+  assert _plot.check_image_path is _mpl.check_image_path and _plot.save is _mpl.save
+  code = ("import sys; from jaxsched import _cli_common; "
+          f"print(_cli_common.check_output('demo', '-o', {str(tmp_path / 'x.png')!r})); "
+          "print(sorted({'jax', 'numpy', 'matplotlib'} & set(sys.modules))); "
+          "_cli_common.check_output('demo', '-o', 'no/such/folder/x.png')")
   env = {**os.environ, "PYTHONPATH": str(ROOT)}
   proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                        text=True, timeout=120, check=True)
-  assert proc.stdout.strip() == "False", proc.stderr
+                        text=True, timeout=120, check=False)
+  assert proc.stdout.splitlines() == [str(tmp_path / "x.png"), "[]"], proc.stderr
+  assert "UsageError: jaxsched demo: cannot write -o='no/such/folder/x.png': no such " \
+         "folder 'no/such/folder'" in proc.stderr, proc.stderr
   assert _plot.check_image_path("o", "--out", str(tmp_path / "x.tiff")).endswith(
       ".tiff")
   with pytest.raises(ValueError, match=r"use one of .*\.png"):
