@@ -23,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import matplotlib
 import numpy as np
+import optax
 import pytest
 
 matplotlib.use("Agg")
@@ -573,6 +574,24 @@ def test_the_executable_key_covers_what_the_program_depends_on(monkeypatch):
     assert base != key("demo", {"steps": 200}, (x,))
   monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_enable_fast_math=true")
   assert base != key("demo", {"steps": 200}, (x,))
+  monkeypatch.delenv("XLA_FLAGS")
+  from importlib import metadata  # pylint: disable=import-outside-toplevel
+  real = metadata.version
+  monkeypatch.setattr(metadata, "version", lambda dist: (
+      "0.0.0.dev0" if dist == "optax" else real(dist)))
+  assert base != key("demo", {"steps": 200}, (x,))  # another optax
+
+
+def test_the_executable_key_reads_optax_s_version_without_importing_it():
+  """The demo's second run never traces optax's code: importing optax for the
+  key alone would be 0.07 s of it."""
+  code = ("import sys, numpy as np; from jaxsched import _cli_cache; "
+          "_cli_cache.executable_key('demo', {}, (np.zeros(3),)); "
+          "print('optax' in sys.modules, _cli_cache._installed_version('optax'))")
+  env = {**os.environ, "PYTHONPATH": str(ROOT)}
+  proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                        text=True, timeout=120, check=True)
+  assert proc.stdout.split() == ["False", optax.__version__], proc.stderr
 
 
 def test_the_demo_key_is_key_0_without_a_program():
