@@ -242,7 +242,9 @@ def _cpu_fingerprint() -> str:
 def _installed_version(dist: str) -> str:
   """``dist``'s installed version, read from its metadata: the demo's second
   run never traces optax's code, so importing optax for its ``__version__``
-  would be 0.07 s of it spent on the key alone."""
+  would be 0.07 s of it spent on the key alone. (A checkout of optax put on
+  ``PYTHONPATH`` without its metadata reads as the installed optax: delete the
+  cache folder, or pass ``--no-cache``, after changing optax that way.)"""
   from importlib import metadata  # pylint: disable=import-outside-toplevel
   try:
     return metadata.version(dist)
