@@ -11,6 +11,7 @@ a suffix matplotlib cannot write in 0.35 s (matplotlib lists its formats).
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 
@@ -49,7 +50,6 @@ def import_pyplot_in_background() -> Any:
 def use_agg(owner: str = "jaxsched.plot") -> None:
   """Renders with Agg (files only, never a window) unless pyplot is already in
   use; an ImportError naming ``owner`` and the fix if matplotlib is missing."""
-  import sys  # pylint: disable=import-outside-toplevel
   try:
     import matplotlib  # pylint: disable=import-outside-toplevel
   except ImportError as e:
@@ -104,7 +104,7 @@ def check_image_path(owner: str, name: str, path: str) -> str:
     ImportError: matplotlib is not installed (naming ``owner`` and the fix).
 
   Example:
-    >>> from jaxsched._plot import check_image_path
+    >>> from jaxsched._mpl import check_image_path
     >>> check_image_path("jaxsched demo", "--out", "demo.txt")
     Traceback (most recent call last):
     ...

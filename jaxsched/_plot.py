@@ -3,8 +3,9 @@
 Every figure jaxsched draws is made here: schedules (:func:`plot`), the LR range
 test (:func:`range_test_figure`, behind ``RangeTestResult.plot``) and the demo
 sweep (:func:`demo_figure`). The checks of an image path made before any work
-(:func:`check_image_path`), :func:`save` and the other matplotlib helpers are
-:mod:`jaxsched._mpl`'s (standard library only at import), re-exported here.
+(:func:`check_image_path`), :func:`save`, :func:`use_agg` and the background
+pyplot import are :mod:`jaxsched._mpl`'s (standard library only at import),
+re-exported here for the commands.
 matplotlib is imported inside the functions, so ``import jaxsched`` never
 needs it.
 """
@@ -19,12 +20,9 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from jaxsched._base import ScheduleLike
-from jaxsched._mpl import COMMON_FORMATS as _COMMON_FORMATS  # noqa: F401
 from jaxsched._mpl import check_image_path as check_image_path
-from jaxsched._mpl import image_formats as image_formats
 from jaxsched._mpl import import_pyplot_in_background as import_pyplot_in_background
 from jaxsched._mpl import pyplot as _pyplot
-from jaxsched._mpl import require_matplotlib as require_matplotlib
 from jaxsched._mpl import save as save
 from jaxsched._mpl import use_agg as use_agg
 

@@ -705,7 +705,7 @@ def test_common_image_suffixes_are_checked_without_importing_matplotlib(tmp_path
   it in the background while XLA trains) or JAX (the CLI checks its output
   path first: jaxsched._mpl is standard library only); other suffixes read
   matplotlib's own list; a missing matplotlib is a one-line usage error."""
-  assert set(_plot._COMMON_FORMATS) <= set(_plot.image_formats())  # pylint: disable=protected-access
+  assert set(_mpl.COMMON_FORMATS) <= set(_mpl.image_formats())
   assert _plot.check_image_path is _mpl.check_image_path and _plot.save is _mpl.save
   code = ("import sys; from jaxsched import _cli_common; "
           f"print(_cli_common.check_output('demo', '-o', {str(tmp_path / 'x.png')!r})); "
